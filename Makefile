@@ -1,0 +1,63 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# System packages the tests need: PostgreSQL and Redis servers, Chromium and Chinese fonts.
+TEST_APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk
+
+.PHONY: run test lint fmt check install install-dev system-deps migrate seed clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## Install the system packages the tests need, when missing and we may (root or sudo).
+system-deps:
+	@missing=""; \
+	for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; \
+	  else echo "missing system packages:$$missing (install them as root)"; exit 1; fi; \
+	  echo "installing system packages:$$missing"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+## Start the web app at http://$(HOST):$(PORT) with a Celery worker and beat (SQLite + filesystem broker).
+run: seed
+	$(PY) manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
+	HOST=$(HOST) PORT=$(PORT) scripts/run-dev.sh
+
+## Run the whole suite against throwaway PostgreSQL and Redis.
+test: system-deps install-dev
+	scripts/with-test-services.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+fmt: install-dev
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf var/broker var/celerybeat-schedule* .pytest_cache

@@ -1,0 +1,36 @@
+"""The one domain error type and its kinds; the API maps them to 400 / 403 / 404 / 409."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refusal a person can understand: a Chinese message and, for input, one per field."""
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, field_errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field_errors = field_errors or {}
+
+
+class InvalidInput(DomainError):
+    code = "invalid"
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """Someone else changed the complaint first, or the action does not fit its state."""
+
+    status_code = 409
+    code = "conflict"

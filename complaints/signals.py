@@ -1,0 +1,12 @@
+"""Signals other apps listen to, so complaints stays unaware of notifications and SLAs.
+
+`complaint_changed` is sent inside the service's transaction, after the change and its audit
+row are saved: receivers may only write to the database (an outbox row, say) and must leave
+anything that talks to the outside world to `transaction.on_commit`.
+"""
+
+from django.dispatch import Signal
+
+# kwargs: complaint (the saved instance), event (str: "created", a transition name, "contact",
+# "pause", …), actor (User or None), details (dict).
+complaint_changed = Signal()

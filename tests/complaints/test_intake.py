@@ -1,0 +1,112 @@
+"""Accepting a complaint (受理): validation, numbering, ownership, deadlines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from complaints import rules, services
+from complaints.errors import InvalidInput
+from complaints.models import Complaint
+from tests.conftest import new_complaint
+
+
+def test_it_accepts_a_phone_complaint(make_complaint, alice, now):
+    complaint = make_complaint()
+    assert complaint.status == "accepted"
+    assert complaint.ticket_no == "TS20261116000001"
+    assert complaint.owner == alice  # 首问责任制: the agent who took the call owns it
+    assert complaint.accepted_at == now
+    assert complaint.first_response_due == now + timedelta(hours=24)
+    assert complaint.resolution_due == now + timedelta(hours=72)
+    # Statutory 7 days: accepted Mon 2026-11-16 → due by the end of Mon 2026-11-23 (Shanghai).
+    assert complaint.statutory_due == datetime(2026, 11, 23, 16, 0, tzinfo=UTC)
+    assert complaint.next_deadline == complaint.first_response_due
+
+
+def test_it_numbers_tickets_by_the_shanghai_date(alice, org):
+    late_evening_utc = datetime(2026, 11, 16, 17, 30, tzinfo=UTC)  # already 17 Nov in Shanghai
+    complaint, _ = services.complaint_create(data=new_complaint(), by=alice, now=late_evening_utc)
+    assert complaint.ticket_no == "TS20261117000001"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        pytest.param("tracking_no", "", "请填写运单号", id="tracking-number-required"),
+        pytest.param("tracking_no", "SF 12;DROP", "字母和数字", id="tracking-number-alphanumeric"),
+        pytest.param("phone", "12345", "手机号", id="phone-invalid"),
+        pytest.param("phone", "1380000000", "手机号", id="mobile-too-short"),
+        pytest.param("party", "neighbour", "投诉人身份", id="party-unknown"),
+        pytest.param("category", "weather", "投诉类别", id="category-unknown"),
+        pytest.param("description", " ", "请填写投诉内容", id="description-required"),
+        pytest.param("freight", "-1", "不小于0", id="negative-freight"),
+        pytest.param("freight", "abc", "金额数字", id="freight-not-a-number"),
+        pytest.param("declared_value", "1.234", "两位小数", id="three-decimals"),
+        pytest.param("unit_code", "NOPE", "责任单位不存在", id="unknown-unit"),
+    ],
+)
+def test_it_refuses_bad_input_and_stores_nothing(field, value, message, alice, now):
+    with pytest.raises(InvalidInput) as refused:
+        services.complaint_create(data=new_complaint(**{field: value}), by=alice, now=now)
+    errors = refused.value.field_errors
+    key = "unit" if field == "unit_code" else field
+    assert message in errors[key]
+    assert Complaint.objects.count() == 0
+
+
+def test_it_requires_an_insured_amount_for_insured_items(alice, now):
+    with pytest.raises(InvalidInput) as refused:
+        services.complaint_create(data=new_complaint(insured=True), by=alice, now=now)
+    assert "insured_amount" in refused.value.field_errors
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalized", "valid"),
+    [
+        ("138 0000 0000", "13800000000", True),
+        ("+86 13800000000", "13800000000", True),
+        ("010-12345678", "01012345678", True),
+        ("0755-1234567", "07551234567", True),
+        ("020 1234 5678", "02012345678", True),
+        ("12800000000", "12800000000", False),
+        ("12345678", "12345678", False),
+    ],
+)
+def test_it_normalizes_and_checks_phone_numbers(raw, normalized, valid):
+    assert rules.normalize_phone(raw) == normalized
+    assert rules.is_valid_phone(normalized) is valid
+
+
+def test_it_masks_phones_and_names():
+    assert rules.mask_phone("13800008000") == "138****8000"
+    assert rules.mask_name("张三丰") == "张**"
+
+
+def test_a_customer_submission_has_no_owner_until_an_agent_takes_it(org, now):
+    complaint, code = services.complaint_create(
+        data=new_complaint(channel="api"), by="customer", now=now
+    )
+    assert complaint.owner is None and complaint.created_by is None
+    assert len(code) == 10
+    assert complaint.access_code_hash != code
+    assert complaint.transitions.get().actor_kind == "customer"
+
+
+def test_it_stops_the_first_response_timer_on_the_first_contact_that_reached_the_customer(
+    make_complaint, alice, now
+):
+    complaint = make_complaint()
+    services.complaint_log_contact(
+        complaint=complaint, by=alice, method="phone", summary="无人接听", reached=False, now=now
+    )
+    complaint.refresh_from_db()
+    assert complaint.first_response_at is None
+    later = now + timedelta(hours=1)
+    services.complaint_log_contact(
+        complaint=complaint, by=alice, method="phone", summary="已联系上客户", now=later
+    )
+    complaint.refresh_from_db()
+    assert complaint.first_response_at == later
+    assert complaint.next_deadline == complaint.resolution_due

@@ -1,0 +1,147 @@
+"""Shared test setup: named personas on a small organisation, and a clock to pass in.
+
+Personas (as in healthchecks' test base):
+- alice: customer-service agent (客服坐席)
+- bob: branch staff of branch A (网点甲)
+- carol: branch staff of branch B (网点乙)
+- sam: supervisor (质量监控主管)
+- pat: integration partner (API token user)
+- nobody: a logged-in user without a staff profile
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from complaints import services
+from complaints.models import Role, StaffProfile, Unit
+
+
+def pytest_configure(config):
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")) and not os.environ.get(
+        "TESTS_ALLOW_SQLITE"
+    ):
+        raise pytest.UsageError(
+            "The tests run on PostgreSQL: use `make test` (it starts a throwaway server), "
+            "or set DATABASE_URL=postgres://… yourself."
+        )
+
+
+def pytest_report_header(config):
+    url = os.environ.get("DATABASE_URL", "sqlite (default)")
+    return f"database: {url.split('@')[-1] if '@' in url else url}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    vendor = connection.vendor
+    version = ""
+    if vendor == "postgresql":
+        try:
+            version = ".".join(str(part) for part in divmod(connection.pg_version, 10000))
+        except Exception:
+            version = ""
+    terminalreporter.write_line(f"tests ran on database: {vendor} {version}".rstrip())
+
+
+NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
+
+
+@pytest.fixture
+def now():
+    return NOW
+
+
+@pytest.fixture
+def org(db):
+    company = Unit.objects.create(code="C", name="测试公司", kind=Unit.Kind.COMPANY)
+    region = Unit.objects.create(code="R", name="测试区域", kind=Unit.Kind.REGION, parent=company)
+    branch_a = Unit.objects.create(code="A", name="网点甲", kind=Unit.Kind.BRANCH, parent=region)
+    branch_b = Unit.objects.create(code="B", name="网点乙", kind=Unit.Kind.BRANCH, parent=region)
+    return {"company": company, "region": region, "a": branch_a, "b": branch_b}
+
+
+def _user(username: str, role: str | None, unit: Unit | None = None):
+    User = get_user_model()
+    user = User.objects.create_user(username=username, password="pw-for-tests-only")
+    if role:
+        StaffProfile.objects.create(user=user, role=role, unit=unit)
+    return User.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def alice(org):
+    return _user("alice", Role.AGENT)
+
+
+@pytest.fixture
+def bob(org):
+    return _user("bob", Role.BRANCH, org["a"])
+
+
+@pytest.fixture
+def carol(org):
+    return _user("carol", Role.BRANCH, org["b"])
+
+
+@pytest.fixture
+def sam(org):
+    return _user("sam", Role.SUPERVISOR, org["company"])
+
+
+@pytest.fixture
+def pat(org):
+    return _user("pat", Role.PARTNER)
+
+
+@pytest.fixture
+def nobody(org):
+    return _user("nobody", None)
+
+
+def new_complaint(**overrides) -> services.NewComplaint:
+    fields = {
+        "tracking_no": "SF1234567890",
+        "complainant_name": "测试客户",
+        "phone": "13800000000",
+        "party": "recipient",
+        "category": "delay",
+        "description": "快件超时三天未送达，物流信息不更新。",
+        "channel": "phone",
+    }
+    fields.update(overrides)
+    return services.NewComplaint(**fields)
+
+
+GOOD_REPLY = services.ReplyInput(
+    basic_facts="经查，该快件11月14日16:20收寄，次日到达网点甲，因分拣错误滞留一天。",
+    handling="网点甲投诉专员于11月16日10:30电话联系客户，说明原因并致歉，当日安排专人派送。",
+    result="快件已于11月16日15:00妥投，客户本人签收，表示认可。",
+    customer_accepts=True,
+    facts_confirmed=True,
+    our_fault=True,
+)
+
+
+@pytest.fixture
+def make_complaint(alice, now):
+    """Create a complaint through the intake service (as alice unless told otherwise)."""
+
+    def make(by=None, at=None, **overrides):
+        complaint, _code = services.complaint_create(
+            data=new_complaint(**overrides), by=by or alice, now=at or now
+        )
+        return complaint
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Real hashing costs ~0.2 s per user; the tests create many users and check no password.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
