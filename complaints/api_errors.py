@@ -1,20 +1,76 @@
-"""One DRF exception handler: domain errors become structured JSON with the right status."""
+"""One error shape for every API failure, and the handler that produces it.
+
+    {"error": {"code": "invalid", "message": "提交的投诉信息有误……", "fields": {"phone": "…"}}}
+
+`code` is stable and meant for programs; `message` is Chinese and meant for people; `fields`
+(only on input errors) names each bad field with its own message. Domain errors from the
+services map to 400 / 403 / 404 / 409; DRF's own exceptions keep their status (401, 405, 415,
+429 with Retry-After, …) but are reshaped the same way.
+"""
 
 from __future__ import annotations
 
-from rest_framework import status
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
 
+DRF_CODES = {
+    exceptions.ValidationError: "invalid",
+    exceptions.ParseError: "malformed",
+    exceptions.AuthenticationFailed: "unauthenticated",
+    exceptions.NotAuthenticated: "unauthenticated",
+    exceptions.PermissionDenied: "forbidden",
+    exceptions.NotFound: "not_found",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+}
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    error = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def _flatten(detail) -> str:
+    """Turn DRF's nested error detail into one readable Chinese message."""
+    if isinstance(detail, dict):
+        return "；".join(_flatten(v) for v in detail.values())
+    if isinstance(detail, list):
+        return "；".join(_flatten(v) for v in detail)
+    return str(detail)
+
+
+def _fields(detail) -> dict[str, str]:
+    if not isinstance(detail, dict):
+        return {}
+    return {str(field): _flatten(messages) for field, messages in detail.items()}
+
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        body = {"code": exc.code, "detail": exc.message}
-        if exc.field_errors:
-            body["errors"] = exc.field_errors
-        return Response(body, status=exc.status_code)
-    if isinstance(exc, PermissionError):
-        return Response({"code": "forbidden", "detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
-    return drf_exception_handler(exc, context)
+        return Response(error_body(exc.code, exc.message, exc.field_errors), status=exc.status_code)
+    if isinstance(exc, PermissionError):  # a model refusing a delete or an audit rewrite
+        return Response(error_body("forbidden", str(exc)), status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("未找到。")
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: Django's 500 handling (and its logging) takes over
+    code = next((c for cls, c in DRF_CODES.items() if isinstance(exc, cls)), "error")
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _fields(exc.detail)
+        message = "提交的数据有误，请检查后重试。" if fields else _flatten(exc.detail)
+        response.data = error_body(code, message, fields)
+    else:
+        response.data = error_body(code, _flatten(exc.detail))
+    return response

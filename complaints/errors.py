@@ -34,3 +34,15 @@ class Conflict(DomainError):
 
     status_code = 409
     code = "conflict"
+
+
+class TooLarge(DomainError):
+    status_code = 413
+    code = "too_large"
+
+
+class Unavailable(DomainError):
+    """A dependency (storage, database) is down: try again later."""
+
+    status_code = 503
+    code = "unavailable"

@@ -58,7 +58,7 @@ CUSTOMER = "customer"
 SYSTEM = "system"
 
 # What a customer may do on their own ticket (by ticket number + access code).
-CUSTOMER_ACTIONS = {"create", "withdraw", "reopen", "chase"}
+CUSTOMER_ACTIONS = {"create", "withdraw", "reopen", "chase", "evidence", "rating"}
 
 ACTION_LABELS = {
     "dispatch": "下发",
