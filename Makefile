@@ -36,6 +36,7 @@ system-deps:
 	fi
 
 migrate: install
+	mkdir -p var
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
