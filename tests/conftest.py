@@ -38,15 +38,22 @@ def pytest_report_header(config):
     return f"database: {url.split('@')[-1] if '@' in url else url}"
 
 
+_DATABASE = {"name": "not used"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_database(django_db_setup, django_db_blocker):
+    """Remember which database the tests ran on, for the closing line of the run."""
+    with django_db_blocker.unblock():
+        name = connection.vendor
+        if name == "postgresql":
+            major, minor = divmod(connection.pg_version, 10000)
+            name = f"PostgreSQL {major}.{minor}"
+        _DATABASE["name"] = name
+
+
 def pytest_terminal_summary(terminalreporter):
-    vendor = connection.vendor
-    version = ""
-    if vendor == "postgresql":
-        try:
-            version = ".".join(str(part) for part in divmod(connection.pg_version, 10000))
-        except Exception:
-            version = ""
-    terminalreporter.write_line(f"tests ran on database: {vendor} {version}".rstrip())
+    terminalreporter.write_line(f"tests ran on database: {_DATABASE['name']}")
 
 
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
