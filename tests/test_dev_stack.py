@@ -86,7 +86,7 @@ def test_it_serves_the_login_page_with_worker_and_beat_running(dev_stack):
     base, process = dev_stack
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     assert _wait_for(lambda: _get(opener, f"{base}/accounts/login/")[0] == 200, 60)
-    status, page = _get(opener, f"{base}/accounts/login/")
+    _status, page = _get(opener, f"{base}/accounts/login/")
     assert "登录" in page
 
     logs = ROOT / "var" / "log"
