@@ -181,3 +181,34 @@ def test_it_pauses_and_resumes_the_resolution_clock(make_complaint, alice, bob, 
     assert complaint.pauses.get().ended_at == now + timedelta(hours=6)
     actions = list(complaint.transitions.values_list("transition", flat=True))
     assert actions[-2:] == ["pause", "resume"]
+
+
+@pytest.mark.parametrize(
+    ("state", "allowed"),
+    [(state, state in ("accepted", "verifying")) for state in STATES],
+)
+def test_it_pauses_only_before_the_reply(state, allowed, make_complaint, alice, bob, org, now):
+    complaint = bring_to(
+        state, make_complaint(), agent=alice, branch_user=bob, unit=org["a"], now=now
+    )
+    if allowed:
+        complaint = services.complaint_pause(
+            complaint=complaint, by=alice, reason="等材料", now=now
+        )
+        assert complaint.is_paused
+        assert complaint.next_deadline != complaint.resolution_due
+    else:
+        with pytest.raises(Conflict, match="不能暂停计时"):
+            services.complaint_pause(complaint=complaint, by=alice, reason="等材料", now=now)
+
+
+@pytest.mark.parametrize("state", ["closed", "rejected", "withdrawn"])
+def test_it_refuses_contacts_on_finished_complaints(state, make_complaint, alice, bob, org, now):
+    complaint = bring_to(
+        state, make_complaint(), agent=alice, branch_user=bob, unit=org["a"], now=now
+    )
+    with pytest.raises(Conflict):
+        services.complaint_log_contact(
+            complaint=complaint, by=alice, method="phone", summary="回电", now=now
+        )
+    assert complaint.contacts.count() == 0
