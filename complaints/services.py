@@ -447,6 +447,20 @@ def _apply_urgency(complaint: Complaint, *, now: datetime) -> bool:
     return not was_urgent
 
 
+def _audit_raised_priority(complaint: Complaint, *, now: datetime, **details) -> None:
+    """Record that the system made a complaint urgent, with the reasons it found."""
+    _audit(
+        complaint,
+        SYSTEM,
+        "set_priority",
+        complaint.status,
+        now=now,
+        reason="；".join(complaint.urgent_reasons),
+        priority=Priority.URGENT,
+        **details,
+    )
+
+
 def _escalate_cluster(complaint: Complaint, *, now: datetime) -> None:
     """When this complaint completes a cluster, make the other open ones in it urgent too."""
     if _cluster_count(complaint, now=now) < _conf("CLUSTER_SIZE"):
@@ -468,16 +482,7 @@ def _escalate_cluster(complaint: Complaint, *, now: datetime) -> None:
     for sibling in siblings:
         if _apply_urgency(sibling, now=now):
             _save(sibling, now=now)
-            _audit(
-                sibling,
-                SYSTEM,
-                "set_priority",
-                sibling.status,
-                now=now,
-                reason="；".join(sibling.urgent_reasons),
-                priority=Priority.URGENT,
-                cluster_with=complaint.ticket_no,
-            )
+            _audit_raised_priority(sibling, now=now, cluster_with=complaint.ticket_no)
 
 
 # --- The loop -----------------------------------------------------------------------------
@@ -505,15 +510,7 @@ def complaint_dispatch(*, complaint: Complaint, unit: Unit, by, reason: str = ""
     _save(locked, now=now)
     _audit(locked, by, "dispatch", from_state, now=now, reason=reason, unit=unit.code)
     if became_urgent:
-        _audit(
-            locked,
-            SYSTEM,
-            "set_priority",
-            locked.status,
-            now=now,
-            reason="；".join(locked.urgent_reasons),
-            priority=Priority.URGENT,
-        )
+        _audit_raised_priority(locked, now=now)
     _escalate_cluster(locked, now=now)
     return locked
 
@@ -858,15 +855,7 @@ def complaint_chase(*, complaint: Complaint, by, note: str = "", now=None):
     _save(locked, now=now)
     _audit(locked, by, "chase", locked.status, now=now, reason=note, chase_count=locked.chase_count)
     if became_urgent:
-        _audit(
-            locked,
-            SYSTEM,
-            "set_priority",
-            locked.status,
-            now=now,
-            reason="；".join(locked.urgent_reasons),
-            priority=Priority.URGENT,
-        )
+        _audit_raised_priority(locked, now=now)
     return locked
 
 
