@@ -179,6 +179,8 @@ SLA = {
     "SWEEP_BATCH": env.int("SLA_SWEEP_BATCH", default=1000),
     "SWEEP_TIME_BUDGET_SECONDS": env.float("SLA_SWEEP_TIME_BUDGET_SECONDS", default=45.0),
     "DELIVERY_BATCH": env.int("SLA_DELIVERY_BATCH", default=500),
+    # Pause between sweep batches, to yield to web traffic on a busy database.
+    "SWEEP_PAUSE_SECONDS": env.float("SLA_SWEEP_PAUSE_SECONDS", default=0.0),
     # SMS: escalation.backends.ConsoleSmsBackend (log) or escalation.backends.HttpSmsBackend.
     "SMS_BACKEND": env("SLA_SMS_BACKEND", default="escalation.backends.ConsoleSmsBackend"),
     "SMS_GATEWAY_URL": env("SLA_SMS_GATEWAY_URL", default=""),
