@@ -157,7 +157,8 @@ def generate(
         f"SELECT {', '.join(select)} FROM generate_series(0, %(count)s - 1) AS g(i) "
         "CROSS JOIN LATERAL (SELECT CASE WHEN g.i < %(due)s THEN "
         + due_accepted.replace("g %%", "g.i %%")
-        + " ELSE %(now)s - ((g.i::bigint * 7919) %% %(spread)s) * interval '1 second' END AS accepted) a"
+        + " ELSE %(now)s - ((g.i::bigint * 7919) %% %(spread)s) * interval '1 second'"
+        + " END AS accepted) a"
     )
     sql = sql.replace("lpad(g::text", "lpad(g.i::text").replace(
         "(g %% 100000000)", "(g.i %% 100000000)"

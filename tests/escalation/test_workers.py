@@ -6,6 +6,7 @@ The fixtures start `celery worker` and `celery beat` as subprocesses against the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -92,10 +93,8 @@ class Stack:
 
     def kill(self, name: str) -> None:
         proc = self.procs.pop(name)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait(timeout=10)
 
     def stop_all(self) -> None:
