@@ -36,8 +36,15 @@ def backoff(attempts: int) -> timedelta:
 
 def kick_delivery() -> None:
     """Ask a worker to deliver now; if the broker is down the minute catch-up will."""
+    from django.core.cache import cache
+
     from escalation.tasks import deliver_outbox
 
+    # One kick a second per process is enough: a delivery run takes every due row, and the
+    # minute catch-up takes what a skipped kick would have. (A flood of kicks would queue the
+    # sweep behind them on the development filesystem broker.)
+    if not cache.add("escalation:outbox-kick", 1, timeout=1):
+        return
     try:
         deliver_outbox.delay()
     except Exception:  # never fail the caller: the outbox row is committed
