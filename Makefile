@@ -10,7 +10,7 @@ PORT ?= 8000
 # System packages the tests need: PostgreSQL and Redis servers, Chromium and Chinese fonts.
 TEST_APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk
 
-.PHONY: run test lint fmt check install install-dev system-deps migrate seed clean
+.PHONY: run test lint fmt check install install-dev system-deps migrate seed clean bench-sla
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,10 @@ run: seed
 ## Run the whole suite against throwaway PostgreSQL and Redis.
 test: system-deps install-dev
 	scripts/with-test-services.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+## SLA sweep benchmark on a throwaway PostgreSQL: 1 million open complaints (not part of test).
+bench-sla: system-deps install-dev
+	LOG_LEVEL=WARNING scripts/with-test-services.sh scripts/bench-sla.sh $(BENCH_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

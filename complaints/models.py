@@ -302,6 +302,9 @@ class Complaint(ConcurrentTransitionMixin, NoDeleteModel):
     follow_up_due = models.DateTimeField(_("回访时限"), null=True, blank=True)
     statutory_due = models.DateTimeField(_("法定答复时限"), null=True, blank=True)
     next_deadline = models.DateTimeField(_("最近时限"), null=True, blank=True)
+    # When the SLA sweep must look at this complaint next (a warning, breach or escalation is
+    # due then); set by escalation.deadlines, cleared when nothing is scheduled.
+    sla_next_check = models.DateTimeField(_("下次时限检查"), null=True, blank=True, editable=False)
 
     # Waiting for the customer stops the resolution clock (SPEC §2).
     paused_at = models.DateTimeField(_("暂停于"), null=True, blank=True)
@@ -323,6 +326,12 @@ class Complaint(ConcurrentTransitionMixin, NoDeleteModel):
                 fields=["next_deadline"],
                 name="complaint_open_deadline",
                 condition=models.Q(status__in=["accepted", "verifying", "answered", "follow_up"]),
+            ),
+            # The SLA sweep: an index range scan over what is due, nearest first.
+            models.Index(
+                fields=["sla_next_check"],
+                name="complaint_sla_next_check",
+                condition=models.Q(sla_next_check__isnull=False),
             ),
             # A branch's queue: its open complaints by nearest deadline.
             models.Index(fields=["unit", "status", "next_deadline"], name="complaint_unit_queue"),

@@ -147,6 +147,7 @@ def _audit(
         event=transition,
         actor=actor,
         details=details,
+        audit=row,
     )
     return row
 

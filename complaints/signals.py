@@ -8,5 +8,5 @@ anything that talks to the outside world to `transaction.on_commit`.
 from django.dispatch import Signal
 
 # kwargs: complaint (the saved instance), event (str: "created", a transition name, "contact",
-# "pause", …), actor (User or None), details (dict).
+# "pause", …), actor (User or None), details (dict), audit (the ComplaintTransition row written).
 complaint_changed = Signal()

@@ -137,6 +137,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Look for new messages five times a second (the default, 1 s, lags behind the beat).
+        "polling_interval": 0.2,
+        "control_folder": str(_broker_dir / "control"),
     }
 else:
     # A task not acknowledged within an hour is delivered again; tasks are idempotent.
@@ -150,10 +153,40 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
+# One beat only (two by mistake are harmless: the database claims decide). The SLA tasks are
+# idempotent, so they acknowledge late and a killed worker's message is delivered again; the
+# Redis visibility_timeout (1 h) is well above their time limits.
+_SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "sla-sweep": {
+            "task": "escalation.tasks.sla_sweep",
+            "schedule": _SLA_SWEEP_SECONDS,
+        },
+        "sla-deliver-outbox": {
+            "task": "escalation.tasks.deliver_outbox",
+            "schedule": _SLA_SWEEP_SECONDS,
+        },
+    }
+)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="noreply@example.invalid")
+
+# SLA engine and notifications (escalation app, SPEC §4 and §7).
+SLA = {
+    # Complaints per sweep batch (one transaction each) and a sweep's time budget.
+    "SWEEP_BATCH": env.int("SLA_SWEEP_BATCH", default=1000),
+    "SWEEP_TIME_BUDGET_SECONDS": env.float("SLA_SWEEP_TIME_BUDGET_SECONDS", default=45.0),
+    "DELIVERY_BATCH": env.int("SLA_DELIVERY_BATCH", default=500),
+    # Pause between sweep batches, to yield to web traffic on a busy database.
+    "SWEEP_PAUSE_SECONDS": env.float("SLA_SWEEP_PAUSE_SECONDS", default=0.0),
+    # SMS: escalation.backends.ConsoleSmsBackend (log) or escalation.backends.HttpSmsBackend.
+    "SMS_BACKEND": env("SLA_SMS_BACKEND", default="escalation.backends.ConsoleSmsBackend"),
+    "SMS_GATEWAY_URL": env("SLA_SMS_GATEWAY_URL", default=""),
+    "SMS_GATEWAY_KEY": env("SLA_SMS_GATEWAY_KEY", default=""),
+}
 
 # Business settings (SPEC §2–3); the SLA policies themselves are data (escalation app).
 COMPLAINTS = {

@@ -1,7 +1,19 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 class EscalationConfig(AppConfig):
     name = "escalation"
     verbose_name = _("时限与升级")
+
+    def ready(self) -> None:
+        from complaints.signals import complaint_changed
+
+        from .notify import on_complaint_changed
+        from .permissions import grant_supervisor_permissions
+
+        complaint_changed.connect(on_complaint_changed, dispatch_uid="escalation-outbox")
+        post_migrate.connect(
+            grant_supervisor_permissions, sender=self, dispatch_uid="escalation-supervisor-perms"
+        )

@@ -474,3 +474,44 @@ def extend_by_pauses(
         (_elapsed_counted(start, end, window_of) for start, end in intervals), timedelta(0)
     )
     return _add_counted(due_utc, paused, window_of).astimezone(SHANGHAI)
+
+
+# ---------------------------------------------------------------------------------------------
+# Points inside a timer (warnings)
+# ---------------------------------------------------------------------------------------------
+
+
+def point_in_timer(
+    start: datetime,
+    amount: float,
+    share: float,
+    clock_type: ClockType,
+    *,
+    calendar: WorkCalendar,
+    hours_by_weekday: OpeningHours | None = None,
+    closed_on_rest_days: bool = True,
+) -> datetime:
+    """Return the moment `share` of a timer of `amount` hours (or working days) has run.
+
+    share_used(start, due, point_in_timer(start, amount, s, …), …) == s for 0 ≤ s ≤ 1, on
+    every clock: a warning at 80 % of a business-hours timer falls inside opening hours.
+    """
+    if not 0 <= share <= 1:
+        raise ValueError(f"share must be between 0 and 1, got {share!r}")
+    clock_type = ClockType(clock_type)
+    if clock_type == ClockType.WORKING_DAYS:
+        first_counted_instant = _end_of_local_day(_to_utc(start))
+        point = _add_counted(
+            first_counted_instant,
+            timedelta(days=float(amount) * share),
+            _working_day_window(calendar),
+        )
+        return point.astimezone(SHANGHAI)
+    return deadline(
+        start,
+        float(amount) * share,
+        clock_type,
+        calendar=calendar,
+        hours_by_weekday=hours_by_weekday,
+        closed_on_rest_days=closed_on_rest_days,
+    )

@@ -1,77 +1,140 @@
-"""Deadlines of a complaint (SPEC §4), computed from its facts and stored on it.
+"""Deadlines of a complaint (SPEC §4), computed from its facts and its SLA policy.
 
 `refresh_deadlines` is called by every service that changes something a timer depends on,
-inside the same transaction, so the indexed columns are always true. The default targets below
-are SPEC §4's; the SLA policies (targets as data per priority and channel) build on this.
+inside the same transaction, so the indexed columns are always true. `complaints_recompute`
+does the same for many complaints at once, in bulk batches, after a policy or the calendar
+changed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections import defaultdict
+from datetime import datetime
 
-from escalation.clock import WorkCalendar, day_period_end
+from escalation.clock import ClockType, WorkCalendar
+from escalation.policies import PolicyBook
+from escalation.schedule import (
+    ComplaintFacts,
+    Policy,
+    compute_deadlines,
+    next_check,
+    scheduled_events,
+)
 
-
-@dataclass(frozen=True)
-class Targets:
-    first_response: timedelta
-    resolution: timedelta
-    follow_up: timedelta
-    statutory_days: int = 7
-
-
-# SPEC §4: normal 24 h / 72 h / follow-up 24 h; urgent and external 2 h / 12 h / 2 h (seed 001
-# asks external complaints to be followed up within 2 h); statutory answer 7 days
-# (快递暂行条例 art. 33 as summarised in SPEC §4).
-NORMAL_TARGETS = Targets(timedelta(hours=24), timedelta(hours=72), timedelta(hours=24))
-URGENT_TARGETS = Targets(timedelta(hours=2), timedelta(hours=12), timedelta(hours=2))
-
-
-def targets_for(complaint) -> Targets:
-    """Urgent and external complaints run on the urgent targets."""
-    if complaint.priority == "urgent" or complaint.is_external:
-        return URGENT_TARGETS
-    return NORMAL_TARGETS
+DEADLINE_FIELDS = (
+    "first_response_due",
+    "resolution_due",
+    "follow_up_due",
+    "statutory_due",
+    "next_deadline",
+    "sla_next_check",
+)
 
 
-def work_calendar() -> WorkCalendar:
-    """The official calendar plus the local exceptions supervisors entered."""
-    return WorkCalendar()
+def facts_of(complaint, pauses=()) -> ComplaintFacts:
+    return ComplaintFacts(
+        accepted_at=complaint.accepted_at,
+        is_open=complaint.is_open,
+        status=complaint.status,
+        reopened_at=complaint.reopened_at,
+        first_response_at=complaint.first_response_at,
+        first_answered_at=complaint.first_answered_at,
+        answered_at=complaint.answered_at,
+        paused_at=complaint.paused_at,
+        paused_seconds=complaint.paused_seconds,
+        pauses=tuple(pauses),
+    )
 
 
-def refresh_deadlines(complaint, *, now: datetime, calendar: WorkCalendar | None = None) -> None:
-    """Set the due columns and next_deadline of a complaint in memory (the caller saves).
+def _round_pauses(complaint) -> list[tuple[datetime, datetime | None]]:
+    """Pause intervals of the current round (only non-calendar clocks need them)."""
+    if not complaint.pk or (not complaint.paused_seconds and not complaint.paused_at):
+        return []
+    from complaints.models import PauseInterval
 
-    Timers (SPEC §4): first response from acceptance until the first contact or reply;
-    resolution from the start of the current round (acceptance, or the latest reopen) until the
-    reply, pushed out by the time paused in this round and not running while paused; follow-up
-    from the reply until the follow-up is recorded; statutory answer, 7 days from acceptance
-    until the first reply. next_deadline is the nearest due of the timers still running, and
-    None for a complaint that is no longer open.
+    rows = PauseInterval.objects.filter(complaint_id=complaint.pk)
+    if complaint.reopened_at:
+        rows = rows.filter(started_at__gte=complaint.reopened_at)
+    return list(rows.values_list("started_at", "ended_at"))
+
+
+def apply_policy(complaint, policy: Policy, calendar: WorkCalendar, *, now: datetime, pauses=()):
+    """Set the due columns, next_deadline and sla_next_check in memory."""
+    deadlines = compute_deadlines(facts_of(complaint, pauses), policy, calendar)
+    complaint.first_response_due = deadlines.first_response_due
+    complaint.resolution_due = deadlines.resolution_due
+    complaint.follow_up_due = deadlines.follow_up_due
+    complaint.statutory_due = deadlines.statutory_due
+    complaint.next_deadline = deadlines.next_deadline
+    complaint.sla_next_check = next_check(scheduled_events(deadlines, policy, calendar), now=now)
+
+
+def refresh_deadlines(
+    complaint,
+    *,
+    now: datetime,
+    calendar: WorkCalendar | None = None,
+    book: PolicyBook | None = None,
+) -> None:
+    """Set the due columns, next_deadline and sla_next_check of a complaint (the caller saves).
+
+    The policy is the most specific active one for the complaint's priority and channel
+    (external complaints count as urgent); see escalation.schedule.compute_deadlines for the
+    timers. next_deadline is the nearest due of the timers still running, None for a complaint
+    that is no longer open.
     """
-    targets = targets_for(complaint)
-    calendar = calendar or work_calendar()
-    accepted = complaint.accepted_at
-    round_start = complaint.reopened_at or accepted
+    book = book or PolicyBook.load()
+    if calendar is not None:
+        book.calendar = calendar
+    policy = book.policy_of(complaint)
+    pauses = _round_pauses(complaint) if policy.clock_type != ClockType.CALENDAR_HOURS else []
+    apply_policy(complaint, policy, book.calendar, now=now, pauses=pauses)
 
-    complaint.first_response_due = accepted + targets.first_response
-    complaint.resolution_due = (
-        round_start + targets.resolution + timedelta(seconds=complaint.paused_seconds)
-    )
-    complaint.statutory_due = day_period_end(accepted, targets.statutory_days, calendar=calendar)
-    complaint.follow_up_due = (
-        complaint.answered_at + targets.follow_up if complaint.answered_at else None
-    )
 
-    running = []
-    if complaint.is_open:
-        if complaint.first_response_at is None:
-            running.append(complaint.first_response_due)
-        if complaint.answered_at is None and not complaint.is_paused:
-            running.append(complaint.resolution_due)
-        if complaint.first_answered_at is None:
-            running.append(complaint.statutory_due)
-        if complaint.status in ("answered", "follow_up") and complaint.follow_up_due:
-            running.append(complaint.follow_up_due)
-    complaint.next_deadline = min(running) if running else None
+def complaints_recompute(*, now: datetime, queryset=None, batch_size: int = 1000) -> int:
+    """Recompute the deadlines of open complaints in bulk batches; return how many changed.
+
+    Keyset pagination by id; each batch locks its rows (so a service writing at the same time
+    waits, and then refreshes them itself), computes in memory and writes with one bulk UPDATE.
+    """
+    from django.db import transaction
+
+    from complaints.models import Complaint, PauseInterval
+
+    book = PolicyBook.load()
+    base = queryset if queryset is not None else Complaint.objects.open()
+    last_id = 0
+    changed = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                base.filter(pk__gt=last_id)
+                .select_for_update(of=("self",))
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                return changed
+            last_id = batch[-1].pk
+            pauses_by_id = defaultdict(list)
+            paused_ids = [c.pk for c in batch if c.paused_seconds or c.paused_at]
+            if paused_ids:
+                for complaint_id, start, end, reopened in PauseInterval.objects.filter(
+                    complaint_id__in=paused_ids
+                ).values_list("complaint_id", "started_at", "ended_at", "complaint__reopened_at"):
+                    if reopened is None or start >= reopened:
+                        pauses_by_id[complaint_id].append((start, end))
+            dirty = []
+            for complaint in batch:
+                before = tuple(getattr(complaint, f) for f in DEADLINE_FIELDS)
+                apply_policy(
+                    complaint,
+                    book.policy_of(complaint),
+                    book.calendar,
+                    now=now,
+                    pauses=pauses_by_id.get(complaint.pk, ()),
+                )
+                if tuple(getattr(complaint, f) for f in DEADLINE_FIELDS) != before:
+                    dirty.append(complaint)
+            if dirty:
+                Complaint.objects.bulk_update(dirty, DEADLINE_FIELDS)
+            changed += len(dirty)

@@ -1,0 +1,97 @@
+"""Benchmark the SLA sweep on PostgreSQL: 1 million open complaints (make bench-sla).
+
+1. 1 000 000 open complaints, 10 000 of them newly due → one sweep (target ≤ 5 s).
+2. A backlog of 100 000 more due → sweep until done (target ≤ 30 s).
+Prints rows/s and the query plans of the batch query (an index range scan, no seq scan).
+Run it on a throwaway database only: it inserts a million rows.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from complaints.models import Complaint, Role, StaffProfile
+from escalation import benchdata
+from escalation.models import Notification, SlaEvent
+from escalation.sweep import sla_sweep
+
+
+class Command(BaseCommand):
+    help = "SLA 扫描基准测试：100万未办结工单（仅用于临时数据库）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--open", type=int, default=1_000_000)
+        parser.add_argument("--due", type=int, default=10_000)
+        parser.add_argument("--backlog", type=int, default=100_000)
+
+    def handle(self, *args, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("基准测试需要 PostgreSQL（DATABASE_URL=postgres://…）。")
+        if Complaint.objects.exists():
+            raise CommandError("数据库中已有工单：请在空的临时数据库上运行基准测试。")
+        user = get_user_model().objects.create_user(username="bench_agent")
+        StaffProfile.objects.create(user=user, role=Role.AGENT)
+        now = timezone.now()
+
+        started = time.monotonic()
+        benchdata.generate(count=options["open"], due=options["due"], now=now, owner_id=user.pk)
+        self._analyze()
+        took = time.monotonic() - started
+        self.stdout.write(f"生成 {options['open']:,} 宗未办结工单：{took:.1f} s（COPY + ANALYZE）")
+
+        self._explain(now)
+        result = sla_sweep(now=now, time_budget=600)
+        self._report("一次扫描（新到期）", result, options["due"], target=5)
+
+        benchdata.generate(
+            count=options["backlog"],
+            due=options["backlog"],
+            now=now,
+            owner_id=user.pk,
+            prefix="BKLG",
+        )
+        self._analyze()
+        self._explain(now)
+        result = sla_sweep(now=now, time_budget=600)
+        self._report("积压扫描", result, options["backlog"], target=30)
+        self.stdout.write(
+            f"合计：工单 {Complaint.objects.count():,}，时限事件 {SlaEvent.objects.count():,}，"
+            f"通知 {Notification.objects.count():,}"
+        )
+
+    def _analyze(self):
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE complaints_complaint")
+            cursor.execute("ANALYZE escalation_slaevent")
+
+    def _explain(self, now):
+        # The batch query exactly as the sweep sends it.
+        rows = (
+            Complaint.objects.filter(sla_next_check__lte=now)
+            .order_by("sla_next_check")
+            .select_for_update(skip_locked=True, of=("self",))
+            .only("id", "sla_next_check")[:1000]
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            sql, params = rows.query.sql_with_params()
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + sql, params)
+            plan = "\n".join(line for (line,) in cursor.fetchall())
+        self.stdout.write("批次查询计划：\n" + plan)
+        if "Seq Scan on complaints_complaint" in plan:
+            raise CommandError("批次查询对工单表做了顺序扫描。")
+
+    def _report(self, label, result, expected, *, target):
+        rate = result.complaints / result.seconds if result.seconds else 0
+        verdict = "达标" if result.seconds <= target else "未达标"
+        self.stdout.write(
+            f"{label}：{result.complaints:,} 宗工单、{result.events:,} 个事件、"
+            f"{result.notifications:,} 条通知，{result.batches} 批，{result.seconds:.2f} s，"
+            f"{rate:,.0f} 宗/秒（目标 ≤ {target} s：{verdict}）"
+        )
+        if result.events != expected:
+            raise CommandError(f"应触发 {expected} 个事件，实际 {result.events}。")

@@ -1,0 +1,105 @@
+"""Messages about complaint changes: customers, the staff assigned, and partner webhooks.
+
+Listens to complaints.signals.complaint_changed, which is sent inside the service's
+transaction: the outbox rows are written there (lost with the change if it rolls back, never
+without it) and delivery is kicked only after commit.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from escalation.models import Channel, Notification, WebhookEndpoint
+
+# Complaint event → (customer SMS template, partner webhook event). SPEC §7: customers get
+# acceptance, reply, follow-up and closure.
+CUSTOMER_MESSAGES = {
+    "create": ("customer_accepted", "complaint.accepted"),
+    "reply": ("customer_answered", "complaint.answered"),
+    "start_follow_up": ("customer_follow_up", None),
+    "close": ("customer_closed", "complaint.closed"),
+}
+# Staff hear about new work for their unit.
+ASSIGNMENT_EVENTS = {"dispatch", "reassign"}
+
+
+def on_complaint_changed(sender, *, complaint, event, actor=None, details=None, **kwargs):
+    """Queue the messages an event causes, in the caller's transaction."""
+    audit = kwargs.get("audit")
+    now = getattr(audit, "at", None) or timezone.now()
+    topic = (
+        f"complaint:{audit.pk}"
+        if audit is not None
+        else f"complaint:{complaint.pk}:{event}:{now.isoformat()}"
+    )
+    rows: list[Notification] = []
+    context = {"ticket_no": complaint.ticket_no, "event": event}
+
+    def add(**fields):
+        rows.append(
+            Notification(
+                topic=topic,
+                complaint_id=complaint.pk,
+                next_attempt_at=now,
+                created_at=now,
+                **fields,
+            )
+        )
+
+    customer = CUSTOMER_MESSAGES.get(event)
+    if customer:
+        template, webhook_event = customer
+        add(
+            template=template,
+            channel=Channel.SMS,
+            recipient_key="customer",
+            context=context,
+        )
+        if webhook_event and complaint.created_by_id:
+            for endpoint in WebhookEndpoint.objects.filter(
+                partner_id=complaint.created_by_id, is_active=True
+            ):
+                if webhook_event in (endpoint.events or []):
+                    add(
+                        template=webhook_event,
+                        channel=Channel.WEBHOOK,
+                        recipient_key=f"endpoint:{endpoint.pk}",
+                        endpoint_id=endpoint.pk,
+                        context=_webhook_data(complaint),
+                    )
+    if event in ASSIGNMENT_EVENTS or (event == "create" and complaint.unit_id):
+        from escalation.recipients import StaffDirectory
+
+        directory = StaffDirectory.load()
+        people = list(directory.unit_staff.get(complaint.unit_id, []))
+        urgent = complaint.priority == "urgent"
+        if urgent:
+            people += directory.supervisors  # SPEC §3: urgent tickets notify the supervisor.
+        for user_id in dict.fromkeys(people):
+            for channel in directory.channels(user_id, urgent=urgent):
+                add(
+                    template="staff_assigned",
+                    channel=channel,
+                    recipient_key=f"user:{user_id}",
+                    user_id=user_id,
+                    context={**context, "urgent": urgent},
+                )
+    if rows:
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        from escalation.outbox import kick_delivery
+
+        transaction.on_commit(kick_delivery)
+
+
+def _webhook_data(complaint) -> dict:
+    """What a partner learns: its ticket's state, never the customer's personal data."""
+    return {
+        "ticket_no": complaint.ticket_no,
+        "status": complaint.status,
+        "tracking_no": complaint.tracking_no,
+        "accepted_at": complaint.accepted_at.isoformat() if complaint.accepted_at else None,
+        "answered_at": complaint.answered_at.isoformat() if complaint.answered_at else None,
+        "closed_at": complaint.closed_at.isoformat() if complaint.closed_at else None,
+        "satisfied": complaint.satisfied,
+    }

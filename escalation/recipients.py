@@ -1,0 +1,107 @@
+"""Who hears about what: the staff directory, read once per sweep, and the channel rules."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from escalation.schedule import EventKind, Notify, TimerName
+
+# Staff always get an in-app notice; e-mail when they have an address; an SMS only for what
+# cannot wait (breaches, escalations, the 12305 risk, urgent assignments).
+SMS_KINDS = {EventKind.BREACH, EventKind.ESCALATION, EventKind.STATUTORY_RISK}
+
+
+@dataclass
+class StaffDirectory:
+    """Active staff by role and unit, and the unit tree with its heads."""
+
+    unit_staff: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    unit_parent: dict[int, int | None] = field(default_factory=dict)
+    unit_head: dict[int, int | None] = field(default_factory=dict)
+    supervisors: list[int] = field(default_factory=list)
+    email: dict[int, str] = field(default_factory=dict)
+    phone: dict[int, str] = field(default_factory=dict)
+    active: set[int] = field(default_factory=set)
+
+    @classmethod
+    def load(cls) -> StaffDirectory:
+        from django.contrib.auth import get_user_model
+
+        from complaints.models import Role, StaffProfile, Unit
+
+        directory = cls()
+        for user_id, role, unit_id, phone, email in StaffProfile.objects.filter(
+            user__is_active=True
+        ).values_list("user_id", "role", "unit_id", "phone", "user__email"):
+            directory.active.add(user_id)
+            if role == Role.BRANCH and unit_id:
+                directory.unit_staff[unit_id].append(user_id)
+            if role == Role.SUPERVISOR:
+                directory.supervisors.append(user_id)
+            if email:
+                directory.email[user_id] = email
+            if phone:
+                directory.phone[user_id] = phone
+        # Unit heads need not have a staff profile of their own (a manager account).
+        for unit_id, parent_id, head_id in Unit.objects.values_list("id", "parent_id", "head_id"):
+            directory.unit_parent[unit_id] = parent_id
+            directory.unit_head[unit_id] = head_id
+        heads = {h for h in directory.unit_head.values() if h}
+        for user_id, email in (
+            get_user_model()
+            .objects.filter(pk__in=heads - directory.active, is_active=True)
+            .values_list("pk", "email")
+        ):
+            directory.active.add(user_id)
+            if email:
+                directory.email[user_id] = email
+        return directory
+
+    def head_of(self, unit_id: int | None) -> int | None:
+        """The unit's head, or the nearest head up the tree (a branch without one)."""
+        seen = set()
+        while unit_id and unit_id not in seen:
+            seen.add(unit_id)
+            head = self.unit_head.get(unit_id)
+            if head and head in self.active:
+                return head
+            unit_id = self.unit_parent.get(unit_id)
+        return None
+
+    def handlers(self, *, timer: str, unit_id: int | None, owner_id: int | None) -> list[int]:
+        """The people who must act on a timer; supervisors when nobody else is there.
+
+        The unit answers the first response, resolution and the statutory answer; the
+        customer-service owner (首问责任人) does the follow-up call.
+        """
+        people: list[int] = []
+        if timer != TimerName.FOLLOW_UP and unit_id:
+            people = list(self.unit_staff.get(unit_id, []))
+        if not people and owner_id and owner_id in self.active:
+            people = [owner_id]
+        return people or list(self.supervisors)
+
+    def for_event(
+        self, *, kind: str, timer: str, notify: str | None, unit_id, owner_id
+    ) -> list[int]:
+        """Staff to notify of an SLA event, without duplicates, in a stable order."""
+        if kind == EventKind.ESCALATION:
+            if notify == Notify.UNIT_HEAD:
+                head = self.head_of(unit_id)
+                people = [head] if head else list(self.supervisors)
+            else:
+                people = list(self.supervisors)
+        else:
+            people = self.handlers(timer=timer, unit_id=unit_id, owner_id=owner_id)
+            if kind in (EventKind.BREACH, EventKind.STATUTORY_RISK) and owner_id in self.active:
+                people.append(owner_id)
+        return list(dict.fromkeys(people))
+
+    def channels(self, user_id: int, *, urgent: bool) -> list[str]:
+        channels = ["in_app"]
+        if user_id in self.email:
+            channels.append("email")
+        if urgent and user_id in self.phone:
+            channels.append("sms")
+        return channels

@@ -1,0 +1,37 @@
+"""Celery tasks: thin, idempotent wrappers around the sweep and the outbox.
+
+A sweep stops starting batches after its time budget (45 s); the time limits are a backstop.
+All three are safe to run twice or at once (the database claims decide), so they acknowledge
+late: a message whose worker died is delivered again instead of being lost.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
+def sla_sweep() -> dict:
+    """Fire the due SLA events (beat: every minute)."""
+    from escalation.sweep import sla_sweep as sweep
+
+    result = sweep(now=timezone.now())
+    return {"complaints": result.complaints, "events": result.events}
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
+def deliver_outbox() -> dict:
+    """Deliver due outbox messages (kicked after commits; beat: every minute as catch-up)."""
+    from escalation.outbox import outbox_deliver_due
+    from escalation.sweep import sla_conf
+
+    return outbox_deliver_due(limit=sla_conf("DELIVERY_BATCH"))
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
+def recompute_deadlines() -> int:
+    """Recompute open complaints after a policy or the calendar changed (bulk batches)."""
+    from escalation.deadlines import complaints_recompute
+
+    return complaints_recompute(now=timezone.now())
