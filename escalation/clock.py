@@ -67,6 +67,13 @@ def _package_knows_year(year: int) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=4096)
+def _official_workday(day: date) -> bool:
+    # The package validates and looks up on every call; sweeps ask about the same few dozen
+    # days for thousands of complaints, so remember the answers (they never change).
+    return chinese_calendar.is_workday(day)
+
+
 # ---------------------------------------------------------------------------------------------
 # Working-day calendar
 # ---------------------------------------------------------------------------------------------
@@ -95,7 +102,7 @@ class WorkCalendar:
         if day in self.exceptions:
             return self.exceptions[day]
         if _package_knows_year(day.year):
-            return chinese_calendar.is_workday(day)
+            return _official_workday(day)
         return day.weekday() < 5  # Unknown year: Mon-Fri work, weekends rest.
 
     def is_rest_day(self, day: date) -> bool:
