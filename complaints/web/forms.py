@@ -30,7 +30,8 @@ def _bootstrap(form: forms.Form) -> None:
             css = "form-select"
         else:
             css = "form-control"
-        if form.is_bound and name in form.errors:
+        # _errors, not errors: reading .errors would validate now, before subclasses set choices.
+        if form._errors and name in form._errors:
             css += " is-invalid"
         widget.attrs["class"] = css
 

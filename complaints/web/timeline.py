@@ -69,7 +69,7 @@ def build_timeline(complaint: Complaint) -> list[Entry]:
                 actor=_name(row.actor, row.get_actor_kind_display()),
                 body=row.reason,
                 state_change=change if row.transition != "create" else None,
-                extra=row.details or {},
+                extra={**(row.details or {}), "_name": row.transition},
             )
         )
     for contact in complaint.contacts.select_related("by"):
@@ -125,6 +125,13 @@ def build_timeline(complaint: Complaint) -> list[Entry]:
                 obj=attachment,
             )
         )
-    # Stable: records at the same instant keep the order above (the state change first).
-    entries.sort(key=lambda e: e.at)
+
+    # At one instant: acceptance and the start of the call first, then what was recorded, then
+    # the state change it caused (回访：不满意 before 重新下发, the reply before 核实 → 反馈).
+    def rank(entry: Entry) -> int:
+        if entry.kind != "transition":
+            return 1
+        return 0 if entry.extra.get("_name") in ("create", "start_follow_up") else 2
+
+    entries.sort(key=lambda e: (e.at, rank(e)))
     return entries

@@ -3,6 +3,7 @@ queue and search. Thin: read with querysets, write through complaints.services."
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -27,6 +28,7 @@ LOOKUP_LIMIT = 8
 SEARCH_LIMIT = 50
 # Roles holding view_complaint (complaints.roles.ROLE_PERMISSIONS) have a work queue.
 QUEUE_ROLES = (Role.AGENT, Role.BRANCH, Role.SUPERVISOR)
+QUEUE_POLL_SECONDS = 30
 
 
 def _require_perm(user, perm: str) -> None:
@@ -118,7 +120,7 @@ def console(request):
                 codes[complaint.ticket_no] = code
                 request.session[_SESSION_CODES] = codes
                 return redirect("web:intake_done", ticket_no=complaint.ticket_no)
-    context = {"form": form, "now": now, **_console_lists(request.user, now)}
+    context = {"form": form, "now": now, "nav": "console", **_console_lists(request.user, now)}
     return render(request, "complaints/console.html", context, status=400 if form.errors else 200)
 
 
@@ -233,6 +235,9 @@ def _queue_context(request):
         "has_next": has_next,
         "now": now,
         "unit": profile.unit if profile and profile.role == Role.BRANCH else None,
+        "nav": "queue",
+        # The seed asks branches to log in every 20 minutes; polling makes that unnecessary.
+        "poll_seconds": int(settings.COMPLAINTS.get("QUEUE_POLL_SECONDS", QUEUE_POLL_SECONDS)),
     }
 
 
