@@ -8,17 +8,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from complaints import rules, services
 from complaints.errors import DomainError
-from complaints.models import OPEN_STATES, Complaint, Role, StaffProfile, Status
+from complaints.models import OPEN_STATES, Category, Complaint, Role, StaffProfile, Status
 from complaints.roles import role_of
 
-from .deadlines import appeal_risk, nearest_clock
+from .deadlines import queue_row
 from .forms import IntakeForm
+from .templatetags.console import countdown
 
 # Codes are shown once after intake: kept in the session only until the result page is read.
 _SESSION_CODES = "intake_access_codes"
@@ -223,8 +225,17 @@ def _queue_context(request):
         overdue=Count("id", filter=Q(next_deadline__lte=now)),
         urgent=Count("id", filter=Q(priority="urgent")),
     )
+    status_labels = {k: str(v) for k, v in Status.choices}
+    category_labels = {k: str(v) for k, v in Category.choices}
     items = [
-        {"c": c, "clock": nearest_clock(c, now=now), "appeal": appeal_risk(c, now=now)}
+        queue_row(
+            c,
+            now=now,
+            url_template=reverse("web:ticket", args=["__TICKET__"]),
+            countdown_text=countdown,
+            status_labels=status_labels,
+            category_labels=category_labels,
+        )
         for c in rows
     ]
     return {
