@@ -53,7 +53,8 @@ def home(request):
 
 
 def _console_lists(user, now):
-    mine = Complaint.objects.filter(owner=user).select_related("unit")
+    # Theirs (首问责任制) and the ones nobody owns yet (submitted by customers or partners).
+    mine = Complaint.objects.filter(Q(owner=user) | Q(owner__isnull=True)).select_related("unit")
     return {
         "to_dispatch": Complaint.objects.filter(status=Status.ACCEPTED)
         .select_related("unit")

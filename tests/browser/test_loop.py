@@ -134,6 +134,7 @@ def test_it_walks_the_whole_loop_in_the_browser(
     expect(queue.locator("#id_reply-basic_facts-error")).to_contain_text("模糊答复")
     expect(queue.locator("#id_reply-handling-error")).to_contain_text("处理经过")
     _status(queue, "核实")
+    screenshot(queue, "reply-refused")
     queue.fill("#id_reply-basic_facts", GOOD_REPLY.basic_facts)
     queue.fill("#id_reply-handling", GOOD_REPLY.handling)
     queue.fill("#id_reply-result", GOOD_REPLY.result)

@@ -269,3 +269,33 @@ def test_it_renders_the_error_pages_in_chinese(client_as, alice, settings):
     response = client_as(alice).get("/no-such-page/")
     assert response.status_code == 404
     assert "抱歉，您要找的页面或工单不存在" in response.content.decode()
+
+
+def test_it_speaks_english_after_the_language_switch(client_as, bob):
+    client = client_as(bob)
+    response = client.post(reverse("set_language"), {"language": "en", "next": "/queue/"})
+    assert response.url == "/queue/"
+    page = client.get("/queue/").content.decode()
+    assert "Branch work queue" in page and "Log out" in page
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/queue/"})
+    assert "网点工单队列" in client.get("/queue/").content.decode()
+
+
+def test_it_locks_out_after_repeated_failed_logins(client, bob):
+    for _ in range(5):
+        response = client.post(reverse("login"), {"username": "bob", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "bob", "password": "wrong"})
+    assert response.status_code == 429
+    assert "账号已暂时锁定" in response.content.decode()
+    response = client.post(reverse("login"), {"username": "bob", "password": "pw-for-tests-only"})
+    assert response.status_code == 429  # even the right password waits for the cool-off
+
+
+def test_it_logs_in_through_the_form_and_lands_on_the_role_home(client, alice):
+    page = client.get(reverse("login")).content.decode()
+    assert "员工登录" in page
+    response = client.post(
+        reverse("login"), {"username": "alice", "password": "pw-for-tests-only"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("web:console")
+    assert "电话受理投诉" in response.content.decode()
