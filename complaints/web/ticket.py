@@ -407,13 +407,14 @@ def ticket_action(request, ticket_no: str, name: str):
             status = exc.status_code if exc.status_code != 404 else 400
         else:
             extra = {"alert": ("success", str(action.success))}
-    fresh = _complaint_for(request, ticket_no) if status != 404 else complaint
-    response = render(
-        request, "complaints/_ticket_panel.html", _panel_context(request, fresh, **extra)
-    )
+    fresh = _complaint_for(request, ticket_no)
+    htmx = bool(request.headers.get("HX-Request"))
+    # Without script the form posts normally and gets the whole page back.
+    template = "complaints/_ticket_panel.html" if htmx else "complaints/ticket.html"
+    response = render(request, template, _panel_context(request, fresh, **extra))
     # htmx swaps only 2xx answers by default; the panel carries the message, so keep it 200
     # for htmx and tell the real outcome in a header.
-    if request.headers.get("HX-Request"):
+    if htmx:
         response["X-Action-Status"] = str(status)
     else:
         response.status_code = status

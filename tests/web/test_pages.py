@@ -299,3 +299,23 @@ def test_it_logs_in_through_the_form_and_lands_on_the_role_home(client, alice):
     )
     assert response.redirect_chain[-1][0] == reverse("web:console")
     assert "电话受理投诉" in response.content.decode()
+
+
+def test_it_works_without_javascript_too(client_as, alice, make_complaint, org):
+    complaint = make_complaint()
+    response = client_as(alice).post(
+        reverse("web:action", args=[complaint.ticket_no, "dispatch"]),
+        {"dispatch-unit": org["a"].pk, "dispatch-reason": ""},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<!doctype html>" in page and "已下发至责任单位。" in page
+    complaint.refresh_from_db()
+    assert complaint.status == Status.VERIFYING
+
+
+def test_it_has_a_friendly_chinese_500_page():
+    from django.template.loader import render_to_string
+
+    page = render_to_string("500.html")
+    assert "抱歉，系统出了点问题" in page
