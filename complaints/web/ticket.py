@@ -387,7 +387,18 @@ def ticket_action(request, ticket_no: str, name: str):
     form = action.form(request.POST, request.FILES, prefix=name) if action.form else None
     status = 200
     extra: dict = {}
-    if form is not None and not form.is_valid():
+    seen = request.POST.get("seen_status")
+    if seen and seen != complaint.status:
+        # The page was read before someone else moved the ticket on: do not act on stale facts.
+        extra = {
+            "alert": (
+                "warning",
+                _("有人先您一步处理了该工单：当前状态为“%(status)s”，请确认后再操作。")
+                % {"status": complaint.get_status_display()},
+            )
+        }
+        status = 409
+    elif form is not None and not form.is_valid():
         extra = {"bound": {name: form}, "open_action": name}
         status = 400
     else:

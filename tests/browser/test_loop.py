@@ -209,3 +209,40 @@ def test_it_shows_overdue_items_in_red(open_as, alice, bob, org, make_complaint,
     # Keyboard: the first row's link is reachable with Tab and opens the ticket with Enter.
     rows = page.locator("tr.queue-row")
     assert rows.first.get_attribute("data-ticket") == overdue.ticket_no  # nearest deadline first
+
+
+def test_it_tells_the_slower_of_two_agents_that_someone_acted_first(
+    open_as, alice, sam, org, make_complaint, live_server
+):
+    complaint = make_complaint(at=timezone.now())
+    url = f"{live_server.url}/tickets/{complaint.ticket_no}/"
+    first, second = open_as(alice), open_as(sam)
+    first.goto(url)
+    second.goto(url)
+    _act(first, "dispatch", selects={"#id_dispatch-unit": "网点甲（A）"})
+    _status(first, "核实")
+    # The second agent still sees 受理 and rejects it as a duplicate: refused, panel refreshed.
+    _act(second, "reject", {"#id_reject-reason": "与另一工单重复"})
+    expect(second.locator("#action-alert")).to_contain_text("有人先您一步处理了该工单")
+    _status(second, "核实")
+    complaint.refresh_from_db()
+    assert complaint.status == Status.VERIFYING
+
+
+def test_it_can_be_worked_with_the_keyboard(open_as, alice, bob, org, make_complaint, live_server):
+    complaint = make_complaint(at=timezone.now())
+    services.complaint_dispatch(complaint=complaint, unit=org["a"], by=alice)
+    page = open_as(bob)
+    page.locator(f'tr[data-ticket="{complaint.ticket_no}"] a').focus()
+    page.keyboard.press("Enter")
+    _status(page, "核实")
+    page.locator('details[data-action="contact"] > summary').focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # the method select
+    page.keyboard.press("Tab")  # the "reached" checkbox
+    page.keyboard.press("Tab")  # the summary
+    page.keyboard.type("电话联系客户，告知正在核实。")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.locator("#action-alert")).to_contain_text("联系记录已保存")
+    assert complaint.contacts.get().summary == "电话联系客户，告知正在核实。"
