@@ -23,10 +23,19 @@ from django_fsm import can_proceed
 
 from complaints import attachments, rules, services
 from complaints.errors import Conflict, DomainError, InvalidInput, NotFound
-from complaints.models import PAUSABLE_STATES, Attachment, Complaint, Phrase, Status, Unit
+from complaints.models import (
+    PAUSABLE_STATES,
+    Attachment,
+    Complaint,
+    Phrase,
+    Role,
+    Status,
+    Unit,
+)
+from complaints.roles import role_of
 
 from . import forms
-from .deadlines import appeal_risk, nearest_clock
+from .deadlines import TIMER_LABELS, appeal_risk, nearest_clock
 from .timeline import build_timeline
 
 
@@ -289,15 +298,14 @@ def _panel_context(request, complaint: Complaint, *, bound: dict | None = None, 
         else:
             form = None
         action_forms.append({"name": name, "action": action, "form": form})
+    # Branch staff come to a ticket to reply: their reply form starts open.
+    open_action = extra.pop("open_action", None) or (
+        "reply" if "reply" in names and role_of(request.user) == Role.BRANCH else None
+    )
     return {
         "complaint": complaint,
         "actions": action_forms,
-        "open_action": extra.pop("open_action", None)
-        or (
-            "reply"
-            if "reply" in names and not request.user.has_perm("complaints.add_complaint")
-            else None
-        ),
+        "open_action": open_action,
         "timeline": build_timeline(complaint),
         "clock": nearest_clock(complaint, now=now),
         "appeal": appeal_risk(complaint, now=now),
@@ -311,27 +319,30 @@ def _panel_context(request, complaint: Complaint, *, bound: dict | None = None, 
 
 
 def _deadlines(complaint: Complaint, now):
+    """Each timer of the complaint: due, done (this round), running, breached, paused."""
+    follow_up_done = complaint.follow_up_at
+    if follow_up_done and complaint.answered_at and follow_up_done < complaint.answered_at:
+        follow_up_done = None  # that call was about the previous round's reply
     rows = [
-        (_("首次响应"), complaint.first_response_due, complaint.first_response_at),
-        (_("处理完毕"), complaint.resolution_due, complaint.answered_at),
-        (_("7日法定答复"), complaint.statutory_due, complaint.first_answered_at),
-        (_("回访"), complaint.follow_up_due, complaint.follow_up_at),
+        ("first_response", complaint.first_response_due, complaint.first_response_at),
+        ("resolution", complaint.resolution_due, complaint.answered_at),
+        ("statutory", complaint.statutory_due, complaint.first_answered_at),
+        ("follow_up", complaint.follow_up_due, follow_up_done),
     ]
     out = []
-    for label, due, done in rows:
+    for timer, due, done in rows:
         if due is None:
             continue
-        running = complaint.is_open and done is None
-        if label == _("处理完毕") and complaint.is_paused:
-            running = False
+        paused = timer == "resolution" and complaint.is_paused
+        running = complaint.is_open and done is None and not paused
         out.append(
             {
-                "label": label,
+                "label": TIMER_LABELS[timer],
                 "due": due,
                 "done": done,
                 "running": running,
                 "breached": running and due <= now,
-                "paused": label == _("处理完毕") and complaint.is_paused,
+                "paused": paused,
             }
         )
     return out
