@@ -10,7 +10,8 @@ PORT ?= 8000
 # System packages the tests need: PostgreSQL and Redis servers, Chromium and Chinese fonts.
 TEST_APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk
 
-.PHONY: run test lint fmt check install install-dev system-deps migrate seed clean assets bench-queue
+.PHONY: run test lint fmt check install install-dev system-deps migrate seed clean
+.PHONY: assets bench-queue
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
