@@ -11,7 +11,6 @@ PORT ?= 8000
 TEST_APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk
 
 .PHONY: run test lint fmt check install install-dev system-deps migrate seed clean
-.PHONY: assets bench-queue
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +26,7 @@ install-dev: $(VENV)/.installed-dev assets
 
 ## Front-end assets (Bootstrap, htmx) from the npm registry at install time, never a CDN:
 ## `npm ci` installs the locked versions, the dist files are copied into static/vendor/ (gitignored).
+.PHONY: assets bench-queue
 VENDOR := static/vendor
 $(VENDOR)/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
