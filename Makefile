@@ -21,8 +21,22 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install: $(VENV)/.installed assets
+install-dev: $(VENV)/.installed-dev assets
+
+## Front-end assets (Bootstrap, htmx) from the npm registry at install time, never a CDN:
+## `npm ci` installs the locked versions, the dist files are copied into static/vendor/ (gitignored).
+.PHONY: assets bench-queue
+VENDOR := static/vendor
+$(VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/htmx
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map $(VENDOR)/bootstrap/
+	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map $(VENDOR)/bootstrap/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	touch $@
+
+assets: $(VENDOR)/.installed
 
 ## Install the system packages the tests need, when missing and we may (root or sudo).
 system-deps:
@@ -63,6 +77,12 @@ lint: install-dev
 fmt: install-dev
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+## Server time of the branch queue page on a large database (own PostgreSQL; not part of `make test`).
+## BENCH_COMPLAINTS rows are bulk-inserted once; override e.g. `make bench-queue BENCH_COMPLAINTS=200000`.
+BENCH_COMPLAINTS ?= 1000000
+bench-queue: install-dev
+	BENCH_COMPLAINTS=$(BENCH_COMPLAINTS) scripts/with-test-services.sh $(PY) -m complaints.web.bench
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule* .pytest_cache

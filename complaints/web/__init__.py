@@ -1,0 +1,1 @@
+"""The staff browser console: agent console, branch work queue, ticket pages and search."""

@@ -1,0 +1,218 @@
+"""Forms of the staff console. They render and pre-check; the services decide and validate."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import (
+    Category,
+    Channel,
+    ContactMethod,
+    Demand,
+    FollowUpOutcome,
+    Party,
+    Priority,
+    Service,
+    Unit,
+)
+
+_TEXTAREA = {"rows": 3, "class": "form-control"}
+
+
+def _bootstrap(form: forms.Form) -> None:
+    """Give every widget Bootstrap's classes, and mark the fields with errors as invalid."""
+    for name, field in form.fields.items():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        # _errors, not errors: reading .errors would validate now, before subclasses set choices.
+        if form._errors and name in form._errors:
+            css += " is-invalid"
+        widget.attrs["class"] = css
+
+
+class StyledForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+    def full_clean(self):
+        super().full_clean()
+        _bootstrap(self)
+
+    def add_error(self, field, error):
+        super().add_error(field if field in self.fields else None, error)
+        _bootstrap(self)
+
+
+class IntakeForm(StyledForm):
+    """A phone complaint, in the order the agent hears it: waybill first."""
+
+    tracking_no = forms.CharField(label=_("运单号"), max_length=40)
+    phone = forms.CharField(label=_("来电号码"), max_length=20)
+    complainant_name = forms.CharField(label=_("投诉人姓名"), max_length=50)
+    party = forms.ChoiceField(label=_("投诉人身份"), choices=Party.choices)
+    channel = forms.ChoiceField(
+        label=_("渠道"),
+        choices=[(Channel.PHONE, Channel.PHONE.label), (Channel.COUNTER, Channel.COUNTER.label)],
+        initial=Channel.PHONE,
+    )
+    category = forms.ChoiceField(label=_("投诉类别"), choices=Category.choices)
+    description = forms.CharField(
+        label=_("投诉内容"), max_length=5000, widget=forms.Textarea(attrs=_TEXTAREA)
+    )
+    demand = forms.ChoiceField(
+        label=_("诉求"), choices=[("", _("（未提出）")), *Demand.choices], required=False
+    )
+    demand_detail = forms.CharField(
+        label=_("诉求说明"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    key_account = forms.BooleanField(label=_("大客户/敏感客户"), required=False)
+    urgent_contents = forms.BooleanField(label=_("证照或贵重物品"), required=False)
+    service = forms.ChoiceField(label=_("业务类型"), choices=Service.choices, initial="express")
+    insured = forms.BooleanField(label=_("保价"), required=False)
+    insured_amount = forms.DecimalField(
+        label=_("保价金额（元）"), required=False, min_value=0, decimal_places=2
+    )
+    declared_value = forms.DecimalField(
+        label=_("申报价值（元）"), required=False, min_value=0, decimal_places=2
+    )
+    freight = forms.DecimalField(
+        label=_("资费（元）"), required=False, min_value=0, decimal_places=2
+    )
+
+
+def _unit_choices():
+    return [
+        (u.pk, str(u))
+        for u in Unit.objects.filter(is_active=True)
+        .order_by("kind", "code")
+        .only("pk", "name", "code")
+    ]
+
+
+class DispatchForm(StyledForm):
+    unit = forms.TypedChoiceField(label=_("责任单位"), coerce=int)
+    reason = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("请选择单位")), *_unit_choices()]
+
+
+class ReassignForm(DispatchForm):
+    reason = forms.CharField(label=_("改派原因"), max_length=500)
+
+
+class ContactForm(StyledForm):
+    method = forms.ChoiceField(label=_("方式"), choices=ContactMethod.choices)
+    reached = forms.BooleanField(label=_("已联系上客户"), required=False, initial=True)
+    summary = forms.CharField(
+        label=_("联系内容"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReasonForm(StyledForm):
+    reason = forms.CharField(label=_("原因"), max_length=500)
+
+
+class OptionalReasonForm(StyledForm):
+    reason = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+
+class ReplyForm(StyledForm):
+    """The three 回复要素 (seed 001 §(五)1), plus the findings that decide 有理由投诉."""
+
+    basic_facts = forms.CharField(
+        label=_("基本情况"),
+        help_text=_("事实经过：收寄/封发/投递时间、邮件状态、签收人等。"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    handling = forms.CharField(
+        label=_("处理经过"),
+        help_text=_("由谁、何时、以何种方式联系客户，采取了哪些措施。"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+    result = forms.CharField(
+        label=_("处理结果"),
+        help_text=_("问题是否已解决，客户是否认可。"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    customer_accepts = forms.NullBooleanField(
+        label=_("客户是否认可"),
+        required=False,
+        widget=forms.Select(choices=[("", _("未知")), ("true", _("认可")), ("false", _("不认可"))]),
+    )
+    facts_confirmed = forms.BooleanField(label=_("投诉属实"), required=False)
+    our_fault = forms.BooleanField(label=_("属我方责任"), required=False)
+
+
+class FollowUpForm(StyledForm):
+    outcome = forms.ChoiceField(
+        label=_("回访结果"), choices=FollowUpOutcome.choices, widget=forms.RadioSelect
+    )
+    customer_words = forms.CharField(
+        label=_("客户意见"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    reply_truthful = forms.NullBooleanField(
+        label=_("答复是否属实"),
+        required=False,
+        widget=forms.Select(
+            choices=[("", _("未核对")), ("true", _("属实")), ("false", _("不属实"))]
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].widget.attrs["class"] = "form-check-input"
+
+    def full_clean(self):
+        super().full_clean()
+        self.fields["outcome"].widget.attrs["class"] = "form-check-input"
+
+
+class RejectForm(StyledForm):
+    reason = forms.CharField(label=_("不予受理原因"), max_length=500)
+    merged_into = forms.CharField(
+        label=_("合并至工单号（重复投诉时填写）"), max_length=24, required=False
+    )
+
+
+class PriorityForm(StyledForm):
+    priority = forms.ChoiceField(label=_("优先级"), choices=Priority.choices)
+    reason = forms.CharField(label=_("调整原因"), max_length=500)
+
+
+class JustifiedForm(StyledForm):
+    facts_confirmed = forms.BooleanField(label=_("投诉属实"), required=False)
+    our_fault = forms.BooleanField(label=_("属我方责任"), required=False)
+    obstructed = forms.BooleanField(label=_("不配合或处理不力导致升级"), required=False)
+    reason = forms.CharField(label=_("判定依据"), max_length=500)
+
+
+class NoteForm(StyledForm):
+    text = forms.CharField(
+        label=_("内部备注（客户不可见）"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ChaseForm(StyledForm):
+    note = forms.CharField(label=_("催促内容"), max_length=500, required=False)
+
+
+class EvidenceForm(StyledForm):
+    file = forms.FileField(label=_("证据文件（图片或PDF，≤10MB）"))

@@ -1,0 +1,298 @@
+"""Pages for staff: each role's home, the agent console with phone intake, the branch work
+queue and search. Thin: read with querysets, write through complaints.services."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from complaints import rules, services
+from complaints.errors import DomainError
+from complaints.models import OPEN_STATES, Category, Complaint, Role, StaffProfile, Status
+from complaints.roles import role_of
+
+from .deadlines import queue_row
+from .forms import IntakeForm
+from .templatetags.console import countdown
+
+# Codes are shown once after intake: kept in the session only until the result page is read.
+_SESSION_CODES = "intake_access_codes"
+QUEUE_PAGE_SIZE = 50
+QUEUE_MAX_PAGE_SIZE = 200
+LOOKUP_LIMIT = 8
+SEARCH_LIMIT = 50
+# Roles holding view_complaint (complaints.roles.ROLE_PERMISSIONS) have a work queue.
+QUEUE_ROLES = (Role.AGENT, Role.BRANCH, Role.SUPERVISOR)
+QUEUE_POLL_SECONDS = 30
+
+
+def _require_perm(user, perm: str) -> None:
+    if not user.has_perm(f"complaints.{perm}"):
+        raise PermissionDenied(_("您没有权限访问此页面。"))
+
+
+@login_required
+def home(request):
+    """Send each role to its own home (agents: console; branch staff and supervisors: queue)."""
+    role = role_of(request.user)
+    if role == Role.AGENT:
+        return redirect("web:console")
+    if role in (Role.BRANCH, Role.SUPERVISOR) or request.user.is_superuser:
+        return redirect("web:queue")
+    raise PermissionDenied(_("您的账号没有工单系统的员工角色，请联系管理员。"))
+
+
+# --- Agent console ------------------------------------------------------------------------
+
+
+def _console_lists(user, now):
+    # Theirs (首问责任制) and the ones nobody owns yet (submitted by customers or partners).
+    mine = Complaint.objects.filter(Q(owner=user) | Q(owner__isnull=True)).select_related("unit")
+    return {
+        "to_dispatch": Complaint.objects.filter(status=Status.ACCEPTED)
+        .select_related("unit")
+        .order_by("next_deadline")[:20],
+        "follow_ups_due": mine.filter(status__in=[Status.ANSWERED, Status.FOLLOW_UP]).order_by(
+            "follow_up_due"
+        )[:20],
+        "chased": mine.filter(status__in=OPEN_STATES, chase_count__gt=0).order_by(
+            "-chase_count", "next_deadline"
+        )[:20],
+    }
+
+
+def _new_complaint(data) -> services.NewComplaint:
+    """Build the service's input from cleaned data or, to collect errors, the raw POST."""
+
+    def get(name, default=""):
+        value = data.get(name, default)
+        return default if value is None and default == "" else value
+
+    return services.NewComplaint(
+        tracking_no=get("tracking_no"),
+        complainant_name=get("complainant_name"),
+        phone=get("phone"),
+        party=get("party"),
+        category=get("category"),
+        description=get("description"),
+        channel=get("channel") or "phone",
+        demand=get("demand"),
+        demand_detail=get("demand_detail"),
+        service=get("service") or "express",
+        insured=bool(get("insured", False)),
+        insured_amount=get("insured_amount", None),
+        declared_value=get("declared_value", None),
+        freight=get("freight", None),
+        key_account=bool(get("key_account", False)),
+        urgent_contents=bool(get("urgent_contents", False)),
+    )
+
+
+@login_required
+def console(request):
+    """客服工作台: phone intake on the left, the agent's work lists on the right."""
+    _require_perm(request.user, "add_complaint")
+    now = timezone.now()
+    form = IntakeForm()
+    if request.method == "POST":
+        form = IntakeForm(request.POST)
+        if not form.is_valid():
+            # Say everything that is wrong at once: the service's checks for the other fields.
+            _, problems = services.validate_new_complaint(_new_complaint(request.POST))
+            for field, message in problems.items():
+                if field in form.fields and field not in form.errors:
+                    form.add_error(field, message)
+        else:
+            try:
+                complaint, code = services.complaint_create(
+                    data=_new_complaint(form.cleaned_data), by=request.user
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                for field, message in exc.field_errors.items():
+                    form.add_error(field, message)
+            else:
+                codes = request.session.get(_SESSION_CODES, {})
+                codes[complaint.ticket_no] = code
+                request.session[_SESSION_CODES] = codes
+                return redirect("web:intake_done", ticket_no=complaint.ticket_no)
+    context = {"form": form, "now": now, "nav": "console", **_console_lists(request.user, now)}
+    return render(request, "complaints/console.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def intake_done(request, ticket_no: str):
+    """The result of an intake: the ticket number and, once, the access code to read out."""
+    complaint = services.get_for_staff(ticket_no=ticket_no, by=request.user)
+    codes = request.session.get(_SESSION_CODES, {})
+    code = codes.pop(ticket_no, None)
+    request.session[_SESSION_CODES] = codes
+    return render(
+        request, "complaints/intake_done.html", {"complaint": complaint, "access_code": code}
+    )
+
+
+@login_required
+@require_GET
+def earlier_complaints(request):
+    """htmx: the customer's earlier complaints on this waybill or phone, as soon as typed."""
+    _require_perm(request.user, "view_complaint")
+    tracking = (request.GET.get("tracking_no") or "").strip().upper()
+    phone = rules.normalize_phone(request.GET.get("phone") or "")
+    query = Q()
+    if len(tracking) >= 6:
+        query |= Q(tracking_no=tracking)
+    if rules.is_valid_phone(phone):
+        query |= Q(phone=phone)
+    found = []
+    if query:
+        found = list(
+            Complaint.objects.visible_to(request.user)
+            .filter(query)
+            .select_related("unit")
+            .order_by("-accepted_at")[:LOOKUP_LIMIT]
+        )
+    return render(
+        request,
+        "complaints/_earlier.html",
+        {"earlier": found, "asked": bool(query), "tracking_no": tracking},
+    )
+
+
+# --- Branch work queue --------------------------------------------------------------------
+
+
+def _queue_context(request):
+    """The unit's open complaints, nearest deadline first: ≤ 5 SQL queries whatever the size.
+
+    Session, user and staff profile are 3; the rows (with their unit) 1; the summary counts 1.
+    One extra row is fetched to know whether a next page exists without a COUNT.
+    """
+    # The profile and its unit in one query (the header shows the unit too); no has_perm()
+    # here, which costs two permission queries: the role decides who sees a queue.
+    profile = StaffProfile.objects.select_related("unit").filter(user=request.user).first()
+    if profile is not None:
+        request.user.staff = profile
+    if not (request.user.is_superuser or role_of(request.user) in QUEUE_ROLES):
+        raise PermissionDenied(_("您没有权限访问此页面。"))
+    try:
+        size = max(1, min(int(request.GET.get("size", QUEUE_PAGE_SIZE)), QUEUE_MAX_PAGE_SIZE))
+        page = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        size, page = QUEUE_PAGE_SIZE, 1
+    now = timezone.now()
+    base = Complaint.objects.visible_to(request.user).filter(status__in=OPEN_STATES)
+    rows = list(
+        base.select_related("unit")
+        .only(
+            "ticket_no",
+            "status",
+            "tracking_no",
+            "phone",
+            "category",
+            "priority",
+            "urgent_reasons",
+            "repeat_of_id",
+            "repeat_count",
+            "chase_count",
+            "is_escalated",
+            "is_external",
+            "accepted_at",
+            "reopened_at",
+            "answered_at",
+            "first_answered_at",
+            "paused_at",
+            "first_response_due",
+            "resolution_due",
+            "statutory_due",
+            "follow_up_due",
+            "next_deadline",
+            "unit__name",
+            "unit__code",
+        )
+        .order_by("next_deadline", "id")[(page - 1) * size : page * size + 1]
+    )
+    has_next = len(rows) > size
+    rows = rows[:size]
+    summary = base.aggregate(
+        total=Count("id"),
+        overdue=Count("id", filter=Q(next_deadline__lte=now)),
+        urgent=Count("id", filter=Q(priority="urgent")),
+    )
+    status_labels = {k: str(v) for k, v in Status.choices}
+    category_labels = {k: str(v) for k, v in Category.choices}
+    items = [
+        queue_row(
+            c,
+            now=now,
+            url_template=reverse("web:ticket", args=["__TICKET__"]),
+            countdown_text=countdown,
+            status_labels=status_labels,
+            category_labels=category_labels,
+        )
+        for c in rows
+    ]
+    return {
+        "items": items,
+        "summary": summary,
+        "page": page,
+        "size": size,
+        "has_next": has_next,
+        "now": now,
+        "unit": profile.unit if profile and profile.role == Role.BRANCH else None,
+        "nav": "queue",
+        # The seed asks branches to log in every 20 minutes; polling makes that unnecessary.
+        "poll_seconds": int(settings.COMPLAINTS.get("QUEUE_POLL_SECONDS", QUEUE_POLL_SECONDS)),
+    }
+
+
+@login_required
+@require_GET
+def queue(request):
+    """网点工单队列: the full page; the rows refresh themselves every 30 s (queue_rows)."""
+    return render(request, "complaints/queue.html", _queue_context(request))
+
+
+@login_required
+@require_GET
+def queue_rows(request):
+    """htmx: the queue's rows and summary, polled by the page to show new assignments."""
+    return render(request, "complaints/_queue_rows.html", _queue_context(request))
+
+
+# --- Search -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def search(request):
+    """Find complaints by ticket number, tracking number or phone; phones shown masked."""
+    _require_perm(request.user, "view_complaint")
+    q = (request.GET.get("q") or "").strip()
+    results = []
+    kind = ""
+    if q:
+        visible = Complaint.objects.visible_to(request.user).select_related("unit")
+        token = q.upper().replace(" ", "")
+        phone = rules.normalize_phone(q)
+        if token.startswith("TS") and token[2:].isdigit():
+            kind, results = "ticket", visible.filter(ticket_no=token)
+        elif rules.is_valid_phone(phone):
+            kind, results = "phone", visible.filter(phone=phone).order_by("-accepted_at")
+        else:
+            kind, results = "tracking", visible.filter(tracking_no=token).order_by("-accepted_at")
+        results = list(results[:SEARCH_LIMIT])
+        if kind == "ticket" and len(results) == 1 and not request.headers.get("HX-Request"):
+            return redirect("web:ticket", ticket_no=results[0].ticket_no)
+    return render(
+        request,
+        "complaints/search.html",
+        {"q": q, "kind": kind, "results": results, "limit": SEARCH_LIMIT},
+    )

@@ -1,0 +1,112 @@
+"""The branch work queue: the unit's open complaints, nearest deadline first, in ≤ 5 queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from complaints import services
+from complaints.web.deadlines import nearest_clock
+
+pytestmark = pytest.mark.django_db
+
+
+def _dispatched(make_complaint, alice, unit, at, **fields):
+    complaint = make_complaint(at=at, **fields)
+    return services.complaint_dispatch(complaint=complaint, unit=unit, by=alice, now=at)
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_it_renders_the_queue_in_at_most_five_queries(
+    client_as, bob, alice, make_complaint, org, now, count, django_assert_max_num_queries
+):
+    for i in range(count):
+        _dispatched(
+            make_complaint,
+            alice,
+            org["a"],
+            now - timedelta(hours=i),
+            tracking_no=f"SF{i:010d}",
+            phone=f"1380000{i:04d}",
+        )
+    client = client_as(bob)
+    client.get(reverse("web:queue"))  # warm the session
+    with django_assert_max_num_queries(5):
+        response = client.get(reverse("web:queue"), {"size": 200})
+    assert response.content.decode().count('class="queue-row') == count
+    with django_assert_max_num_queries(5):
+        client.get(reverse("web:queue_rows"), {"size": 200})
+
+
+def test_it_shows_only_the_units_complaints_nearest_deadline_first(
+    client_as, bob, alice, make_complaint, org, now
+):
+    later = _dispatched(make_complaint, alice, org["a"], now, tracking_no="SF0000000001")
+    sooner = _dispatched(
+        make_complaint,
+        alice,
+        org["a"],
+        now - timedelta(hours=5),
+        tracking_no="SF0000000002",
+        phone="13800000002",
+    )
+    other = _dispatched(
+        make_complaint, alice, org["b"], now, tracking_no="SF0000000003", phone="13800000003"
+    )
+    with time_machine.travel(now, tick=False):
+        page = client_as(bob).get(reverse("web:queue")).content.decode()
+    assert other.ticket_no not in page
+    assert page.index(sooner.ticket_no) < page.index(later.ticket_no)
+    assert "网点甲" in page
+
+
+@pytest.mark.parametrize(
+    ("hours_later", "level"),
+    [
+        (1, "ok"),  # 1 h of the 24 h first-response timer
+        (20, "warning"),  # 83 % used: amber from 80 %
+        (25, "breached"),  # past the deadline: red
+    ],
+)
+def test_it_colours_rows_by_the_share_of_the_timer_used(
+    client_as, bob, alice, make_complaint, org, now, hours_later, level
+):
+    complaint = _dispatched(make_complaint, alice, org["a"], now)
+    at = now + timedelta(hours=hours_later)
+    assert nearest_clock(complaint, now=at).level == level
+    with time_machine.travel(at, tick=False):
+        page = client_as(bob).get(reverse("web:queue")).content.decode()
+    assert f'queue-row level-{level}" data-ticket="{complaint.ticket_no}"' in page
+
+
+def test_it_flags_the_12305_risk_before_the_customer_may_appeal(
+    client_as, bob, alice, make_complaint, org, now
+):
+    complaint = _dispatched(make_complaint, alice, org["a"], now)
+    with time_machine.travel(now + timedelta(days=6), tick=False):
+        page = client_as(bob).get(reverse("web:queue")).content.decode()
+    assert "11月24日起可申诉" in page
+    assert 'badge text-bg-danger">11月24日起可申诉' in page
+    assert complaint.ticket_no in page
+
+
+def test_it_shows_urgent_and_repeat_badges_and_masks_phones(
+    client_as, bob, alice, make_complaint, org, now
+):
+    first = _dispatched(make_complaint, alice, org["a"], now, phone="13812345678")
+    repeat = _dispatched(
+        make_complaint,
+        alice,
+        org["a"],
+        now,
+        description="再不处理我就打12305投诉",
+        phone="13812345678",
+    )
+    assert repeat.repeat_of_id == first.pk
+    page = client_as(bob).get(reverse("web:queue")).content.decode()
+    assert "重复1" in page
+    assert ">紧急<" in page
+    assert "138****5678" in page and "13812345678" not in page
