@@ -10,7 +10,7 @@ PORT ?= 8000
 # System packages the tests need: PostgreSQL and Redis servers, Chromium and Chinese fonts.
 TEST_APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk
 
-.PHONY: run test lint fmt check install install-dev system-deps migrate seed clean bench-sla
+.PHONY: run test lint fmt check install install-dev system-deps apt-install migrate seed clean bench-sla
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,7 @@ install-dev: $(VENV)/.installed-dev assets
 .PHONY: assets bench-queue
 VENDOR := static/vendor
 $(VENDOR)/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory apt-install APT_PACKAGES=npm
 	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/htmx
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map $(VENDOR)/bootstrap/
@@ -40,8 +41,11 @@ assets: $(VENDOR)/.installed
 
 ## Install the system packages the tests need, when missing and we may (root or sudo).
 system-deps:
+	@$(MAKE) --no-print-directory apt-install APT_PACKAGES="$(TEST_APT_PACKAGES)"
+
+apt-install:
 	@missing=""; \
-	for p in $(TEST_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null; then sudo="sudo"; \
 	  else echo "missing system packages:$$missing (install them as root)"; exit 1; fi; \
