@@ -126,7 +126,7 @@ def claims_for_staff(*, complaint: Complaint, by):
     _authorize(by, "view_claim", complaint)
     return (
         Claim.objects.filter(complaint=complaint)
-        .select_related("policy", "proposed_by", "decided_by", "paid_by")
+        .select_related("complaint", "policy", "proposed_by", "decided_by", "paid_by")
         .prefetch_related("events__actor")
         .order_by("-proposed_at", "-id")
     )
