@@ -27,7 +27,7 @@ from .inputs import (
     FieldErrors,
     parse_date,
     parse_facts,
-    parse_money,
+    parse_override,
     parse_policy_code,
     parse_text,
     refuse_unknown_fields,
@@ -170,7 +170,7 @@ class ClaimListView(APIView):
         errors = FieldErrors()
         code = parse_policy_code(data.get("policy"), errors)
         facts = parse_facts(data, errors)
-        override = _override(data, errors)
+        override = parse_override(data, errors)
         note = parse_text(
             data.get("note"), "note", errors, label="申请说明", max_len=2000, required=False
         )
@@ -184,26 +184,6 @@ class ClaimListView(APIView):
             note=note,
         )
         return Response(_fresh(claim, request.user), status=status.HTTP_201_CREATED)
-
-
-def _override(data, errors: FieldErrors) -> services.Override | None:
-    """The proposer's own amount and its reason, both or neither."""
-    amount = parse_money(data.get("override_amount"), "override_amount", errors)
-    reason = parse_text(
-        data.get("override_reason"),
-        "override_reason",
-        errors,
-        label="调整理由",
-        max_len=2000,
-        required=False,
-    )
-    if amount is None:
-        if reason and "override_amount" not in errors:
-            errors["override_amount"] = "填写了调整理由，请同时填写调整后的金额"
-        return None
-    if not reason and "override_reason" not in errors:
-        errors["override_reason"] = "调整赔偿金额必须填写理由"
-    return services.Override(amount=amount, reason=reason)
 
 
 def _fresh(claim: Claim, user) -> dict[str, Any]:

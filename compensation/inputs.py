@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -36,6 +37,14 @@ _FALSE = {"false", "0", "off", "no", ""}
 _POLICY_CODE = re.compile(r"^[-a-zA-Z0-9_]{1,40}$")
 # Control characters (NUL above all) are refused: PostgreSQL cannot store NUL in text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Override:
+    """A proposer's own amount instead of the engine's, with the reason (kept in the audit)."""
+
+    amount: Decimal
+    reason: str
 
 
 class FieldErrors(dict):
@@ -212,3 +221,23 @@ def refuse_unknown_fields(data: Any, allowed: tuple[str, ...]) -> Mapping[str, A
             "请求包含未知字段。", field_errors={key[:50]: "未知字段" for key in unknown[:20]}
         )
     return data
+
+
+def parse_override(data: Mapping[str, Any], errors: FieldErrors) -> Override | None:
+    """The proposer's own amount and its reason, both or neither."""
+    amount = parse_money(data.get("override_amount"), "override_amount", errors)
+    reason = parse_text(
+        data.get("override_reason"),
+        "override_reason",
+        errors,
+        label="调整理由",
+        max_len=2000,
+        required=False,
+    )
+    if amount is None:
+        if reason and "override_amount" not in errors:
+            errors["override_amount"] = "填写了调整理由，请同时填写调整后的金额"
+        return None
+    if not reason and "override_reason" not in errors:
+        errors["override_reason"] = "调整赔偿金额必须填写理由"
+    return Override(amount=amount, reason=reason)

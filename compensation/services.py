@@ -9,7 +9,6 @@ second waits for the row lock, sees the claim already decided and gets a Conflic
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -23,7 +22,7 @@ from complaints.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unav
 from complaints.models import OPEN_STATES, ActorKind, Complaint, ComplaintTransition
 from complaints.signals import complaint_changed
 
-from .inputs import FieldErrors, parse_money, parse_text
+from .inputs import FieldErrors, Override, parse_money, parse_text
 from .models import (
     ACTIVE_CLAIM_STATES,
     CURRENCY,
@@ -35,6 +34,8 @@ from .models import (
 from .policies import InvalidPolicy
 from .rules import ClaimFacts, Quote, quote, validate_facts
 from .timers import claim_due_times
+
+__all__ = ["Override"]  # re-exported: callers build it next to the service that takes it
 
 # Events on the complaint's audit trail (and complaint_changed), for the timeline and SMS.
 EVENT_PROPOSED = "claim_proposed"  # internal: the amount is not decided yet
@@ -234,14 +235,6 @@ def _complaint_audit(
 
 
 # --- The workflow ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Override:
-    """A proposer's own amount instead of the engine's, with the reason (kept in the audit)."""
-
-    amount: Decimal
-    reason: str
 
 
 @transaction.atomic
