@@ -117,7 +117,10 @@ def _render_panel(
     action_errors: dict[int, dict[str, str]] | None = None,
 ) -> HttpResponse:
     user = request.user
-    claims = list(services.claims_for_staff(complaint=complaint, by=user))
+    try:
+        claims = list(services.claims_for_staff(complaint=complaint, by=user))
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
     for claim in claims:
         claim.actions = services.allowed_actions(user, claim)
         claim.action_errors = (action_errors or {}).get(claim.pk, {})
@@ -157,8 +160,8 @@ def panel(request: HttpRequest, ticket_no: str) -> HttpResponse:
     complaint = _complaint(request, ticket_no)
     try:
         return _render_panel(request, complaint)
-    except NotAllowed as exc:
-        return render(request, "compensation/_denied.html", {"error": exc.message}, status=403)
+    except PermissionDenied as exc:
+        return render(request, "compensation/_denied.html", {"error": str(exc)}, status=403)
 
 
 @login_required
@@ -166,6 +169,10 @@ def panel(request: HttpRequest, ticket_no: str) -> HttpResponse:
 def quote(request: HttpRequest, ticket_no: str) -> HttpResponse:
     """The live quote while the facts are typed: nothing is stored."""
     _complaint(request, ticket_no)  # the same visibility as the panel
+    try:
+        services.require_quote_right(request.user)
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from exc
     errors = FieldErrors()
     data = _form_data(request)
     code = parse_policy_code(data.get("policy"), errors)
@@ -236,7 +243,7 @@ def act(request: HttpRequest, ticket_no: str, claim_id: int, action: str) -> Htt
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except NotAllowed as exc:
-        return _render_panel(request, complaint, error=exc.message)
+        raise PermissionDenied(exc.message) from exc
     try:
         _run_action(request, claim, action)
     except DomainError as exc:

@@ -165,3 +165,22 @@ def test_it_sends_anonymous_users_to_log_in(complaint_at_a):
 def test_it_refuses_people_without_a_claim_role(web, complaint_at_a, pat):
     response = web(pat).get(url(complaint_at_a, "panel/"))
     assert response.status_code == 403
+
+
+def test_it_answers_403_to_staff_who_see_tickets_but_not_claims(web, complaint_at_a, alice):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    from complaints.models import Role, StaffProfile
+
+    viewer = get_user_model().objects.create_user(username="vera", password="pw-for-tests-only")
+    StaffProfile.objects.create(user=viewer, role=Role.AGENT)
+    viewer.groups.clear()
+    viewer.user_permissions.add(Permission.objects.get(codename="view_complaint"))
+    claim = services.claim_propose(complaint=complaint_at_a, by=alice, facts=loss_facts())
+    client = web(viewer)
+    assert client.get(url(complaint_at_a, "panel/")).status_code == 403
+    assert client.post(url(complaint_at_a, "quote/"), FORM).status_code == 403
+    assert client.post(url(complaint_at_a, "propose/"), FORM).status_code == 403
+    assert client.post(url(complaint_at_a, f"{claim.pk}/approve/"), {}).status_code == 403
+    assert Claim.objects.count() == 1
