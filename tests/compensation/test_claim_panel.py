@@ -53,6 +53,9 @@ def test_it_shows_the_proposal_form_prefilled_from_the_complaint(web, complaint_
     assert 'value="20.00"' in html  # the complaint's freight
     assert '<option value="loss" selected>' in html  # from the category
     assert 'hx-post="/compensation/complaints/' in html and "claims/quote/" in html
+    # The live quote sits inside the proposal form: without its own target it would inherit
+    # the form's (the whole panel) and replace the form while the user types.
+    assert 'class="claim-live-quote" aria-live="polite" hx-target="this"' in html
     assert "暂无赔偿申请" in html
 
 
