@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +22,7 @@ from complaints import services as complaint_services
 from complaints.errors import InvalidInput, NotAllowed, NotFound
 from complaints.models import Complaint
 
+from . import api_schema as doc
 from . import services
 from .inputs import (
     FACT_FIELDS,
@@ -142,6 +144,12 @@ def _complaint(ticket_no: str, user) -> Complaint:
 class QuoteView(APIView):
     """POST the facts of a claim → the amount, each step with its source, review flags."""
 
+    @extend_schema(
+        request=doc.QuoteRequestDoc,
+        responses={200: doc.QuoteDoc, 400: doc.ErrorDoc, 403: doc.ErrorDoc},
+        operation_id="compensation_quote",
+        summary="计算赔偿金额（不保存）",
+    )
     def post(self, request: Request) -> Response:
         services.require_quote_right(request.user)
         data = refuse_unknown_fields(request.data, QUOTE_FIELDS)
@@ -157,11 +165,25 @@ class QuoteView(APIView):
 class ClaimListView(APIView):
     """GET the claims of a complaint; POST to propose one."""
 
+    @extend_schema(
+        responses={200: doc.ClaimListDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc},
+        operation_id="complaint_claims_list",
+        summary="工单的赔偿申请",
+    )
     def get(self, request: Request, ticket_no: str) -> Response:
         complaint = _complaint(ticket_no, request.user)
         claims = services.claims_for_staff(complaint=complaint, by=request.user)
         return Response({"results": [claim_json(c, request.user) for c in claims]})
 
+    @extend_schema(
+        request=doc.ProposeDoc,
+        responses={
+            201: doc.ClaimDoc,
+            **{400: doc.ErrorDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc, 409: doc.ErrorDoc},
+        },
+        operation_id="complaint_claims_propose",
+        summary="提出赔偿申请",
+    )
     def post(self, request: Request, ticket_no: str) -> Response:
         complaint = _complaint(ticket_no, request.user)
         if not services.may_propose(request.user, complaint):
@@ -197,6 +219,11 @@ def _fresh(claim: Claim, user) -> dict[str, Any]:
 
 
 class ClaimDetailView(APIView):
+    @extend_schema(
+        responses={200: doc.ClaimDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc},
+        operation_id="complaint_claims_retrieve",
+        summary="赔偿申请详情",
+    )
     def get(self, request: Request, ticket_no: str, claim_id: int) -> Response:
         complaint = _complaint(ticket_no, request.user)
         claim = services.get_claim_for_staff(
@@ -224,6 +251,17 @@ class ClaimActionView(APIView):
         raise NotImplementedError
 
 
+@extend_schema_view(
+    post=extend_schema(
+        request=doc.ApproveDoc,
+        responses={
+            200: doc.ClaimDoc,
+            **{400: doc.ErrorDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc, 409: doc.ErrorDoc},
+        },
+        operation_id="complaint_claims_approve",
+        summary="批准赔偿申请",
+    )
+)
 class ApproveView(ClaimActionView):
     fields = ("note",)
 
@@ -232,6 +270,17 @@ class ApproveView(ClaimActionView):
         return services.claim_approve(claim=claim, by=user, note=note)
 
 
+@extend_schema_view(
+    post=extend_schema(
+        request=doc.RejectDoc,
+        responses={
+            200: doc.ClaimDoc,
+            **{400: doc.ErrorDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc, 409: doc.ErrorDoc},
+        },
+        operation_id="complaint_claims_reject",
+        summary="驳回赔偿申请",
+    )
+)
 class RejectView(ClaimActionView):
     fields = ("reason",)
 
@@ -239,6 +288,17 @@ class RejectView(ClaimActionView):
         return services.claim_reject(claim=claim, by=user, reason=data.get("reason", ""))
 
 
+@extend_schema_view(
+    post=extend_schema(
+        request=doc.PayDoc,
+        responses={
+            200: doc.ClaimDoc,
+            **{400: doc.ErrorDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc, 409: doc.ErrorDoc},
+        },
+        operation_id="complaint_claims_pay",
+        summary="登记赔付",
+    )
+)
 class PayView(ClaimActionView):
     fields = ("payment_reference", "paid_on")
 
