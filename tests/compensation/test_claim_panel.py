@@ -187,3 +187,18 @@ def test_it_answers_403_to_staff_who_see_tickets_but_not_claims(web, complaint_a
     assert client.post(url(complaint_at_a, "propose/"), FORM).status_code == 403
     assert client.post(url(complaint_at_a, f"{claim.pk}/approve/"), {}).status_code == 403
     assert Claim.objects.count() == 1
+
+
+def test_it_renders_the_panel_in_constant_queries(
+    web, complaint_at_a, sam, now, django_assert_max_num_queries
+):
+    for _ in range(4):
+        claim = services.claim_propose(
+            complaint=complaint_at_a, by=sam, facts=loss_facts(), now=now
+        )
+        services.claim_reject(claim=claim, by=sam, reason="重复申请", now=now)
+    client = web(sam)
+    client.get(url(complaint_at_a, "panel/"))
+    with django_assert_max_num_queries(12):
+        response = client.get(url(complaint_at_a, "panel/"))
+    assert response.content.decode().count('class="claim border') == 4
