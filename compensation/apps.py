@@ -8,13 +8,13 @@ class CompensationConfig(AppConfig):
     verbose_name = _("赔偿")
 
     def ready(self) -> None:
-        from complaints.roles import ensure_groups
-
-        from .seeding import ensure_preset_policies
+        from .seeding import ensure_preset_policies, grant_claim_permissions
 
         # The role groups are first built after the complaints app migrates, before this app's
-        # permissions exist; build them again once they do.
-        post_migrate.connect(ensure_groups, sender=self, dispatch_uid="compensation-roles")
+        # permissions exist; add ours once they do (on top: other apps add theirs too).
+        post_migrate.connect(
+            grant_claim_permissions, sender=self, dispatch_uid="compensation-roles"
+        )
         post_migrate.connect(
             ensure_preset_policies, sender=self, dispatch_uid="compensation-preset-policies"
         )

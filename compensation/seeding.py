@@ -1,4 +1,5 @@
-"""Seed the carrier policy presets as rows on every migrate (idempotent; never overwrites)."""
+"""On every migrate: seed the carrier policy presets as rows, and give the roles their claim
+permissions (both idempotent; edits by supervisors are never overwritten)."""
 
 from __future__ import annotations
 
@@ -31,3 +32,21 @@ def ensure_preset_policies(**kwargs) -> None:
             CompensationPolicy.objects.filter(code=DEFAULT_PRESET_CODE, is_active=True).update(
                 is_default=True
             )
+
+
+def grant_claim_permissions(**kwargs) -> None:
+    """Add the compensation permissions of complaints.roles.ROLE_PERMISSIONS to the role groups.
+
+    Added, not set: other apps (escalation) add their own permissions to the same groups.
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    from complaints.roles import GROUP_NAMES, ROLE_PERMISSIONS
+
+    perms = {
+        p.codename: p for p in Permission.objects.filter(content_type__app_label="compensation")
+    }
+    for role, names in ROLE_PERMISSIONS.items():
+        wanted = [perms.get(n.split(".", 1)[1]) for n in names if n.startswith("compensation.")]
+        group, _ = Group.objects.get_or_create(name=GROUP_NAMES[role])
+        group.permissions.add(*(p for p in wanted if p is not None))

@@ -218,7 +218,7 @@ def _complaint_audit(
         "currency": CURRENCY,
         **extra,
     }
-    ComplaintTransition.objects.create(
+    row = ComplaintTransition.objects.create(
         complaint=complaint,
         at=now,
         actor=by,
@@ -230,7 +230,7 @@ def _complaint_audit(
         details=details,
     )
     complaint_changed.send(
-        sender=Complaint, complaint=complaint, event=event, actor=by, details=details
+        sender=Complaint, complaint=complaint, event=event, actor=by, details=details, audit=row
     )
 
 

@@ -107,3 +107,21 @@ def test_it_shows_claims_read_only_with_their_events(sam_admin, complaint_at_a, 
     assert sam_admin.get("/admin/compensation/claim/add/").status_code == 403
     listing = sam_admin.get("/admin/compensation/claim/", {"q": complaint_at_a.ticket_no})
     assert listing.status_code == 200
+
+
+def test_it_gives_the_roles_their_claim_permissions_on_top_of_others(db):
+    from django.contrib.auth.models import Group, Permission
+
+    from compensation.seeding import grant_claim_permissions
+
+    supervisors = Group.objects.get(name="质量监控主管")
+    other = Permission.objects.get(codename="add_logentry")  # stands in for another app's grant
+    supervisors.permissions.add(other)
+    grant_claim_permissions()
+    codenames = set(supervisors.permissions.values_list("codename", flat=True))
+    assert {"approve_claim", "pay_claim", "change_compensationpolicy"} <= codenames
+    assert "add_logentry" in codenames
+    agents = set(Group.objects.get(name="客服坐席").permissions.values_list("codename", flat=True))
+    assert {"approve_small_claim", "propose_claim"} <= agents and "approve_claim" not in agents
+    branch = set(Group.objects.get(name="网点人员").permissions.values_list("codename", flat=True))
+    assert "propose_claim" in branch and not {"approve_small_claim", "pay_claim"} & branch

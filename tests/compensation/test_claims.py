@@ -182,7 +182,8 @@ def test_it_audits_every_step_on_the_claim_and_the_complaint(
 ):
     signals = []
 
-    def listen(sender, complaint, event, actor, details, **kwargs):
+    def listen(sender, complaint, event, actor, details, audit, **kwargs):
+        assert audit.transition == event and audit.details == details
         signals.append((event, actor, details))
 
     complaint_changed.connect(listen, dispatch_uid="test-claims")
