@@ -19,7 +19,7 @@ GROUP_NAMES = {
     Role.PARTNER: "接口合作方",
 }
 
-# Permission codenames (app complaints) per role.
+# Permission codenames per role: plain names are app complaints', others say "app.codename".
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.AGENT: (
         "add_complaint",
@@ -34,6 +34,11 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "escalate_complaint",
         "note_complaint",
         "view_personal_data",
+        # Claims (SPEC §5): an agent approves up to the threshold; compensation.services decides.
+        "compensation.view_claim",
+        "compensation.propose_claim",
+        "compensation.approve_small_claim",
+        "compensation.pay_claim",
     ),
     Role.BRANCH: (
         "view_complaint",
@@ -42,6 +47,8 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "reply_complaint",
         "note_complaint",
         "view_personal_data",
+        "compensation.view_claim",
+        "compensation.propose_claim",
     ),
     Role.SUPERVISOR: (
         "add_complaint",
@@ -66,6 +73,15 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "change_phrase",
         "add_unit",
         "change_unit",
+        "compensation.view_claim",
+        "compensation.view_claimevent",
+        "compensation.propose_claim",
+        "compensation.approve_claim",
+        "compensation.approve_small_claim",
+        "compensation.pay_claim",
+        "compensation.view_compensationpolicy",
+        "compensation.add_compensationpolicy",
+        "compensation.change_compensationpolicy",
     ),
     Role.PARTNER: ("add_complaint",),
 }
@@ -75,10 +91,14 @@ def ensure_groups(**kwargs) -> None:
     """Create the role groups and set their permissions to exactly the table above."""
     from django.contrib.auth.models import Group, Permission
 
-    perms = {p.codename: p for p in Permission.objects.filter(content_type__app_label="complaints")}
+    perms = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type")
+    }
     for role, codenames in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=GROUP_NAMES[role])
-        group.permissions.set([perms[c] for c in codenames if c in perms])
+        names = [c if "." in c else f"complaints.{c}" for c in codenames]
+        group.permissions.set([perms[n] for n in names if n in perms])
 
 
 def ensure_default_phrases(**kwargs) -> None:

@@ -203,6 +203,14 @@ COMPLAINTS = {
     "URGENT_ON_CHASE": env.int("COMPLAINTS_URGENT_ON_CHASE", default=2),
 }
 
+# Compensation claims (SPEC §5): above this amount (yuan) only a supervisor may approve; claim
+# timers from seed 003 (loss paid within 72 h of the claim, damage assessed within 48 h).
+COMPENSATION = {
+    "APPROVAL_THRESHOLD": env.str("COMPENSATION_APPROVAL_THRESHOLD", default="500.00"),
+    "LOSS_SETTLE_HOURS": env.int("COMPENSATION_LOSS_SETTLE_HOURS", default=72),
+    "DAMAGE_ASSESS_HOURS": env.int("COMPENSATION_DAMAGE_ASSESS_HOURS", default=48),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
+    path("compensation/", include("compensation.urls")),
 ]
 
 # Friendly Chinese error pages (templates/403.html, 404.html, 500.html) are Django's defaults.

@@ -1,0 +1,315 @@
+"""Compensation API: the quote calculator and the claims of a complaint (staff only).
+
+Thin views: parse (compensation.inputs) → call a service → present. Errors are DomainErrors,
+shaped by complaints.api_errors like every other endpoint. Money is a decimal string with two
+places, currency CNY; times are ISO 8601 in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from complaints import services as complaint_services
+from complaints.errors import InvalidInput, NotAllowed, NotFound
+from complaints.models import Complaint
+
+from . import api_schema as doc
+from . import services
+from .inputs import (
+    FACT_FIELDS,
+    FieldErrors,
+    parse_date,
+    parse_facts,
+    parse_override,
+    parse_policy_code,
+    parse_text,
+    refuse_unknown_fields,
+)
+from .models import CURRENCY, Claim, CompensationPolicy
+from .rules import Quote
+
+TICKET_NO = re.compile(r"^[A-Za-z0-9]{1,24}$")
+QUOTE_FIELDS = (*FACT_FIELDS, "policy")
+PROPOSE_FIELDS = (*QUOTE_FIELDS, "override_amount", "override_reason", "note")
+
+
+def _user_label(user) -> str | None:
+    if user is None:
+        return None
+    return user.get_full_name() or user.get_username()
+
+
+def _time(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def _money(value) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def quote_json(result: Quote, policy: CompensationPolicy) -> dict[str, Any]:
+    """The quote as the API answers it (issue 6): amount, currency, steps, review flags."""
+    body = result.to_dict()
+    return {
+        "amount": body["amount"],
+        "currency": CURRENCY,
+        "steps": body["steps"],
+        "needs_review": body["needs_review"],
+        "review_reasons": body["review_reasons"],
+        "basis": body["basis"],
+        "policy": {"code": policy.code, "name": policy.name},
+    }
+
+
+def claim_json(claim: Claim, user) -> dict[str, Any]:
+    """One claim with its facts, quote, decision, payment, timers and audit trail."""
+    facts = {
+        "service": claim.service,
+        "incident": claim.incident,
+        "insured": claim.insured,
+        "insured_amount": _money(claim.insured_amount),
+        "full_value": _money(claim.full_value),
+        "actual_loss": _money(claim.actual_loss),
+        "freight": _money(claim.freight),
+        "addon_fees": _money(claim.addon_fees),
+        "delay_days": claim.delay_days,
+        "force_majeure": claim.force_majeure,
+        "goods_nature_or_sender_fault": claim.goods_nature_or_sender_fault,
+        "carrier_gross_negligence": claim.carrier_gross_negligence,
+        "limit_clause_shown": claim.limit_clause_shown,
+        "value_evidence": claim.value_evidence,
+    }
+    return {
+        "id": claim.pk,
+        "ticket_no": claim.complaint.ticket_no,
+        "status": claim.status,
+        "status_label": str(claim.get_status_display()),
+        "amount": _money(claim.amount),
+        "currency": CURRENCY,
+        "quoted_amount": _money(claim.quoted_amount),
+        "override_amount": _money(claim.override_amount),
+        "override_reason": claim.override_reason,
+        "needs_supervisor": services.needs_supervisor(claim.amount),
+        "needs_review": claim.needs_review,
+        "review_reasons": claim.review_reasons,
+        "basis": claim.basis,
+        "steps": claim.steps,
+        "policy": {"code": claim.policy.code, "name": claim.policy.name},
+        "policy_snapshot": claim.policy_snapshot,
+        "facts": facts,
+        "note": claim.note,
+        "proposed_by": _user_label(claim.proposed_by),
+        "proposed_at": _time(claim.proposed_at),
+        "decided_by": _user_label(claim.decided_by),
+        "decided_at": _time(claim.decided_at),
+        "rejection_reason": claim.rejection_reason,
+        "paid_by": _user_label(claim.paid_by),
+        "paid_at": _time(claim.paid_at),
+        "paid_on": claim.paid_on.isoformat() if claim.paid_on else None,
+        "payment_reference": claim.payment_reference,
+        "assess_due": _time(claim.assess_due),
+        "settle_due": _time(claim.settle_due),
+        "allowed_actions": services.allowed_actions(user, claim),
+        "events": [
+            {
+                "at": _time(event.at),
+                "actor": _user_label(event.actor),
+                "action": event.action,
+                "from_status": event.from_status or None,
+                "to_status": event.to_status,
+                "amount": _money(event.amount),
+                "reason": event.reason,
+            }
+            for event in claim.events.all()
+        ],
+    }
+
+
+def _complaint(ticket_no: str, user) -> Complaint:
+    # Checked before the query: a NUL byte or a megabyte of text is simply "not found".
+    if not TICKET_NO.match(ticket_no):
+        raise NotFound("工单不存在。")
+    return complaint_services.get_for_staff(ticket_no=ticket_no.upper(), by=user)
+
+
+class QuoteView(APIView):
+    """POST the facts of a claim → the amount, each step with its source, review flags."""
+
+    @extend_schema(
+        request=doc.QuoteRequestDoc,
+        responses={200: doc.QuoteDoc, 400: doc.ErrorDoc, 403: doc.ErrorDoc},
+        operation_id="compensation_quote",
+        summary="计算赔偿金额（不保存）",
+    )
+    def post(self, request: Request) -> Response:
+        services.require_quote_right(request.user)
+        data = refuse_unknown_fields(request.data, QUOTE_FIELDS)
+        errors = FieldErrors()
+        code = parse_policy_code(data.get("policy"), errors)
+        facts = parse_facts(data, errors)
+        errors.raise_if_any()
+        policy = services.resolve_policy(code)
+        result = services.compensation_quote(facts=facts, policy=policy, by=request.user)
+        return Response(quote_json(result, policy))
+
+
+class ClaimListView(APIView):
+    """GET the claims of a complaint; POST to propose one."""
+
+    @extend_schema(
+        responses={200: doc.ClaimListDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc},
+        operation_id="complaint_claims_list",
+        summary="工单的赔偿申请",
+    )
+    def get(self, request: Request, ticket_no: str) -> Response:
+        complaint = _complaint(ticket_no, request.user)
+        claims = services.claims_for_staff(complaint=complaint, by=request.user)
+        return Response({"results": [claim_json(c, request.user) for c in claims]})
+
+    @extend_schema(
+        request=doc.ProposeDoc,
+        responses={
+            201: doc.ClaimDoc,
+            **{400: doc.ErrorDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc, 409: doc.ErrorDoc},
+        },
+        operation_id="complaint_claims_propose",
+        summary="提出赔偿申请",
+    )
+    def post(self, request: Request, ticket_no: str) -> Response:
+        complaint = _complaint(ticket_no, request.user)
+        if not services.may_propose(request.user, complaint):
+            raise NotAllowed("您没有权限提出赔偿申请。")
+        data = refuse_unknown_fields(request.data, PROPOSE_FIELDS)
+        errors = FieldErrors()
+        code = parse_policy_code(data.get("policy"), errors)
+        facts = parse_facts(data, errors)
+        override = parse_override(data, errors)
+        note = parse_text(
+            data.get("note"), "note", errors, label="申请说明", max_len=2000, required=False
+        )
+        errors.raise_if_any()
+        claim = services.claim_propose(
+            complaint=complaint,
+            by=request.user,
+            facts=facts,
+            policy=services.resolve_policy(code),
+            override=override,
+            note=note,
+        )
+        return Response(_fresh(claim, request.user), status=status.HTTP_201_CREATED)
+
+
+def _fresh(claim: Claim, user) -> dict[str, Any]:
+    """Re-read the claim with what claim_json needs, in a constant number of queries."""
+    fresh = (
+        Claim.objects.select_related("complaint", "policy", "proposed_by", "decided_by", "paid_by")
+        .prefetch_related("events__actor")
+        .get(pk=claim.pk)
+    )
+    return claim_json(fresh, user)
+
+
+class ClaimDetailView(APIView):
+    @extend_schema(
+        responses={200: doc.ClaimDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc},
+        operation_id="complaint_claims_retrieve",
+        summary="赔偿申请详情",
+    )
+    def get(self, request: Request, ticket_no: str, claim_id: int) -> Response:
+        complaint = _complaint(ticket_no, request.user)
+        claim = services.get_claim_for_staff(
+            complaint=complaint, claim_id=claim_id, by=request.user
+        )
+        return Response(_fresh(claim, request.user))
+
+
+class ClaimActionView(APIView):
+    """POST …/approve/ {note?}, …/reject/ {reason}, …/pay/ {payment_reference, paid_on}."""
+
+    action = ""
+    fields: tuple[str, ...] = ()
+
+    def post(self, request: Request, ticket_no: str, claim_id: int) -> Response:
+        complaint = _complaint(ticket_no, request.user)
+        claim = services.get_claim_for_staff(
+            complaint=complaint, claim_id=claim_id, by=request.user
+        )
+        data = refuse_unknown_fields(request.data, self.fields)
+        claim = self.run(claim, data, request.user)
+        return Response(_fresh(claim, request.user))
+
+    def run(self, claim: Claim, data, user) -> Claim:
+        raise NotImplementedError
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=doc.ApproveDoc,
+        responses={
+            200: doc.ClaimDoc,
+            **{400: doc.ErrorDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc, 409: doc.ErrorDoc},
+        },
+        operation_id="complaint_claims_approve",
+        summary="批准赔偿申请",
+    )
+)
+class ApproveView(ClaimActionView):
+    fields = ("note",)
+
+    def run(self, claim, data, user):
+        note = data.get("note", "")
+        return services.claim_approve(claim=claim, by=user, note=note)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=doc.RejectDoc,
+        responses={
+            200: doc.ClaimDoc,
+            **{400: doc.ErrorDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc, 409: doc.ErrorDoc},
+        },
+        operation_id="complaint_claims_reject",
+        summary="驳回赔偿申请",
+    )
+)
+class RejectView(ClaimActionView):
+    fields = ("reason",)
+
+    def run(self, claim, data, user):
+        return services.claim_reject(claim=claim, by=user, reason=data.get("reason", ""))
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=doc.PayDoc,
+        responses={
+            200: doc.ClaimDoc,
+            **{400: doc.ErrorDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc, 409: doc.ErrorDoc},
+        },
+        operation_id="complaint_claims_pay",
+        summary="登记赔付",
+    )
+)
+class PayView(ClaimActionView):
+    fields = ("payment_reference", "paid_on")
+
+    def run(self, claim, data, user):
+        errors = FieldErrors()
+        paid_on = parse_date(data.get("paid_on"), "paid_on", errors, label="赔付日期")
+        if errors:
+            raise InvalidInput("提交的赔付信息有误，请修改后重试。", field_errors=dict(errors))
+        return services.claim_pay(
+            claim=claim,
+            by=user,
+            payment_reference=data.get("payment_reference", ""),
+            paid_on=paid_on,
+        )
