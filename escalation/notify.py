@@ -19,7 +19,13 @@ CUSTOMER_MESSAGES = {
     "reply": ("customer_answered", "complaint.answered"),
     "start_follow_up": ("customer_follow_up", None),
     "close": ("customer_closed", "complaint.closed"),
+    # Compensation decisions (compensation.services): the customer hears amount and outcome.
+    "claim_approved": ("customer_claim_approved", None),
+    "claim_rejected": ("customer_claim_rejected", None),
+    "claim_paid": ("customer_claim_paid", None),
 }
+# Facts of an event that its customer message may quote.
+MESSAGE_DETAILS = ("amount", "currency", "paid_on", "payment_reference")
 # Staff hear about new work for their unit.
 ASSIGNMENT_EVENTS = {"dispatch", "reassign"}
 
@@ -35,6 +41,9 @@ def on_complaint_changed(sender, *, complaint, event, actor=None, details=None, 
     )
     rows: list[Notification] = []
     context = {"ticket_no": complaint.ticket_no, "event": event}
+    context.update({k: v for k, v in (details or {}).items() if k in MESSAGE_DETAILS})
+    if audit is not None and audit.reason:
+        context["reason"] = audit.reason
 
     def add(**fields):
         rows.append(
