@@ -493,15 +493,18 @@ def statistics_response(year: int, month: int, fmt: str) -> HttpResponse:
 
 
 class StatisticsView(APIView):
-    """GET ?month=YYYY-MM&format=csv|xlsx: the month's regulator statistics as a file."""
+    """GET ?month=YYYY-MM&export=csv|xlsx: the month's regulator statistics as a file.
+
+    (Not `format`: DRF reserves that query parameter for choosing a renderer.)
+    """
 
     permission_classes = [IsAuthenticated]
 
     def get(self, request):
         if not request.user.has_perm("regulators.export_regulator_statistics"):
             raise exceptions.PermissionDenied("只有质量监控主管可以导出监管统计报表。")
-        fmt = request.query_params.get("format", "csv")
+        fmt = request.query_params.get("export", "csv")
         if fmt not in ("csv", "xlsx"):
-            raise exceptions.ValidationError({"format": "格式须为 csv 或 xlsx。"})
+            raise exceptions.ValidationError({"export": "格式须为 csv 或 xlsx。"})
         year, month = parse_month(request.query_params.get("month"))
         return statistics_response(year, month, fmt)

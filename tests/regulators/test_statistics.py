@@ -55,8 +55,12 @@ def november(make_complaint, alice, bob, carol, sam, org, now):
     y_at = sh(2026, 11, 20, 10)
     y = services.appeal_register(
         data=new_appeal(
-            case_no="SG-Y", tracking_no="T6", appellant_phone="13800000006", category="damage",
-            received_at=y_at, province="ZJ",
+            case_no="SG-Y",
+            tracking_no="T6",
+            appellant_phone="13800000006",
+            category="damage",
+            received_at=y_at,
+            province="ZJ",
         ),
         by=sam,
         now=y_at,
@@ -66,7 +70,9 @@ def november(make_complaint, alice, bob, carol, sam, org, now):
     z = services.appeal_register(
         data=new_appeal(case_no="SG-Z", tracking_no="T4", received_at=z_at), by=sam, now=z_at
     )
-    services.appeal_send_report(appeal=z, by=sam, via="系统", now=z.company_report_due + timedelta(hours=1))
+    services.appeal_send_report(
+        appeal=z, by=sam, via="系统", now=z.company_report_due + timedelta(hours=1)
+    )
     # An appeal received in December does not count in November.
     services.appeal_register(
         data=new_appeal(case_no="SG-DEC", tracking_no="T2", received_at=sh(2026, 12, 1, 0, 0)),
@@ -105,7 +111,8 @@ def test_it_computes_the_summary_by_hand(november):
 def test_it_breaks_complaints_down_by_category_unit_and_outcome(november):
     stats = monthly_statistics(2026, 11)
     by_category = {row[0]: row[1:] for row in _section(stats, "投诉·按类别").rows}
-    # received, valid, answered on time, rate, first response rate, justified, rate, closed, satisfied
+    # received, valid, answered on time, rate, first-response rate, justified, rate, closed,
+    # satisfied
     assert by_category == {
         "损毁": (1, 1, 0, Decimal("0.00"), Decimal("0.00"), 0, Decimal("0.00"), 0, 0),
         "延误": (2, 2, 1, Decimal("50.00"), Decimal("50.00"), 1, Decimal("50.00"), 0, 0),
