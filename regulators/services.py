@@ -153,6 +153,8 @@ def validate_new_appeal(data: NewAppeal, *, now: datetime) -> tuple[dict, dict[s
         errors["received_at"] = "请填写接收时间（含日期和时刻）。"
     elif received_at > now + RECEIVED_CLOCK_SKEW:
         errors["received_at"] = "接收时间不能晚于当前时间。"
+    elif received_at.year < 2000:
+        errors["received_at"] = "接收时间有误，请核对。"
     cleaned["received_at"] = received_at
     if data.province not in Province.values:
         errors["province"] = "转办省份无效。"

@@ -75,7 +75,7 @@ def test_it_uses_the_older_15_days_when_configured(register, settings):
     assert appeal.company_report_due == sh(2026, 12, 2, 0)  # Tuesday 1 Dec, 24:00
 
 
-def test_it_tracks_the_mediation_feedback_over_national_day(make_complaint, sam, alice):
+def test_it_tracks_the_mediation_feedback_over_national_day(sam):
     with time_machine.travel(sh(2026, 9, 21, 10), tick=False):
         appeal = services.appeal_register(
             data=_data(case_no="SG-MEDIATION", received_at=sh(2026, 9, 21, 9)), by=sam
@@ -235,6 +235,16 @@ def test_it_offers_no_delete_in_the_admin(register, sam):
         assert not model_admin.has_delete_permission(request, appeal)
         assert not model_admin.has_add_permission(request)
     assert "delete_selected" not in site._registry[Appeal].get_actions(request)
+
+
+def test_it_shows_appeals_read_only_in_the_admin(admin_client, register):
+    appeal = register()
+    listing = admin_client.get("/admin/regulators/appeal/")
+    assert listing.status_code == 200
+    assert "至少保存3年" in listing.content.decode()
+    detail = admin_client.get(f"/admin/regulators/appeal/{appeal.pk}/change/")
+    assert detail.status_code == 200 and appeal.case_no in detail.content.decode()
+    assert admin_client.get(f"/admin/regulators/appeal/{appeal.pk}/delete/").status_code == 403
 
 
 def _sam():
