@@ -10,7 +10,7 @@ PORT ?= 8000
 # System packages the tests need: PostgreSQL and Redis servers, Chromium and Chinese fonts.
 TEST_APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk
 
-.PHONY: run test lint fmt check install install-dev system-deps migrate seed clean
+.PHONY: run test lint fmt check install install-dev system-deps migrate seed clean bench-regulators
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ run: seed
 ## Run the whole suite against throwaway PostgreSQL and Redis.
 test: system-deps install-dev
 	scripts/with-test-services.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+## Benchmark regulator statistics, the appeal deadline sweep and the appeals list (not in `make test`).
+bench-regulators: system-deps install-dev
+	scripts/with-test-services.sh $(PY) -m pytest -q -p no:cacheprovider benchmarks/bench_regulators.py
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
