@@ -189,14 +189,14 @@ def validate_new_appeal(data: NewAppeal, *, now: datetime) -> tuple[dict, dict[s
 def find_appealed_complaint(*, ticket_no: str, tracking_no: str, phone: str) -> Complaint | None:
     """Return the complaint an appeal is about: by ticket, else tracking number, else phone.
 
-    The latest complaint wins: an appeal follows the answer the user was unhappy with.
+    The latest complaint wins: an appeal follows the answer the user was unhappy with. The
+    phone is only used when the appeal names no tracking number: with one that we have no
+    complaint about, the user's other complaints concern other shipments.
     """
     if ticket_no:
         return Complaint.objects.filter(ticket_no=ticket_no).first()
     if tracking_no:
-        found = Complaint.objects.same_waybill(tracking_no).first()
-        if found is not None:
-            return found
+        return Complaint.objects.same_waybill(tracking_no).first()
     return Complaint.objects.filter(phone=phone).order_by("-accepted_at").first()
 
 

@@ -150,8 +150,9 @@ def compensation_paid(start: datetime, end: datetime) -> Decimal | None:
     return None
 
 
-def _grouped(queryset, key: str, figures: dict) -> list[dict]:
-    return list(queryset.values(key).annotate(**figures).order_by(key))
+def _grouped(queryset, key: str, figures: dict, *also: str) -> list[dict]:
+    """One GROUP BY query; `also` adds grouping columns (a unit's code beside its name)."""
+    return list(queryset.values(key, *also).annotate(**figures).order_by(key, *also))
 
 
 def monthly_statistics(year: int, month: int) -> MonthlyStatistics:
@@ -162,11 +163,13 @@ def monthly_statistics(year: int, month: int) -> MonthlyStatistics:
 
     total = complaints.aggregate(**COMPLAINT_FIGURES)
     by_category = _grouped(complaints, "category", COMPLAINT_FIGURES)
-    by_unit = _grouped(complaints, "unit__name", COMPLAINT_FIGURES)
+    by_unit = _grouped(complaints, "unit__name", COMPLAINT_FIGURES, "unit__code")
     by_status = list(complaints.values("status").annotate(n=Count("pk")).order_by("status"))
     appeal_total = appeals.aggregate(**APPEAL_FIGURES)
     appeals_by_category = _grouped(appeals, "complaint__category", APPEAL_FIGURES)
-    appeals_by_unit = _grouped(appeals, "complaint__unit__name", APPEAL_FIGURES)
+    appeals_by_unit = _grouped(
+        appeals, "complaint__unit__name", APPEAL_FIGURES, "complaint__unit__code"
+    )
     appeals_by_outcome = list(appeals.values("outcome").annotate(n=Count("pk")).order_by("outcome"))
     appeals_by_province = _grouped(appeals, "province", APPEAL_FIGURES)
     paid = compensation_paid(start, end)

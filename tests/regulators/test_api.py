@@ -137,6 +137,10 @@ def test_it_defaults_as_of_to_today_in_shanghai(api, db):
         ({**BASE, "company_answered_at": "2024-05-01T10:00:00+08:00"}, "company_answered_at"),
         ({**BASE, "satisfied": "maybe"}, "satisfied"),
         ({k: v for k, v in BASE.items() if k != "standing"}, "standing"),
+        ({**BASE, "has_clear_request": {}}, "has_clear_request"),
+        ({**BASE, "as_of": []}, "as_of"),
+        ({**BASE, "standing": ["sender"]}, "standing"),
+        ({**BASE, "complained_at": 1715306400}, "complained_at"),
     ],
 )
 def test_it_explains_bad_input_in_the_one_error_shape(api, db, body, field):
@@ -260,6 +264,31 @@ def test_it_walks_an_appeal_through_its_states(supervisor_api, now):
     assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
 
 
+@pytest.mark.parametrize(
+    ("action", "method", "body"),
+    [
+        ("investigate/", "post", {"note": ["x"]}),
+        ("report/", "put", {"sections": ["x"]}),
+        ("report/", "put", {"sections": {"result": 5}}),
+        ("report/", "put", [1, 2]),
+        ("report/send/", "post", {"via": ""}),
+        ("mediation/", "post", {"proposal": "x", "proposed_at": "soon"}),
+        ("mediation/", "post", {"proposal": "x", "proposed_at": "1999-01-01T00:00:00Z"}),
+        ("mediation/answer/", "post", {"answer": "x"}),  # no proposal yet: 409
+        ("close/", "post", {"outcome": {"a": 1}}),
+        ("close/", "post", {"outcome": "mediated"}),  # not reported yet: 409
+    ],
+)
+def test_it_answers_bad_actions_clearly(supervisor_api, register, action, method, body):
+    appeal = register()
+    response = getattr(supervisor_api, method)(
+        f"{APPEALS}{appeal.pk}/{action}", body, format="json"
+    )
+    assert response.status_code in (400, 409), response.content
+    assert response.json()["error"]["message"]
+    assert supervisor_api.get(f"{APPEALS}999999/").status_code == 404
+
+
 def test_it_filters_the_list(supervisor_api, register, sam, now):
     a = register(case_no="SG-A", tracking_no="T1", received_at=sh(2026, 11, 2, 9))
     register(case_no="SG-B", tracking_no="T2", received_at=sh(2026, 11, 14, 9), province="ZJ")
@@ -313,6 +342,10 @@ def test_it_is_for_supervisors_only(api, alice, bob, make_complaint):
         {"report_days": 9999},
         {"facts": ""},
         {"ticket_no": "TS00000000000000"},
+        {"received_at": {}},
+        {"province": ["GD"]},
+        {"report_days": "ten"},
+        {"facts": None},
     ],
 )
 def test_it_refuses_bad_registrations_without_storing_anything(supervisor_api, now, changes):

@@ -41,6 +41,18 @@ def test_it_links_by_phone_when_the_waybill_is_unknown(make_complaint, register)
     assert appeal.tracking_no == "YT000111"
 
 
+def test_it_does_not_link_another_shipment_by_phone(make_complaint, register):
+    other = make_complaint(tracking_no="YT000111", phone="13800000000")
+    appeal = register(tracking_no="ZT99887766", appellant_phone="13800000000")
+    assert appeal.complaint != other and appeal.complaint_created
+
+
+def test_it_links_the_ticket_the_supervisor_names(make_complaint, register):
+    named = make_complaint(tracking_no="YT000111", phone="13911112222")
+    make_complaint(tracking_no="SF1234567890")
+    assert register(ticket_no=named.ticket_no.lower()).complaint == named
+
+
 def test_it_creates_an_external_urgent_complaint_when_none_is_found(register, sam, now):
     appeal = register(tracking_no="ZT99887766")
 
