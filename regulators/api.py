@@ -12,6 +12,8 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
@@ -114,6 +116,18 @@ class EligibilityInput(serializers.Serializer):
         return attrs
 
 
+class ReasonOutput(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class EligibilityOutput(serializers.Serializer):
+    eligible = serializers.BooleanField()
+    reasons = ReasonOutput(many=True)
+    eligible_from = serializers.DateField(allow_null=True)
+    summary = serializers.CharField()
+
+
 class EligibilityView(APIView):
     """May this customer appeal to 12305 yet, and from when? Public and rate-limited."""
 
@@ -124,6 +138,13 @@ class EligibilityView(APIView):
     def throttled(self, request, wait):
         raise exceptions.Throttled(wait, detail="查询过于频繁，请稍后再试。")
 
+    @extend_schema(
+        operation_id="appeal_eligibility",
+        request=EligibilityInput,
+        responses=EligibilityOutput,
+        auth=[],
+        summary="客户是否可以向12305申诉、从何日起可以申诉",
+    )
     def post(self, request):
         data = EligibilityInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -186,6 +207,40 @@ class AppealInput(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors["received_at"])
         return value
+
+
+class AppealOutput(serializers.Serializer):
+    """The shape appeal_body returns (for the API schema); detail adds facts, report, events."""
+
+    id = serializers.IntegerField()
+    case_no = serializers.CharField()
+    state = serializers.ChoiceField(choices=AppealState.choices)
+    state_label = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=AppealOutcome.choices, allow_null=True)
+    outcome_label = serializers.CharField(allow_null=True)
+    province = serializers.ChoiceField(choices=Province.choices)
+    province_label = serializers.CharField()
+    received_at = serializers.DateTimeField()
+    complaint = serializers.JSONField()
+    appellant_name = serializers.CharField(help_text="脱敏")
+    appellant_phone = serializers.CharField(help_text="脱敏")
+    tracking_no = serializers.CharField()
+    report_days = serializers.IntegerField()
+    company_report_due = serializers.DateTimeField()
+    mediation_feedback_due = serializers.DateTimeField(allow_null=True)
+    regulator_reply_due = serializers.DateTimeField()
+    overdue = serializers.BooleanField()
+    report_sent_at = serializers.DateTimeField(allow_null=True)
+    report_sent_via = serializers.CharField()
+    mediation_proposed_at = serializers.DateTimeField(allow_null=True)
+    mediation_answered_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    facts = serializers.CharField(required=False)
+    request = serializers.CharField(required=False)
+    mediation_proposal = serializers.CharField(required=False)
+    mediation_answer = serializers.CharField(required=False)
+    report = serializers.JSONField(required=False)
+    events = serializers.JSONField(required=False)
 
 
 def appeal_body(appeal: Appeal, *, now: datetime, detail: bool = False) -> dict:
@@ -295,6 +350,21 @@ class AppealListView(APIView):
 
     permission_classes = [IsAuthenticated, AppealPermission]
 
+    @extend_schema(
+        operation_id="appeal_list",
+        parameters=[
+            OpenApiParameter("state", str, enum=AppealState.values),
+            OpenApiParameter("province", str, enum=Province.values),
+            OpenApiParameter("outcome", str, enum=AppealOutcome.values),
+            OpenApiParameter("overdue", bool, description="企业时限已过而未完成"),
+            OpenApiParameter("received_from", OpenApiTypes.DATE),
+            OpenApiParameter("received_to", OpenApiTypes.DATE),
+            OpenApiParameter("limit", int),
+            OpenApiParameter("offset", int),
+        ],
+        responses=AppealOutput(many=True),
+        summary="监管申诉列表",
+    )
     def get(self, request):
         now = timezone.now()
         queryset = Appeal.objects.select_related("complaint")
@@ -336,6 +406,12 @@ class AppealListView(APIView):
         )
         return paginator.get_paginated_response([appeal_body(a, now=now) for a in page])
 
+    @extend_schema(
+        operation_id="appeal_register",
+        request=AppealInput,
+        responses={201: AppealOutput},
+        summary="登记监管部门转办的申诉",
+    )
     def post(self, request):
         data = AppealInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -358,56 +434,94 @@ class AppealActionView(APIView):
 
 
 class AppealDetailView(AppealActionView):
+    @extend_schema(operation_id="appeal_detail", responses=AppealOutput, summary="申诉详情")
     def get(self, request, pk: int):
         return self.answer(self.appeal(pk))
 
 
-def _text(request, field: str, *, required: bool = True, max_len: int = 5000) -> str:
-    value = request.data.get(field, "") if hasattr(request.data, "get") else ""
-    if not isinstance(value, str):
-        raise exceptions.ValidationError({field: "须为文本。"})
-    if required and not value.strip():
-        raise exceptions.ValidationError({field: "该字段不能为空。"})
-    if len(value) > max_len:
-        raise exceptions.ValidationError({field: f"不能超过{max_len}个字。"})
-    return value
+class NoteInput(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ReportEditInput(serializers.Serializer):
+    sections = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, max_length=10000),
+        help_text="respondent / request / investigation / handling / result / rectification",
+    )
+
+
+class ReportSendInput(serializers.Serializer):
+    via = serializers.CharField(max_length=100, help_text="报送方式，如：监管申诉系统、传真")
+
+
+class MediationAnswerInput(serializers.Serializer):
+    answer = serializers.CharField(max_length=5000)
+
+
+class CloseInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(
+        choices=AppealOutcome.choices, error_messages={"invalid_choice": "办结结果无效。"}
+    )
+    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+def _valid(serializer_class, request) -> dict:
+    data = serializer_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    return data.validated_data
 
 
 class InvestigateView(AppealActionView):
+    @extend_schema(operation_id="appeal_investigate", request=NoteInput, responses=AppealOutput)
     def post(self, request, pk: int):
-        appeal = services.appeal_investigate(
-            appeal=self.appeal(pk), by=request.user, note=_text(request, "note", required=False)
+        note = _valid(NoteInput, request)["note"]
+        return self.answer(
+            services.appeal_investigate(appeal=self.appeal(pk), by=request.user, note=note)
         )
-        return self.answer(appeal)
 
 
 class ReportView(AppealActionView):
     """PUT/PATCH: store the edited report sections ({"sections": {"handling": "…", …}})."""
 
+    @extend_schema(
+        operation_id="appeal_report_edit", request=ReportEditInput, responses=AppealOutput
+    )
     def put(self, request, pk: int):
-        sections = request.data.get("sections") if hasattr(request.data, "get") else None
+        sections = _valid(ReportEditInput, request)["sections"]
         appeal = services.appeal_edit_report(
             appeal=self.appeal(pk), by=request.user, sections=sections
         )
         return self.answer(appeal)
 
-    patch = put
+    @extend_schema(
+        operation_id="appeal_report_patch", request=ReportEditInput, responses=AppealOutput
+    )
+    def patch(self, request, pk: int):
+        return self.put(request, pk)
 
 
 class ReportDraftView(AppealActionView):
+    @extend_schema(operation_id="appeal_report_draft", request=None, responses=AppealOutput)
     def post(self, request, pk: int):
         return self.answer(services.appeal_draft_report(appeal=self.appeal(pk), by=request.user))
 
 
 class ReportSendView(AppealActionView):
+    @extend_schema(
+        operation_id="appeal_report_send", request=ReportSendInput, responses=AppealOutput
+    )
     def post(self, request, pk: int):
-        appeal = services.appeal_send_report(
-            appeal=self.appeal(pk), by=request.user, via=_text(request, "via", max_len=100)
+        via = _valid(ReportSendInput, request)["via"]
+        return self.answer(
+            services.appeal_send_report(appeal=self.appeal(pk), by=request.user, via=via)
         )
-        return self.answer(appeal)
 
 
 class ReportDocxView(AppealActionView):
+    @extend_schema(
+        operation_id="appeal_report_docx",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
     def get(self, request, pk: int):
         appeal = self.appeal(pk)
         return docx_response(appeal)
@@ -435,6 +549,7 @@ class MediationInput(serializers.Serializer):
 
 
 class MediationView(AppealActionView):
+    @extend_schema(operation_id="appeal_mediation", request=MediationInput, responses=AppealOutput)
     def post(self, request, pk: int):
         data = MediationInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -445,20 +560,22 @@ class MediationView(AppealActionView):
 
 
 class MediationAnswerView(AppealActionView):
+    @extend_schema(
+        operation_id="appeal_mediation_answer", request=MediationAnswerInput, responses=AppealOutput
+    )
     def post(self, request, pk: int):
-        appeal = services.appeal_answer_mediation(
-            appeal=self.appeal(pk), by=request.user, answer=_text(request, "answer")
+        answer = _valid(MediationAnswerInput, request)["answer"]
+        return self.answer(
+            services.appeal_answer_mediation(appeal=self.appeal(pk), by=request.user, answer=answer)
         )
-        return self.answer(appeal)
 
 
 class CloseView(AppealActionView):
+    @extend_schema(operation_id="appeal_close", request=CloseInput, responses=AppealOutput)
     def post(self, request, pk: int):
+        data = _valid(CloseInput, request)
         appeal = services.appeal_close(
-            appeal=self.appeal(pk),
-            by=request.user,
-            outcome=_text(request, "outcome", max_len=20),
-            reason=_text(request, "reason", required=False, max_len=2000),
+            appeal=self.appeal(pk), by=request.user, outcome=data["outcome"], reason=data["reason"]
         )
         return self.answer(appeal)
 
@@ -500,6 +617,15 @@ class StatisticsView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        operation_id="appeal_statistics",
+        parameters=[
+            OpenApiParameter("month", str, description="YYYY-MM，默认上个月"),
+            OpenApiParameter("export", str, enum=["csv", "xlsx"]),
+        ],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        summary="月度监管统计报表",
+    )
     def get(self, request):
         if not request.user.has_perm("regulators.export_regulator_statistics"):
             raise exceptions.PermissionDenied("只有质量监控主管可以导出监管统计报表。")

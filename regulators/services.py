@@ -24,7 +24,6 @@ from escalation.deadlines import work_calendar
 
 from . import deadlines, rules
 from .models import (
-    REPORT_PENDING_STATES,
     Appeal,
     AppealEvent,
     AppealOutcome,
@@ -497,7 +496,3 @@ def appeal_close(*, appeal: Appeal, by, outcome: str, reason: str = "", now=None
         outcome=outcome,
     )
     return locked
-
-
-def report_is_pending(appeal: Appeal) -> bool:
-    return appeal.state in REPORT_PENDING_STATES

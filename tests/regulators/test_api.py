@@ -269,7 +269,7 @@ def test_it_walks_an_appeal_through_its_states(supervisor_api, now):
     [
         ("investigate/", "post", {"note": ["x"]}),
         ("report/", "put", {"sections": ["x"]}),
-        ("report/", "put", {"sections": {"result": 5}}),
+        ("report/", "put", {"sections": {"result": ["x"]}}),
         ("report/", "put", [1, 2]),
         ("report/send/", "post", {"via": ""}),
         ("mediation/", "post", {"proposal": "x", "proposed_at": "soon"}),
