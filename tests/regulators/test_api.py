@@ -7,6 +7,8 @@ import io
 import pytest
 import time_machine
 from docx import Document
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 
 from regulators import services
@@ -382,3 +384,51 @@ def test_it_shows_the_supervisor_page_and_downloads_csv(client, sam, alice, regi
     assert csv_file.status_code == 200 and "监管统计报表" in csv_file.content.decode("utf-8-sig")
     client.force_login(alice)
     assert client.get("/regulators/appeals/").status_code == 403
+
+
+# --- Whatever a client sends, the answer is 200 or a clear 4xx, never a 500 -----------------
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40)
+    | st.sampled_from(
+        ["2024-05-10T10:00:00+08:00", "2024-05-18", "9999-12-31", "0001-01-01T00:00:00Z", "2014"]
+    ),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=5), children, max_size=3)
+    ),
+    max_leaves=5,
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    changes=st.dictionaries(st.sampled_from([*sorted(BASE), "roll_over"]), JSON_VALUES, max_size=4)
+)
+def test_it_never_answers_an_eligibility_question_with_a_500(api, db, changes):
+    from django.core.cache import cache
+
+    cache.clear()  # stay under the rate limit: this test is about input, not throttling
+    response = api.post(ELIGIBILITY, {**BASE, **changes}, format="json")
+    assert response.status_code in (200, 400), (changes, response.content)
+    body = response.json()
+    assert ("eligible" in body) if response.status_code == 200 else body["error"]["message"]
+
+
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(changes=st.dictionaries(st.sampled_from(sorted(REGISTRATION)), JSON_VALUES, max_size=3))
+def test_it_never_answers_a_registration_with_a_500(supervisor_api, now, changes):
+    with time_machine.travel(now, tick=False):
+        response = supervisor_api.post(APPEALS, {**REGISTRATION, **changes}, format="json")
+    assert response.status_code in (201, 400, 409), (changes, response.content)
