@@ -10,7 +10,7 @@ PORT ?= 8000
 # System packages the tests need: PostgreSQL and Redis servers, Chromium and Chinese fonts.
 TEST_APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk
 
-.PHONY: run test lint fmt check install install-dev system-deps migrate seed clean bench-regulators
+.PHONY: run test lint fmt check install install-dev system-deps migrate seed clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -50,10 +50,6 @@ run: seed
 test: system-deps install-dev
 	scripts/with-test-services.sh $(PY) -m pytest $(PYTEST_ARGS)
 
-## Benchmark regulator statistics, the appeal deadline sweep and the appeals list (not in `make test`).
-bench-regulators: system-deps install-dev
-	scripts/with-test-services.sh $(PY) -m pytest -q -p no:cacheprovider benchmarks/bench_regulators.py
-
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -65,3 +61,8 @@ fmt: install-dev
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule* .pytest_cache
+
+.PHONY: bench-regulators
+## Benchmark regulator statistics, the appeal deadline sweep and the appeals list (not in `make test`).
+bench-regulators: system-deps install-dev
+	scripts/with-test-services.sh $(PY) -m pytest -q -p no:cacheprovider benchmarks/bench_regulators.py

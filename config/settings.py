@@ -150,11 +150,6 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
-# Regulator appeals: remind about the company's report and mediation deadlines (SPEC §6).
-CELERY_BEAT_SCHEDULE["regulators-sweep-appeal-deadlines"] = {
-    "task": "regulators.tasks.sweep_appeal_deadlines",
-    "schedule": env.int("REGULATORS_SWEEP_SECONDS", default=300),
-}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -188,6 +183,11 @@ REGULATORS = {
     "ELIGIBILITY_RATE": env("REGULATORS_ELIGIBILITY_RATE", default="30/min"),
     # The name of the company in the report to the regulator (default: the top unit's name).
     "COMPANY_NAME": env("REGULATORS_COMPANY_NAME", default=""),
+}
+# Regulator appeals: remind about the company's report and mediation deadlines (SPEC §6).
+CELERY_BEAT_SCHEDULE["regulators-sweep-appeal-deadlines"] = {
+    "task": "regulators.tasks.sweep_appeal_deadlines",
+    "schedule": env.int("REGULATORS_SWEEP_SECONDS", default=300),
 }
 
 LOGGING = {
