@@ -22,9 +22,9 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from complaints.rules import mask_name, mask_phone
-from escalation.deadlines import work_calendar
 
 from . import services, statistics
+from .calendar import work_calendar
 from .eligibility import AppealFacts, RuleSet, Standing, check_eligibility, format_chinese_date
 from .models import Appeal, AppealOutcome, AppealState, Province
 from .report import SECTION_TITLES, render_docx

@@ -20,9 +20,9 @@ from complaints import rules as complaint_rules
 from complaints import services as complaint_services
 from complaints.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from complaints.models import Category, Channel, Complaint, Party
-from escalation.deadlines import work_calendar
 
 from . import deadlines, rules
+from .calendar import work_calendar
 from .models import (
     Appeal,
     AppealEvent,

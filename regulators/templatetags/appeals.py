@@ -3,7 +3,7 @@
 from django import template
 from django.utils import timezone
 
-from escalation.deadlines import work_calendar
+from regulators.calendar import work_calendar
 from regulators.hints import appeal_hint as _appeal_hint
 
 register = template.Library()
