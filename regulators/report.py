@@ -162,7 +162,10 @@ def compensation_lines(complaint) -> tuple[tuple[str, Decimal], ...]:
         if link is None or "amount" not in names:
             continue
         label_field = next((n for n in ("status", "state") if n in names), None)
-        for row in model._default_manager.filter(**{link: complaint}).order_by("pk")[:20]:
+        rows = model._default_manager.filter(**{link: complaint})
+        if label_field:  # a rejected claim paid nothing and is no part of the result
+            rows = rows.exclude(**{label_field: "rejected"})
+        for row in rows.order_by("pk")[:20]:
             label = getattr(row, f"get_{label_field}_display")() if label_field else "赔偿"
             if row.amount is not None:
                 lines.append((str(label), Decimal(row.amount)))

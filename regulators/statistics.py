@@ -132,22 +132,41 @@ def _appeal_row(label: str, f: dict) -> tuple:
     )
 
 
-def compensation_paid(start: datetime, end: datetime) -> Decimal | None:
-    """Return the compensation paid in [start, end), or None without a compensation model.
+def _compensation_model():
+    """Return the compensation app's claim model, or None while that app has none.
 
-    The compensation app is built separately: a model of it with `amount` and `paid_at` fields
-    is summed over paid_at in the month.
+    That app is built separately; its claim is recognised by shape: a foreign key to the
+    complaint, an `amount`, and a payment date (`paid_on`) or time (`paid_at`).
     """
     if not apps.is_installed("compensation"):
         return None
     for model in apps.get_app_config("compensation").get_models():
         names = {f.name for f in model._meta.get_fields()}
-        if {"amount", "paid_at"} <= names:
-            total = model._default_manager.filter(paid_at__gte=start, paid_at__lt=end).aggregate(
-                total=Coalesce(Sum("amount"), Value(Decimal("0")))
-            )["total"]
-            return Decimal(total).quantize(Decimal("0.01"))
+        linked = any(
+            getattr(f, "related_model", None) is Complaint and f.many_to_one
+            for f in model._meta.get_fields()
+        )
+        if linked and "amount" in names and names & {"paid_on", "paid_at"}:
+            return model
     return None
+
+
+def compensation_paid(start: datetime, end: datetime) -> Decimal | None:
+    """Return the compensation paid in [start, end), or None without a compensation model."""
+    model = _compensation_model()
+    if model is None:
+        return None
+    names = {f.name for f in model._meta.get_fields()}
+    if "paid_on" in names:  # the day the money went out (Asia/Shanghai dates)
+        paid = Q(paid_on__gte=start.date(), paid_on__lt=end.date())
+    else:
+        paid = Q(paid_at__gte=start, paid_at__lt=end)
+    if "status" in names:
+        paid &= Q(status="paid")
+    total = model._default_manager.filter(paid).aggregate(
+        total=Coalesce(Sum("amount"), Value(Decimal("0")))
+    )["total"]
+    return Decimal(total).quantize(Decimal("0.01"))
 
 
 def _grouped(queryset, key: str, figures: dict, *also: str) -> list[dict]:
