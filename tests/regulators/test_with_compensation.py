@@ -25,7 +25,9 @@ def paid_claim(make_complaint, alice, bob, sam, org, now):
     from compensation.rules import ClaimFacts, Incident, Service
 
     complaint = make_complaint(category="loss", service="postal_registered", freight="20.00")
-    complaint = bring_to("verifying", complaint, agent=alice, branch_user=bob, unit=org["a"], now=now)
+    complaint = bring_to(
+        "verifying", complaint, agent=alice, branch_user=bob, unit=org["a"], now=now
+    )
     facts = ClaimFacts(
         service=Service.POSTAL_REGISTERED,
         incident=Incident.LOSS,
