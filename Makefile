@@ -90,3 +90,8 @@ bench-queue: install-dev
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule* .pytest_cache
+
+.PHONY: bench-regulators
+## Benchmark regulator statistics, the appeal deadline sweep and the appeals list (not in `make test`).
+bench-regulators: system-deps install-dev
+	scripts/with-test-services.sh $(PY) -m pytest -q -p no:cacheprovider benchmarks/bench_regulators.py

@@ -51,6 +51,13 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "compensation.propose_claim",
     ),
     Role.SUPERVISOR: (
+        # Regulator appeals (issue 7); added to the group by regulators.apps after its migrate.
+        "regulators.view_appeal",
+        "regulators.register_appeal",
+        "regulators.handle_appeal",
+        "regulators.export_regulator_statistics",
+        "regulators.view_appealevent",
+        "regulators.view_appealreminder",
         "add_complaint",
         "view_complaint",
         "dispatch_complaint",

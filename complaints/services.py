@@ -880,6 +880,25 @@ def complaint_mark_escalated(*, complaint: Complaint, by, reason: str, now=None)
 
 
 @transaction.atomic
+def complaint_mark_external(*, complaint: Complaint, by, reason: str, now=None):
+    """Flag 外部投诉 (the regulator forwarded it): urgent targets, 2 h follow-up (seed 001).
+
+    Marking an already external complaint again changes nothing and writes no audit row.
+    """
+    now = _now(now)
+    authorize(by, "escalate_complaint", complaint, action="mark_external")
+    reason = _require(reason, "reason", "外部投诉来源")
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.is_external:
+        return locked
+    locked.is_external = True
+    _apply_urgency(locked, now=now)
+    _save(locked, now=now)
+    _audit(locked, by, "mark_external", locked.status, now=now, reason=reason)
+    return locked
+
+
+@transaction.atomic
 def complaint_set_justified(
     *,
     complaint: Complaint,

@@ -227,3 +227,25 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# Regulator appeals (SPEC §6); see docs/regulators.md.
+REGULATORS = {
+    # Days the company has to report on a forwarded appeal: 10 under the 2020 rules, 15 before.
+    "COMPANY_REPORT_DAYS": env.int("REGULATORS_COMPANY_REPORT_DAYS", default=10),
+    # Hours before each deadline when the "due soon" reminder goes out.
+    "LEAD_HOURS": {
+        "company_report": env.int("REGULATORS_REPORT_LEAD_HOURS", default=48),
+        "mediation_feedback": env.int("REGULATORS_MEDIATION_LEAD_HOURS", default=24),
+        "regulator_reply": env.int("REGULATORS_REPLY_LEAD_HOURS", default=72),
+    },
+    "SWEEP_BATCH": env.int("REGULATORS_SWEEP_BATCH", default=200),
+    # The public eligibility check, per client address (DRF throttle rate).
+    "ELIGIBILITY_RATE": env("REGULATORS_ELIGIBILITY_RATE", default="30/min"),
+    # The name of the company in the report to the regulator (default: the top unit's name).
+    "COMPANY_NAME": env("REGULATORS_COMPANY_NAME", default=""),
+}
+# Regulator appeals: remind about the company's report and mediation deadlines (SPEC §6).
+CELERY_BEAT_SCHEDULE["regulators-sweep-appeal-deadlines"] = {
+    "task": "regulators.tasks.sweep_appeal_deadlines",
+    "schedule": env.int("REGULATORS_SWEEP_SECONDS", default=300),
+}

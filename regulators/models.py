@@ -1,1 +1,329 @@
-"""Models of this app are added by its own issue."""
+"""Appeals forwarded by the postal regulator (12305), their audit trail and their reminders.
+
+Models hold fields, constraints and FSM transitions that only change memory; regulators.services
+persists, audits and signals. Appeal records are never deleted: there is no delete path in the
+model, the queryset, the admin or the database (a PostgreSQL trigger), because they are kept for
+at least three years (SPEC §6) and the regulator may ask about any of them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from complaints.models import Complaint
+
+NO_DELETE_MESSAGE = "申诉记录须至少保存3年，不可删除"
+
+
+class NoDeleteQuerySet(models.QuerySet):
+    def delete(self):
+        raise PermissionError(NO_DELETE_MESSAGE)
+
+
+class AppendOnlyQuerySet(NoDeleteQuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("申诉操作记录只可追加，不可修改")
+
+
+class AppealState(models.TextChoices):
+    RECEIVED = "received", _("已接收")
+    INVESTIGATING = "investigating", _("调查核实中")
+    REPORTED = "reported", _("已报告")
+    MEDIATION = "mediation", _("调解中")
+    CLOSED = "closed", _("已办结")
+
+
+OPEN_APPEAL_STATES = (
+    AppealState.RECEIVED,
+    AppealState.INVESTIGATING,
+    AppealState.REPORTED,
+    AppealState.MEDIATION,
+)
+# The company's report is outstanding until it has been sent.
+REPORT_PENDING_STATES = (AppealState.RECEIVED, AppealState.INVESTIGATING)
+
+
+class AppealOutcome(models.TextChoices):
+    MEDIATED = "mediated", _("调解成功")
+    RESOLVED = "resolved", _("企业已解决，用户认可")
+    NOT_AT_FAULT = "not_at_fault", _("企业无责任")
+    MEDIATION_FAILED = "mediation_failed", _("调解不成")
+    WITHDRAWN = "withdrawn", _("用户撤回申诉")
+    NOT_ACCEPTED = "not_accepted", _("监管部门不予受理")
+
+
+class Province(models.TextChoices):
+    """The provincial postal administration that forwarded the appeal."""
+
+    BEIJING = "BJ", _("北京")
+    TIANJIN = "TJ", _("天津")
+    HEBEI = "HE", _("河北")
+    SHANXI = "SX", _("山西")
+    INNER_MONGOLIA = "NM", _("内蒙古")
+    LIAONING = "LN", _("辽宁")
+    JILIN = "JL", _("吉林")
+    HEILONGJIANG = "HL", _("黑龙江")
+    SHANGHAI = "SH", _("上海")
+    JIANGSU = "JS", _("江苏")
+    ZHEJIANG = "ZJ", _("浙江")
+    ANHUI = "AH", _("安徽")
+    FUJIAN = "FJ", _("福建")
+    JIANGXI = "JX", _("江西")
+    SHANDONG = "SD", _("山东")
+    HENAN = "HA", _("河南")
+    HUBEI = "HB", _("湖北")
+    HUNAN = "HN", _("湖南")
+    GUANGDONG = "GD", _("广东")
+    GUANGXI = "GX", _("广西")
+    HAINAN = "HI", _("海南")
+    CHONGQING = "CQ", _("重庆")
+    SICHUAN = "SC", _("四川")
+    GUIZHOU = "GZ", _("贵州")
+    YUNNAN = "YN", _("云南")
+    TIBET = "XZ", _("西藏")
+    SHAANXI = "SN", _("陕西")
+    GANSU = "GS", _("甘肃")
+    QINGHAI = "QH", _("青海")
+    NINGXIA = "NX", _("宁夏")
+    XINJIANG = "XJ", _("新疆")
+    STATE_POST_BUREAU = "SPB", _("国家邮政局")
+
+
+class AppealQuerySet(NoDeleteQuerySet):
+    def open(self):
+        return self.filter(state__in=OPEN_APPEAL_STATES)
+
+    def overdue(self, now):
+        """Appeals with a step of the company's still open past its deadline."""
+        return self.filter(
+            models.Q(state__in=REPORT_PENDING_STATES, company_report_due__lte=now)
+            | models.Q(
+                state=AppealState.MEDIATION,
+                mediation_answered_at__isnull=True,
+                mediation_feedback_due__lte=now,
+            )
+        )
+
+
+class Appeal(ConcurrentTransitionMixin, models.Model):
+    """An appeal to the postal regulator that the regulator forwarded to the company."""
+
+    case_no = models.CharField(_("申诉案件编号"), max_length=40, unique=True)
+    state = FSMField(
+        _("状态"),
+        max_length=16,
+        choices=AppealState.choices,
+        default=AppealState.RECEIVED,
+        protected=True,
+    )
+    outcome = models.CharField(
+        _("办结结果"), max_length=20, choices=AppealOutcome.choices, blank=True
+    )
+    province = models.CharField(_("转办省份"), max_length=4, choices=Province.choices)
+    received_at = models.DateTimeField(_("接收时间"), db_index=True)
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("关联投诉工单"), on_delete=models.PROTECT, related_name="appeals"
+    )
+    complaint_created = models.BooleanField(
+        _("新建工单"), default=False, help_text=_("登记申诉时未找到原投诉，按监管转办新建的工单")
+    )
+    appellant_name = models.CharField(_("申诉人"), max_length=50)
+    appellant_phone = models.CharField(_("申诉人电话"), max_length=20)
+    tracking_no = models.CharField(_("运单号"), max_length=40, blank=True, db_index=True)
+    facts = models.TextField(_("申诉事实"))
+    request = models.TextField(_("申诉请求"))
+
+    # Deadlines (SPEC §6), stored and indexed so the sweep finds them with a range query.
+    report_days = models.PositiveSmallIntegerField(_("报告期限（日）"))
+    company_report_due = models.DateTimeField(_("企业报告时限"))
+    mediation_feedback_due = models.DateTimeField(_("调解意见反馈时限"), null=True, blank=True)
+    regulator_reply_due = models.DateTimeField(_("监管部门答复用户时限"))
+
+    # The company's report to the regulator: six editable sections, drafted from the record.
+    report_sections = models.JSONField(_("报告内容"), default=dict, blank=True)
+    report_drafted_at = models.DateTimeField(_("报告起草时间"), null=True, blank=True)
+    report_edited_at = models.DateTimeField(_("报告修改时间"), null=True, blank=True)
+    report_sent_at = models.DateTimeField(_("报告报送时间"), null=True, blank=True)
+    report_sent_via = models.CharField(_("报送方式"), max_length=100, blank=True)
+
+    # Mediation proposed by the regulator, and the company's answer.
+    mediation_proposal = models.TextField(_("调解方案"), blank=True)
+    mediation_proposed_at = models.DateTimeField(_("调解方案收到时间"), null=True, blank=True)
+    mediation_answer = models.TextField(_("企业反馈意见"), blank=True)
+    mediation_answered_at = models.DateTimeField(_("企业反馈时间"), null=True, blank=True)
+
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"))
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = AppealQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("监管申诉")
+        verbose_name_plural = _("监管申诉")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            # The sweeps: one range query per deadline, over the appeals where it still runs.
+            models.Index(
+                fields=["company_report_due"],
+                name="appeal_report_due_open",
+                condition=models.Q(state__in=["received", "investigating"]),
+            ),
+            models.Index(
+                fields=["mediation_feedback_due"],
+                name="appeal_mediation_due_open",
+                condition=models.Q(state="mediation", mediation_answered_at__isnull=True),
+            ),
+            models.Index(
+                fields=["regulator_reply_due"],
+                name="appeal_reply_due_open",
+                condition=models.Q(
+                    state__in=["received", "investigating", "reported", "mediation"]
+                ),
+            ),
+            # The supervisor's list: filtered by state / province, newest first.
+            models.Index(fields=["state", "received_at"], name="appeal_state_received"),
+            models.Index(fields=["province", "received_at"], name="appeal_province_received"),
+        ]
+        permissions = [
+            ("register_appeal", _("可登记监管转办申诉")),
+            ("handle_appeal", _("可处理申诉（调查、报告、调解、办结）")),
+            ("export_regulator_statistics", _("可导出监管统计报表")),
+        ]
+
+    def __str__(self) -> str:
+        return self.case_no
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(NO_DELETE_MESSAGE)
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_APPEAL_STATES
+
+    # Transitions change memory only; services persist, audit and signal.
+
+    @transition(field=state, source=AppealState.RECEIVED, target=AppealState.INVESTIGATING)
+    def investigate(self):
+        """已接收 → 调查核实中: someone is looking into the appeal."""
+
+    @transition(
+        field=state,
+        source=[AppealState.RECEIVED, AppealState.INVESTIGATING],
+        target=AppealState.REPORTED,
+    )
+    def report(self):
+        """→ 已报告: the company's report was sent to the regulator."""
+
+    @transition(
+        field=state,
+        source=[AppealState.REPORTED, AppealState.MEDIATION],
+        target=AppealState.MEDIATION,
+    )
+    def propose_mediation(self):
+        """已报告 → 调解中: the regulator proposed a mediation (a new proposal restarts it)."""
+
+    @transition(field=state, source=list(OPEN_APPEAL_STATES), target=AppealState.CLOSED)
+    def close(self):
+        """→ 已办结, with an outcome; which outcomes fit which state is regulators.rules'."""
+
+
+class AppealEvent(models.Model):
+    """The appeal's audit trail: who did what, when, from which state to which, and why.
+
+    Written in the same transaction as the change; never changed or deleted (a PostgreSQL
+    trigger refuses even raw SQL).
+    """
+
+    appeal = models.ForeignKey(
+        Appeal, verbose_name=_("申诉"), on_delete=models.PROTECT, related_name="events"
+    )
+    at = models.DateTimeField(_("时间"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("操作"), max_length=32)
+    from_state = models.CharField(
+        _("原状态"), max_length=16, choices=AppealState.choices, blank=True
+    )
+    to_state = models.CharField(_("新状态"), max_length=16, choices=AppealState.choices)
+    reason = models.TextField(_("原因/说明"), blank=True)
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("申诉操作记录")
+        verbose_name_plural = _("申诉操作记录")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["appeal", "at"], name="appeal_event_appeal_at")]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.action} {self.from_state}→{self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("申诉操作记录只可追加，不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("申诉操作记录只可追加，不可删除")
+
+
+class AppealReminder(models.Model):
+    """One reminder about one deadline of one appeal, claimed by exactly one sweep.
+
+    The unique constraint is the claim: a second sweep inserting the same row fails and skips it.
+    The due time is part of the key, so a moved deadline (a new mediation proposal) is reminded
+    about again.
+    """
+
+    class Kind(models.TextChoices):
+        COMPANY_REPORT = "company_report", _("企业报告")
+        MEDIATION_FEEDBACK = "mediation_feedback", _("调解意见反馈")
+        REGULATOR_REPLY = "regulator_reply", _("监管部门答复用户")
+
+    class Stage(models.TextChoices):
+        DUE_SOON = "due_soon", _("即将到期")
+        OVERDUE = "overdue", _("已超时")
+
+    appeal = models.ForeignKey(
+        Appeal, verbose_name=_("申诉"), on_delete=models.PROTECT, related_name="reminders"
+    )
+    kind = models.CharField(_("时限"), max_length=24, choices=Kind.choices)
+    stage = models.CharField(_("提醒类型"), max_length=16, choices=Stage.choices)
+    due_at = models.DateTimeField(_("时限"))
+    sent_at = models.DateTimeField(_("提醒时间"))
+
+    objects = NoDeleteQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("申诉时限提醒")
+        verbose_name_plural = _("申诉时限提醒")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appeal", "kind", "stage", "due_at"], name="one_reminder_per_deadline"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.kind} {self.stage}"
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(NO_DELETE_MESSAGE)

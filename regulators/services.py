@@ -1,0 +1,498 @@
+"""Every write to an appeal goes through here.
+
+Each service checks the actor may do it, locks the appeal row, runs the FSM transition,
+recomputes the deadlines, saves, writes the AppealEvent row and sends `appeal_changed` — all
+in one transaction, so nothing is half-stored and the audit trail always matches the state.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, can_proceed
+
+from complaints import rules as complaint_rules
+from complaints import services as complaint_services
+from complaints.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from complaints.models import Category, Channel, Complaint, Party
+
+from . import deadlines, rules
+from .calendar import work_calendar
+from .models import (
+    Appeal,
+    AppealEvent,
+    AppealOutcome,
+    AppealState,
+    Province,
+)
+from .signals import appeal_changed
+
+ACTION_LABELS = {
+    "investigate": "开始调查核实",
+    "report": "报送处理情况报告",
+    "propose_mediation": "登记调解方案",
+    "close": "办结",
+}
+
+CASE_NO_PATTERN = re.compile(r"^[A-Za-z0-9\-_/]{4,40}$")
+# A forwarded appeal may be registered a little late, but not for a date in the future.
+RECEIVED_CLOCK_SKEW = timedelta(minutes=5)
+
+
+def _conf(key: str):
+    return settings.REGULATORS[key]
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def authorize(by, perm: str) -> None:
+    """Refuse unless `by` is an active user holding regulators.<perm> (supervisors do)."""
+    if by is None or not getattr(by, "is_active", False):
+        raise NotAllowed("请先登录。")
+    if not by.has_perm(f"regulators.{perm}"):
+        raise NotAllowed("只有质量监控主管可以处理监管申诉。")
+
+
+def _event(
+    appeal: Appeal, by, action: str, from_state: str, *, now: datetime, reason: str = "", **details
+) -> AppealEvent:
+    row = AppealEvent.objects.create(
+        appeal=appeal,
+        at=now,
+        actor=by,
+        action=action,
+        from_state=from_state,
+        to_state=appeal.state,
+        reason=reason,
+        details=details,
+    )
+    appeal_changed.send(sender=Appeal, appeal=appeal, event=action, actor=by, details=details)
+    return row
+
+
+def _lock(appeal: Appeal) -> Appeal:
+    """Lock the appeal row; refuse when it changed state since the caller read it."""
+    try:
+        locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    except Appeal.DoesNotExist as exc:
+        raise NotFound("申诉不存在。") from exc
+    if locked.state != appeal.state:
+        raise Conflict(
+            f"申诉已被他人处理，当前状态为“{locked.get_state_display()}”，请刷新后再操作。"
+        )
+    return locked
+
+
+def _run(locked: Appeal, name: str) -> str:
+    method = getattr(locked, name)
+    if not can_proceed(method):
+        raise Conflict(
+            f"申诉当前状态为“{locked.get_state_display()}”，不能{ACTION_LABELS.get(name, name)}。"
+        )
+    from_state = locked.state
+    method()
+    return from_state
+
+
+def _save(locked: Appeal) -> None:
+    try:
+        locked.save()
+    except ConcurrentTransition as exc:
+        raise Conflict("申诉已被他人处理，请刷新后再操作。") from exc
+
+
+def _text(value, field: str, label: str, errors: dict[str, str], *, max_len: int) -> str:
+    text = (value or "").strip() if isinstance(value, str) else ""
+    if not text:
+        errors[field] = f"请填写{label}。"
+    elif len(text) > max_len:
+        errors[field] = f"{label}不能超过{max_len}个字。"
+    return text
+
+
+# --- Registering a forwarded appeal -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewAppeal:
+    """What a supervisor registers from the regulator's forwarding notice."""
+
+    case_no: str
+    received_at: datetime
+    province: str
+    appellant_name: str
+    appellant_phone: str
+    facts: str
+    request: str
+    tracking_no: str = ""
+    ticket_no: str = ""  # The complaint it concerns, when the supervisor knows it.
+    # Used only when no earlier complaint is found and a new one is created.
+    category: str = Category.OTHER
+    party: str = Party.SENDER
+    report_days: int | None = None
+
+
+def validate_new_appeal(data: NewAppeal, *, now: datetime) -> tuple[dict, dict[str, str]]:
+    """Check a new appeal; return its cleaned fields and the Chinese error per field."""
+    errors: dict[str, str] = {}
+    cleaned: dict = {}
+    case_no = _text(data.case_no, "case_no", "申诉案件编号", errors, max_len=40)
+    if case_no and not CASE_NO_PATTERN.match(case_no):
+        errors["case_no"] = "申诉案件编号只能包含字母、数字和 - _ /，长度4至40位。"
+    cleaned["case_no"] = case_no
+    received_at = data.received_at
+    if not isinstance(received_at, datetime) or received_at.tzinfo is None:
+        errors["received_at"] = "请填写接收时间（含日期和时刻）。"
+    elif received_at > now + RECEIVED_CLOCK_SKEW:
+        errors["received_at"] = "接收时间不能晚于当前时间。"
+    elif received_at.year < 2000:
+        errors["received_at"] = "接收时间有误，请核对。"
+    cleaned["received_at"] = received_at
+    if data.province not in Province.values:
+        errors["province"] = "转办省份无效。"
+    cleaned["province"] = data.province
+    cleaned["appellant_name"] = _text(
+        data.appellant_name, "appellant_name", "申诉人姓名", errors, max_len=50
+    )
+    phone = complaint_rules.normalize_phone(data.appellant_phone or "")
+    if not complaint_rules.is_valid_phone(phone):
+        errors["appellant_phone"] = "请填写正确的申诉人手机号或带区号的固定电话。"
+    cleaned["appellant_phone"] = phone
+    cleaned["facts"] = _text(data.facts, "facts", "申诉事实", errors, max_len=5000)
+    cleaned["request"] = _text(data.request, "request", "申诉请求", errors, max_len=2000)
+    tracking = (data.tracking_no or "").strip().upper()
+    if tracking and (len(tracking) > 40 or not tracking.replace("-", "").isalnum()):
+        errors["tracking_no"] = "运单号只能包含字母和数字，最长40位。"
+    cleaned["tracking_no"] = tracking
+    cleaned["ticket_no"] = (data.ticket_no or "").strip().upper()
+    if data.category not in Category.values:
+        errors["category"] = "投诉类别无效。"
+    cleaned["category"] = data.category
+    if data.party not in Party.values:
+        errors["party"] = "申诉人身份无效。"
+    cleaned["party"] = data.party
+    report_days = data.report_days if data.report_days is not None else _conf("COMPANY_REPORT_DAYS")
+    if not isinstance(report_days, int) or not 1 <= report_days <= 60:
+        errors["report_days"] = "报告期限须为1至60日。"
+    cleaned["report_days"] = report_days
+    return cleaned, errors
+
+
+def find_appealed_complaint(*, ticket_no: str, tracking_no: str, phone: str) -> Complaint | None:
+    """Return the complaint an appeal is about: by ticket, else tracking number, else phone.
+
+    The latest complaint wins: an appeal follows the answer the user was unhappy with. The
+    phone is only used when the appeal names no tracking number: with one that we have no
+    complaint about, the user's other complaints concern other shipments.
+    """
+    if ticket_no:
+        return Complaint.objects.filter(ticket_no=ticket_no).first()
+    if tracking_no:
+        return Complaint.objects.same_waybill(tracking_no).first()
+    return Complaint.objects.filter(phone=phone).order_by("-accepted_at").first()
+
+
+@transaction.atomic
+def appeal_register(*, data: NewAppeal, by, now: datetime | None = None) -> Appeal:
+    """Register an appeal the regulator forwarded, link its complaint and set its deadlines.
+
+    The complaint is the one named by ticket number, else the latest on the tracking number,
+    else the latest from the appellant's phone; with none, a complaint is created on the
+    `regulator` channel. Either way the complaint becomes external and urgent (2 h follow-up).
+    """
+    now = _now(now)
+    authorize(by, "register_appeal")
+    cleaned, errors = validate_new_appeal(data, now=now)
+    if errors:
+        raise InvalidInput("登记的申诉信息有误，请修改后重试。", field_errors=errors)
+    if Appeal.objects.filter(case_no=cleaned["case_no"]).exists():
+        raise Conflict(
+            f"申诉案件编号 {cleaned['case_no']} 已登记。",
+            field_errors={"case_no": "该申诉案件编号已登记。"},
+        )
+
+    complaint = find_appealed_complaint(
+        ticket_no=cleaned["ticket_no"],
+        tracking_no=cleaned["tracking_no"],
+        phone=cleaned["appellant_phone"],
+    )
+    created = complaint is None
+    if cleaned["ticket_no"] and complaint is None:
+        raise InvalidInput(
+            "未找到该投诉工单。", field_errors={"ticket_no": "未找到该投诉工单，请核对工单号。"}
+        )
+    reason = f"监管部门转办申诉（案件编号 {cleaned['case_no']}）"
+    if created:
+        if not cleaned["tracking_no"]:
+            raise InvalidInput(
+                "未找到原投诉，新建工单需要运单号。",
+                field_errors={"tracking_no": "未找到原投诉，请填写运单号以新建工单。"},
+            )
+        complaint, _code = complaint_services.complaint_create(
+            data=complaint_services.NewComplaint(
+                tracking_no=cleaned["tracking_no"],
+                complainant_name=cleaned["appellant_name"],
+                phone=cleaned["appellant_phone"],
+                party=cleaned["party"],
+                category=cleaned["category"],
+                description=cleaned["facts"],
+                demand_detail=cleaned["request"],
+                channel=Channel.REGULATOR,
+            ),
+            by=by,
+            now=now,
+        )
+    else:
+        complaint = complaint_services.complaint_mark_external(
+            complaint=complaint, by=by, reason=reason, now=now
+        )
+
+    calendar = work_calendar()
+    received_at = cleaned["received_at"]
+    appeal = Appeal(
+        case_no=cleaned["case_no"],
+        received_at=received_at,
+        province=cleaned["province"],
+        complaint=complaint,
+        complaint_created=created,
+        appellant_name=cleaned["appellant_name"],
+        appellant_phone=cleaned["appellant_phone"],
+        tracking_no=cleaned["tracking_no"] or complaint.tracking_no,
+        facts=cleaned["facts"],
+        request=cleaned["request"],
+        report_days=cleaned["report_days"],
+        company_report_due=deadlines.company_report_due(
+            received_at, days=cleaned["report_days"], calendar=calendar
+        ),
+        regulator_reply_due=deadlines.regulator_reply_due(received_at, calendar=calendar),
+        registered_by=by,
+        created_at=now,
+    )
+    try:
+        # A savepoint: a concurrent registration of the same case number loses cleanly.
+        with transaction.atomic():
+            appeal.save()
+    except IntegrityError as exc:
+        raise Conflict(
+            f"申诉案件编号 {cleaned['case_no']} 已登记。",
+            field_errors={"case_no": "该申诉案件编号已登记。"},
+        ) from exc
+    _event(
+        appeal,
+        by,
+        "register",
+        "",
+        now=now,
+        reason=reason,
+        complaint=complaint.ticket_no,
+        complaint_created=created,
+        report_days=appeal.report_days,
+    )
+    return appeal
+
+
+# --- Handling -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def appeal_investigate(*, appeal: Appeal, by, note: str = "", now=None) -> Appeal:
+    """已接收 → 调查核实中."""
+    now = _now(now)
+    authorize(by, "handle_appeal")
+    locked = _lock(appeal)
+    from_state = _run(locked, "investigate")
+    _save(locked)
+    _event(locked, by, "investigate", from_state, now=now, reason=(note or "").strip()[:2000])
+    return locked
+
+
+@transaction.atomic
+def appeal_draft_report(*, appeal: Appeal, by, now=None) -> Appeal:
+    """(Re)draft the report to the regulator from the complaint's record; replaces the text."""
+    from .report import draft_sections
+
+    now = _now(now)
+    authorize(by, "handle_appeal")
+    locked = _lock(appeal)
+    if locked.report_sent_at is not None:
+        raise Conflict("报告已报送，不能重新起草。")
+    locked.report_sections = draft_sections(locked)
+    locked.report_drafted_at = now
+    _save(locked)
+    _event(locked, by, "draft_report", locked.state, now=now)
+    return locked
+
+
+@transaction.atomic
+def appeal_edit_report(*, appeal: Appeal, by, sections: dict, now=None) -> Appeal:
+    """Store the supervisor's edited report; sections not given keep their text."""
+    from .report import SECTION_TITLES
+
+    now = _now(now)
+    authorize(by, "handle_appeal")
+    errors: dict[str, str] = {}
+    if not isinstance(sections, dict) or not sections:
+        raise InvalidInput("请提交报告内容。", field_errors={"sections": "请提交报告内容。"})
+    for key, text in sections.items():
+        if key not in SECTION_TITLES:
+            errors[str(key)[:40]] = "报告没有这一部分。"
+        elif not isinstance(text, str) or not text.strip():
+            errors[key] = f"请填写“{SECTION_TITLES[key]}”。"
+        elif len(text) > 10000:
+            errors[key] = f"“{SECTION_TITLES[key]}”不能超过10000字。"
+    if errors:
+        raise InvalidInput("报告内容有误，请修改后重试。", field_errors=errors)
+    locked = _lock(appeal)
+    if locked.report_sent_at is not None:
+        raise Conflict("报告已报送，不能再修改。")
+    locked.report_sections = {
+        **locked.report_sections,
+        **{k: v.strip() for k, v in sections.items()},
+    }
+    locked.report_edited_at = now
+    _save(locked)
+    _event(locked, by, "edit_report", locked.state, now=now, sections=sorted(sections))
+    return locked
+
+
+@transaction.atomic
+def appeal_send_report(*, appeal: Appeal, by, via: str, now=None) -> Appeal:
+    """Record that the report went to the regulator (→ 已报告); drafts it first if empty.
+
+    Late reports are accepted and recorded as late: the regulator still needs them.
+    """
+    from .report import SECTION_TITLES, draft_sections
+
+    now = _now(now)
+    authorize(by, "handle_appeal")
+    via = (via or "").strip()
+    if not via or len(via) > 100:
+        raise InvalidInput(
+            "请填写报送方式。", field_errors={"via": "请填写报送方式（如：监管申诉系统、传真）。"}
+        )
+    locked = _lock(appeal)
+    from_state = _run(locked, "report")
+    if not all((locked.report_sections or {}).get(key) for key in SECTION_TITLES):
+        locked.report_sections = {**draft_sections(locked), **(locked.report_sections or {})}
+        locked.report_drafted_at = locked.report_drafted_at or now
+    locked.report_sent_at = now
+    locked.report_sent_via = via
+    _save(locked)
+    _event(
+        locked,
+        by,
+        "report",
+        from_state,
+        now=now,
+        via=via,
+        on_time=rules.is_on_time(now, locked.company_report_due),
+    )
+    return locked
+
+
+@transaction.atomic
+def appeal_record_mediation_proposal(
+    *, appeal: Appeal, by, proposal: str, proposed_at: datetime | None = None, now=None
+) -> Appeal:
+    """已报告 → 调解中: the regulator proposed a mediation; feedback is due in 3 working days."""
+    now = _now(now)
+    authorize(by, "handle_appeal")
+    proposal = (proposal or "").strip()
+    if not proposal or len(proposal) > 5000:
+        raise InvalidInput(
+            "请填写调解方案。", field_errors={"proposal": "请填写调解方案（5000字以内）。"}
+        )
+    proposed_at = proposed_at or now
+    if proposed_at.tzinfo is None or proposed_at > now + RECEIVED_CLOCK_SKEW:
+        raise InvalidInput(
+            "调解方案收到时间有误。", field_errors={"proposed_at": "收到时间不能晚于当前时间。"}
+        )
+    locked = _lock(appeal)
+    if proposed_at < locked.received_at:
+        raise InvalidInput(
+            "调解方案收到时间有误。", field_errors={"proposed_at": "收到时间不能早于申诉接收时间。"}
+        )
+    from_state = _run(locked, "propose_mediation")
+    locked.mediation_proposal = proposal
+    locked.mediation_proposed_at = proposed_at
+    locked.mediation_feedback_due = deadlines.mediation_feedback_due(
+        proposed_at, calendar=work_calendar()
+    )
+    locked.mediation_answer = ""
+    locked.mediation_answered_at = None
+    _save(locked)
+    _event(
+        locked,
+        by,
+        "propose_mediation",
+        from_state,
+        now=now,
+        proposed_at=proposed_at.isoformat(),
+        feedback_due=locked.mediation_feedback_due.isoformat(),
+    )
+    return locked
+
+
+@transaction.atomic
+def appeal_answer_mediation(*, appeal: Appeal, by, answer: str, now=None) -> Appeal:
+    """Record the company's feedback on the mediation proposal (stops that timer)."""
+    now = _now(now)
+    authorize(by, "handle_appeal")
+    answer = (answer or "").strip()
+    if not answer or len(answer) > 5000:
+        raise InvalidInput(
+            "请填写反馈意见。", field_errors={"answer": "请填写反馈意见（5000字以内）。"}
+        )
+    locked = _lock(appeal)
+    if locked.state != AppealState.MEDIATION:
+        raise Conflict("监管部门尚未提出调解方案。")
+    if locked.mediation_answered_at is not None:
+        raise Conflict("已反馈过本次调解方案。")
+    locked.mediation_answer = answer
+    locked.mediation_answered_at = now
+    _save(locked)
+    _event(
+        locked,
+        by,
+        "answer_mediation",
+        locked.state,
+        now=now,
+        on_time=rules.is_on_time(now, locked.mediation_feedback_due),
+    )
+    return locked
+
+
+@transaction.atomic
+def appeal_close(*, appeal: Appeal, by, outcome: str, reason: str = "", now=None) -> Appeal:
+    """→ 已办结 with its outcome; the outcome must fit the state (regulators.rules)."""
+    now = _now(now)
+    authorize(by, "handle_appeal")
+    if outcome not in AppealOutcome.values:
+        raise InvalidInput("办结结果无效。", field_errors={"outcome": "办结结果无效。"})
+    locked = _lock(appeal)
+    if not locked.is_open:
+        raise Conflict("申诉已办结。")
+    refusal = rules.outcome_refusal(state=locked.state, outcome=outcome)
+    if refusal:
+        raise Conflict(refusal, field_errors={"outcome": refusal})
+    from_state = _run(locked, "close")
+    locked.outcome = outcome
+    locked.closed_at = now
+    _save(locked)
+    _event(
+        locked,
+        by,
+        "close",
+        from_state,
+        now=now,
+        reason=(reason or "").strip()[:2000],
+        outcome=outcome,
+    )
+    return locked
