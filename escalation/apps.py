@@ -14,6 +14,11 @@ class EscalationConfig(AppConfig):
         from .permissions import grant_supervisor_permissions
 
         complaint_changed.connect(on_complaint_changed, dispatch_uid="escalation-outbox")
+        from regulators.signals import appeal_deadline_due
+
+        from .appeal_notices import on_appeal_deadline_due
+
+        appeal_deadline_due.connect(on_appeal_deadline_due, dispatch_uid="escalation-appeals")
         post_migrate.connect(
             grant_supervisor_permissions, sender=self, dispatch_uid="escalation-supervisor-perms"
         )

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 from escalation.clock import WorkCalendar
+from escalation.policies import load_calendar
 
 
 def work_calendar() -> WorkCalendar:
-    """Return the official calendar plus the local exceptions supervisors entered.
-
-    The exceptions live in the SLA engine's tables (escalation.policies.load_calendar); on a
-    tree without that engine the official calendar alone is used.
-    """
-    try:
-        from escalation.policies import load_calendar
-    except ImportError:
-        return WorkCalendar()
+    """Return the official calendar plus the local exceptions supervisors entered (SLA admin)."""
     return load_calendar()

@@ -41,7 +41,12 @@ def appeals_page(request):
     return render(
         request,
         "regulators/appeals.html",
-        {"appeals": appeals, "now": now, "default_month": f"{last_month:%Y-%m}"},
+        {
+            "appeals": appeals,
+            "now": now,
+            "default_month": f"{last_month:%Y-%m}",
+            "nav": "appeals",
+        },
     )
 
 
