@@ -10,7 +10,7 @@ PORT ?= 8000
 # System packages the tests need: PostgreSQL and Redis servers, Chromium and Chinese fonts.
 TEST_APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk
 
-.PHONY: run test lint fmt check install install-dev system-deps migrate seed clean
+.PHONY: run test lint fmt check install install-dev system-deps migrate seed clean bench-api
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ run: seed
 ## Run the whole suite against throwaway PostgreSQL and Redis.
 test: system-deps install-dev
 	scripts/with-test-services.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+## API benchmark (not part of `make test`): 1M complaints, gunicorn, open-loop load on 127.0.0.1.
+## PostgreSQL runs durable here (fsync, synchronous commit), unlike the throwaway test cluster.
+bench-api: system-deps install-dev
+	PG_EXTRA_OPTS="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=512MB" \
+	  scripts/with-test-services.sh scripts/bench-api.sh
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -13,6 +13,20 @@ from complaints.models import Complaint, ContactMethod, FollowUpOutcome, Reply
 
 from .actions import available_actions
 
+# The views answer with these dicts as they are (the serializers document them): formatting
+# here once is several times faster than a DRF serializer pass per row on the staff list.
+
+
+def iso(value) -> str | None:
+    """ISO 8601 in Asia/Shanghai, e.g. 2026-11-16T10:00:00+08:00."""
+    return None if value is None else timezone.localtime(value).isoformat()
+
+
+def money(value) -> str | None:
+    """Yuan as a decimal string with two places, e.g. "12.50"."""
+    return None if value is None else f"{value:.2f}"
+
+
 # Events the customer may see on their timeline, with their Chinese labels.
 PUBLIC_EVENTS = {
     "create": "投诉已受理",
@@ -61,7 +75,7 @@ def timeline(complaint: Complaint) -> list[dict]:
             detail = row.reason
         events.append(
             {
-                "at": row.at,
+                "at": iso(row.at),
                 "event": row.transition,
                 "label": PUBLIC_EVENTS[row.transition],
                 "detail": detail,
@@ -89,16 +103,16 @@ def customer_view(complaint: Complaint, *, reveal: dict | None = None) -> dict:
         "demand": complaint.demand,
         "service": complaint.service,
         "insured": complaint.insured,
-        "insured_amount": complaint.insured_amount,
-        "declared_value": complaint.declared_value,
-        "freight": complaint.freight,
-        "created_at": complaint.accepted_at,
-        "first_response_due": complaint.first_response_due,
-        "resolution_due": complaint.resolution_due,
-        "follow_up_due": complaint.follow_up_due,
-        "statutory_due": complaint.statutory_due,
-        "answered_at": complaint.answered_at,
-        "closed_at": complaint.closed_at,
+        "insured_amount": money(complaint.insured_amount),
+        "declared_value": money(complaint.declared_value),
+        "freight": money(complaint.freight),
+        "created_at": iso(complaint.accepted_at),
+        "first_response_due": iso(complaint.first_response_due),
+        "resolution_due": iso(complaint.resolution_due),
+        "follow_up_due": iso(complaint.follow_up_due),
+        "statutory_due": iso(complaint.statutory_due),
+        "answered_at": iso(complaint.answered_at),
+        "closed_at": iso(complaint.closed_at),
         "is_paused": complaint.is_paused,
         "chase_count": complaint.chase_count,
         "rating": complaint.rating,
@@ -136,7 +150,7 @@ def staff_view(complaint: Complaint, user) -> dict:
             "repeat_of": complaint.repeat_of.ticket_no if complaint.repeat_of_id else None,
             "repeat_count": complaint.repeat_count,
             "justified": complaint.justified,
-            "next_deadline": complaint.next_deadline,
+            "next_deadline": iso(complaint.next_deadline),
             "personal_data_visible": reveal is not None,
             "available_actions": available_actions(complaint, user),
         }
@@ -144,7 +158,7 @@ def staff_view(complaint: Complaint, user) -> dict:
     return data
 
 
-def list_row(complaint: Complaint, user, *, now=None) -> dict:
+def list_row(complaint: Complaint, user, *, now=None, perms: set[str] | None = None) -> dict:
     now = now or timezone.now()
     return {
         "ticket_no": complaint.ticket_no,
@@ -156,12 +170,12 @@ def list_row(complaint: Complaint, user, *, now=None) -> dict:
         "unit": complaint.unit.code if complaint.unit_id else None,
         "complainant_name": rules.mask_name(complaint.complainant_name),
         "phone": complaint.masked_phone,
-        "created_at": complaint.accepted_at,
-        "next_deadline": complaint.next_deadline,
-        "statutory_due": complaint.statutory_due,
+        "created_at": iso(complaint.accepted_at),
+        "next_deadline": iso(complaint.next_deadline),
+        "statutory_due": iso(complaint.statutory_due),
         "overdue": bool(complaint.next_deadline and complaint.next_deadline < now),
         "repeat_count": complaint.repeat_count,
         "chase_count": complaint.chase_count,
         "is_escalated": complaint.is_escalated,
-        "available_actions": available_actions(complaint, user),
+        "available_actions": available_actions(complaint, user, perms=perms),
     }

@@ -22,7 +22,7 @@ from complaints.errors import NotAllowed, NotFound
 from complaints.models import Complaint
 
 from . import idempotency, presenters
-from .actions import ACTIONS
+from .actions import ACTIONS, user_perms
 from .pagination import page
 from .serializers import (
     AttachmentSerializer,
@@ -77,7 +77,8 @@ def errors(*codes: int) -> dict:
 
 
 def _out(serializer_class, data: dict, *, status_code=200, **kwargs) -> Response:
-    return Response(serializer_class(data).data, status=status_code, **kwargs)
+    """Answer with a dict the presenters formatted; `serializer_class` documents its shape."""
+    return Response(data, status=status_code, **kwargs)
 
 
 def _is_staff_request(request) -> bool:
@@ -189,10 +190,10 @@ class ComplaintsView(APIView):
             "access_code": outcome.access_code,
             "status": complaint.status,
             "priority": complaint.priority,
-            "first_response_due": complaint.first_response_due,
-            "resolution_due": complaint.resolution_due,
-            "statutory_due": complaint.statutory_due,
-            "created_at": complaint.accepted_at,
+            "first_response_due": presenters.iso(complaint.first_response_due),
+            "resolution_due": presenters.iso(complaint.resolution_due),
+            "statutory_due": presenters.iso(complaint.statutory_due),
+            "created_at": presenters.iso(complaint.accepted_at),
         }
         headers = {"Location": f"{request.path}{complaint.ticket_no}/"}
         if outcome.replayed:
@@ -242,7 +243,9 @@ class ComplaintsView(APIView):
             params = request.query_params.copy()
             params["cursor"] = next_cursor
             next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
-        body = {"next": next_url, "results": [presenters.list_row(c, user, now=now) for c in rows]}
+        perms = user_perms(user)
+        results = [presenters.list_row(c, user, now=now, perms=perms) for c in rows]
+        body = {"next": next_url, "results": results}
         return _out(ListPageSerializer, body)
 
 
@@ -286,7 +289,7 @@ class EvidenceView(CustomerOrStaffMixin, APIView):
             "size": saved.size,
             "sha256": saved.sha256,
             "original_name": saved.original_name,
-            "uploaded_at": saved.uploaded_at,
+            "uploaded_at": presenters.iso(saved.uploaded_at),
         }
         return _out(AttachmentSerializer, body, status_code=status.HTTP_201_CREATED)
 
