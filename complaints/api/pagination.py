@@ -31,7 +31,10 @@ def decode_cursor(cursor: str) -> tuple[str, datetime | None, int]:
         when = datetime.fromisoformat(deadline) if phase == "d" else None
         if when is not None and when.tzinfo is None:
             raise ValueError("naive")
-        return phase, when, int(pk)
+        pk = int(pk)
+        if not 0 <= pk < 2**63:
+            raise ValueError(pk)
+        return phase, when, pk
     except (ValueError, UnicodeDecodeError, OverflowError) as exc:
         raise ValidationError({"cursor": "分页游标无效，请从第一页重新开始。"}) from exc
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 from django.utils import timezone
 
 from complaints import rules, services
-from complaints.models import Complaint, ContactMethod, FollowUpOutcome, Reply
+from complaints.models import (
+    Category,
+    Complaint,
+    ContactMethod,
+    FollowUpOutcome,
+    Priority,
+    Reply,
+    Status,
+)
 
 from .actions import available_actions
 
@@ -88,11 +96,11 @@ def customer_view(complaint: Complaint, *, reveal: dict | None = None) -> dict:
     return {
         "ticket_no": complaint.ticket_no,
         "status": complaint.status,
-        "status_label": str(complaint.get_status_display()),
+        "status_label": str(Status(complaint.status).label),
         "priority": complaint.priority,
-        "priority_label": str(complaint.get_priority_display()),
+        "priority_label": str(Priority(complaint.priority).label),
         "category": complaint.category,
-        "category_label": str(complaint.get_category_display()),
+        "category_label": str(Category(complaint.category).label),
         "party": complaint.party,
         "tracking_no": complaint.tracking_no,
         "complainant_name": reveal["complainant_name"]
@@ -163,7 +171,7 @@ def list_row(complaint: Complaint, user, *, now=None, perms: set[str] | None = N
     return {
         "ticket_no": complaint.ticket_no,
         "status": complaint.status,
-        "status_label": str(complaint.get_status_display()),
+        "status_label": str(Status(complaint.status).label),
         "priority": complaint.priority,
         "category": complaint.category,
         "tracking_no": complaint.tracking_no,

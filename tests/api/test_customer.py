@@ -15,6 +15,8 @@ from complaints.models import Complaint, Note
 from tests.complaints.helpers import bring_to
 from tests.conftest import GOOD_REPLY
 
+from .conftest import token_client
+
 URL = "/api/v1/complaints/"
 
 
@@ -304,3 +306,12 @@ def test_it_throttles_customer_reads_per_address(api, ticket, settings):
         api.get(f"{URL}{ticket_no}/", HTTP_X_ACCESS_CODE=code).status_code for _ in range(3)
     ]
     assert statuses == [200, 200, 429]
+
+
+def test_it_lets_a_partner_relay_the_customers_code(ticket, pat):
+    ticket_no, code = ticket
+    client = token_client(pat)
+    assert client.get(f"{URL}{ticket_no}/").status_code == 403  # no staff rights of its own
+    relayed = client.get(f"{URL}{ticket_no}/", HTTP_X_ACCESS_CODE=code)
+    assert relayed.status_code == 200
+    assert relayed.json()["phone"] == "138****0000"

@@ -112,6 +112,7 @@ def test_it_filters_the_list(alice, org, query, expected):
         "page_size=101",
         "cursor=!!!",
         "cursor=ZHw5OTk5OTk5OTk5OTk5OTk5OXwx",
+        "cursor=bnx8OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5",  # an id beyond bigint
         "tracking_no=" + "x" * 41,
     ],
 )
