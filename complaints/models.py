@@ -336,6 +336,7 @@ class Complaint(ConcurrentTransitionMixin, NoDeleteModel):
             models.Index(
                 fields=["unit", "next_deadline", "id"], name="complaint_unit_deadline_keyset"
             ),
+            models.Index(fields=["status", "next_deadline", "id"], name="complaint_status_keyset"),
         ]
         permissions = [
             ("dispatch_complaint", _("可下发/改派工单")),
