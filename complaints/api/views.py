@@ -182,7 +182,7 @@ class ComplaintsView(APIView):
         outcome = idempotency.submit_once(
             client=idempotency.client_identity(request, _ident(request)),
             key=key,
-            body_hash=idempotency.request_hash(request.data),
+            body_hash=idempotency.request_hash(request.data) if key else "",
             create=lambda: services.complaint_create(data=new, by=by),
         )
         complaint = outcome.complaint
