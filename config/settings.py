@@ -150,10 +150,11 @@ if _cache_url.startswith(("redis://", "rediss://", "unix://")):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Request size limits: a JSON body or form above this is refused with 413 (the evidence upload
-# itself is limited to 10 MB by complaints.attachments, the multipart envelope gets some room).
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
-FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2 * 1024 * 1024)
+# Request size limits (Django's defaults, 2.5 MB): under /api/ a JSON body or form above
+# DATA_UPLOAD_MAX_MEMORY_SIZE is refused with 413; a multipart upload may reach
+# API_MAX_REQUEST_BYTES (the evidence file itself is limited to 10 MB by complaints.attachments).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2621440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2621440)
 API_MAX_REQUEST_BYTES = env.int("API_MAX_REQUEST_BYTES", default=11 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "快递投诉闭环工单系统 API",

@@ -137,7 +137,7 @@ def test_it_refuses_an_unsupported_content_type_with_415(api, db):
 
 
 def test_it_refuses_an_oversized_body_with_413(api, db):
-    huge = b'{"description": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    huge = b'{"description": "' + b"x" * (3 * 1024 * 1024) + b'"}'
     response = api.generic("POST", URL, huge, content_type="application/json")
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
