@@ -10,7 +10,7 @@ PORT ?= 8000
 # System packages the tests need: PostgreSQL and Redis servers, Chromium and Chinese fonts.
 TEST_APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk
 
-.PHONY: run test lint fmt check install install-dev system-deps apt-install migrate seed clean bench-sla
+.PHONY: run test lint fmt check install install-dev system-deps apt-install migrate seed clean bench-sla bench-api
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -72,6 +72,12 @@ test: system-deps install-dev
 ## SLA sweep benchmark on a throwaway PostgreSQL: 1 million open complaints (not part of test).
 bench-sla: system-deps install-dev
 	LOG_LEVEL=WARNING scripts/with-test-services.sh scripts/bench-sla.sh $(BENCH_ARGS)
+
+## API benchmark (not part of `make test`): 1M complaints, gunicorn, open-loop load on 127.0.0.1.
+## PostgreSQL runs durable here (fsync, synchronous commit), unlike the throwaway test cluster.
+bench-api: system-deps install-dev
+	PG_EXTRA_OPTS="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=512MB" \
+	  scripts/with-test-services.sh scripts/bench-api.sh
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -11,7 +11,8 @@ services map to 400 / 403 / 404 / 409; DRF's own exceptions keep their status (4
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, UnreadablePostError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -29,6 +30,15 @@ DRF_CODES = {
     exceptions.NotAcceptable: "not_acceptable",
     exceptions.UnsupportedMediaType: "unsupported_media_type",
     exceptions.Throttled: "throttled",
+}
+
+# Chinese messages for DRF's own English ones.
+MESSAGES = {
+    "malformed": "请求内容无法解析（JSON格式有误或编码不是UTF-8）。",
+    "unauthenticated": "请先登录或提供有效的令牌。",
+    "method_not_allowed": "不支持该请求方法。",
+    "not_acceptable": "无法提供所请求的响应格式。",
+    "unsupported_media_type": "不支持该内容类型，请使用JSON或multipart/form-data。",
 }
 
 
@@ -59,6 +69,10 @@ def exception_handler(exc, context):
         return Response(error_body(exc.code, exc.message, exc.field_errors), status=exc.status_code)
     if isinstance(exc, PermissionError):  # a model refusing a delete or an audit rewrite
         return Response(error_body("forbidden", str(exc)), status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, RequestDataTooBig):  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE
+        return Response(error_body("too_large", "请求内容过大。"), status=413)
+    if isinstance(exc, (SuspiciousOperation, UnreadablePostError)):  # too many fields, cut off…
+        return Response(error_body("malformed", "请求格式无效。"), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("未找到。")
     elif isinstance(exc, DjangoPermissionDenied):
@@ -71,6 +85,10 @@ def exception_handler(exc, context):
         fields = _fields(exc.detail)
         message = "提交的数据有误，请检查后重试。" if fields else _flatten(exc.detail)
         response.data = error_body(code, message, fields)
+    elif isinstance(exc, exceptions.Throttled):
+        wait = f"{int(exc.wait) + 1}秒后" if exc.wait is not None else "稍后"
+        response.data = error_body(code, f"请求过于频繁，请{wait}再试。")
     else:
-        response.data = error_body(code, _flatten(exc.detail))
+        message = MESSAGES.get(code) or _flatten(exc.detail)
+        response.data = error_body(code, message)
     return response

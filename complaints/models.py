@@ -340,6 +340,12 @@ class Complaint(ConcurrentTransitionMixin, NoDeleteModel):
             # Cluster detection (same unit and category in a window).
             models.Index(fields=["unit", "category", "accepted_at"], name="complaint_cluster"),
             models.Index(fields=["status", "accepted_at"], name="complaint_status_accepted"),
+            # The API's staff list: keyset pages by (next_deadline, id), whole company or a unit.
+            models.Index(fields=["next_deadline", "id"], name="complaint_deadline_keyset"),
+            models.Index(
+                fields=["unit", "next_deadline", "id"], name="complaint_unit_deadline_keyset"
+            ),
+            models.Index(fields=["status", "next_deadline", "id"], name="complaint_status_keyset"),
         ]
         permissions = [
             ("dispatch_complaint", _("可下发/改派工单")),

@@ -972,3 +972,38 @@ def get_for_customer(*, ticket_no: str, access_code: str | None) -> Complaint:
     if complaint is None or not access_code_matches(complaint, access_code):
         raise NotFound("工单不存在。")
     return complaint
+
+
+# --- The customer's rating ----------------------------------------------------------------
+
+# A score at or below this during the follow-up counts as "unsatisfied" (不满意) and sends the
+# complaint back for handling, like an unsatisfied follow-up call (seed 001 §(四)6).
+UNSATISFIED_SCORE = 2
+RATEABLE_STATES = (Status.FOLLOW_UP, Status.CLOSED)
+
+
+@transaction.atomic
+def complaint_rate(*, complaint: Complaint, by, score: int, comment: str = "", now=None):
+    """The customer rates the outcome (1–5) once it is answered: in follow-up or closed.
+
+    A low score during the follow-up is the customer saying "not satisfied": the complaint is
+    reopened (重新下发) to the unit, repeat count + 1, exactly as an unsatisfied follow-up call.
+    """
+    now = _now(now)
+    authorize(by, "follow_up_complaint", complaint, action="rating")
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise InvalidInput(
+            "评分必须是1到5的整数。", field_errors={"score": "评分必须是1到5的整数。"}
+        )
+    comment = (comment or "").strip()[:1000]
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.status not in RATEABLE_STATES:
+        raise Conflict(f"工单当前状态为“{locked.get_status_display()}”，答复并进入回访后才能评价。")
+    locked.rating = score
+    unsatisfied = score <= UNSATISFIED_SCORE
+    _save(locked, now=now)
+    _audit(locked, by, "rate", locked.status, now=now, reason=comment, score=score)
+    if unsatisfied and locked.status == Status.FOLLOW_UP:
+        locked.satisfied = False
+        _reopen(locked, by, reason=comment or f"客户评价不满意（{score}分）", now=now)
+    return locked

@@ -30,9 +30,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served locally (no CDN)
     "axes",
     "complaints",
     "complaints.web",
+    "complaints.api",
     "escalation",
     "compensation",
     "regulators",
@@ -40,6 +42,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Refuses oversized API requests with 413 before anything reads the body.
+    "complaints.api.middleware.ApiRequestLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -123,10 +127,52 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "complaints.api_errors.exception_handler",
+    # Public endpoints are throttled per client address (complaints.api.throttling).
+    "DEFAULT_THROTTLE_RATES": {
+        "submit": env("API_THROTTLE_SUBMIT", default="30/min"),
+        "customer": env("API_THROTTLE_CUSTOMER", default="120/min"),
+        "code_guess": env("API_THROTTLE_CODE_GUESS", default="10/hour"),
+        "partner": env("API_THROTTLE_PARTNER", default="6000/min"),
+    },
+    # How many proxies sit in front of the app (X-Forwarded-For hops to trust); 0 = none.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
 }
+
+# The cache holds the API throttles' counters: Redis in production (shared by every worker),
+# local memory by default so that `make run` needs nothing else.
+_cache_url = env("CACHE_URL", default="") or env("REDIS_URL", default="")
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="complaints"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Request size limits (Django's defaults, 2.5 MB): under /api/ a JSON body or form above
+# DATA_UPLOAD_MAX_MEMORY_SIZE is refused with 413; a multipart upload may reach
+# API_MAX_REQUEST_BYTES (the evidence file itself is limited to 10 MB by complaints.attachments).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2621440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2621440)
+API_MAX_REQUEST_BYTES = env.int("API_MAX_REQUEST_BYTES", default=11 * 1024 * 1024)
 SPECTACULAR_SETTINGS = {
     "TITLE": "快递投诉闭环工单系统 API",
     "VERSION": "1.0.0",
+    "DESCRIPTION": "客户、接口合作方与员工使用的投诉接口。错误统一为 "
+    '{"error": {"code", "message", "fields"}}。',
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "complaints.api.schema.add_standard_errors",
+    ],
 }
 
 # Celery. The default broker is Kombu's filesystem transport, so `make run` needs no Redis;

@@ -1,3 +1,51 @@
 """API routes of this app, included under /api/v1/ by config/api_urls.py."""
 
-urlpatterns: list = []
+from django.urls import path, register_converter
+
+from . import views
+
+
+class TicketNoConverter:
+    # Ticket numbers are letters and digits; anything else is a 404 before any query runs.
+    regex = "[A-Za-z0-9]{1,24}"
+
+    def to_python(self, value):
+        return value
+
+    def to_url(self, value):
+        return value
+
+
+register_converter(TicketNoConverter, "ticket")
+
+urlpatterns = [
+    path("complaints/", views.ComplaintsView.as_view(), name="api-complaints"),
+    path(
+        "complaints/<ticket:ticket_no>/",
+        views.ComplaintDetailView.as_view(),
+        name="api-complaint",
+    ),
+    path(
+        "complaints/<ticket:ticket_no>/evidence/",
+        views.EvidenceView.as_view(),
+        name="api-complaint-evidence",
+    ),
+    path(
+        "complaints/<ticket:ticket_no>/chase/",
+        views.ChaseView.as_view(),
+        name="api-complaint-chase",
+    ),
+    path(
+        "complaints/<ticket:ticket_no>/rating/",
+        views.RatingView.as_view(),
+        name="api-complaint-rating",
+    ),
+    *[
+        path(
+            f"complaints/<ticket:ticket_no>/actions/{name}/",
+            view.as_view(),
+            name=f"api-complaint-action-{name}",
+        )
+        for name, view in views.ACTION_VIEWS.items()
+    ],
+]

@@ -1,0 +1,125 @@
+"""Idempotent submission: the same Idempotency-Key and body give the same complaint.
+
+The key row is inserted first, in the same transaction as the complaint. When two identical
+requests race, the second INSERT waits on the unique index until the first commits, then fails;
+the loser reads the winner's row and answers with the winner's complaint. When the first one
+fails (invalid input), its row rolls back with it and the second goes ahead as new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from complaints.errors import DomainError, InvalidInput
+from complaints.models import Complaint
+
+from .models import IdempotencyKey
+
+MAX_KEY_LENGTH = 100
+
+
+class KeyReused(DomainError):
+    """The key was used before with a different request body."""
+
+    status_code = 422
+    code = "idempotency_key_reused"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    complaint: Complaint
+    access_code: str
+    replayed: bool
+
+
+def clean_key(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    key = raw.strip()
+    if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        message = f"Idempotency-Key 须为1到{MAX_KEY_LENGTH}个可打印ASCII字符。"
+        raise InvalidInput(message, field_errors={"Idempotency-Key": message})
+    return key
+
+
+def client_identity(request, address: str) -> str:
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"addr:{address}"[:80]
+
+
+def request_hash(data) -> str:
+    """A hash of the request's meaning: the same fields and values in any order or spacing."""
+    if hasattr(data, "lists"):  # a form's QueryDict
+        data = {key: values for key, values in data.lists()}
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _hash_key(client: str, key: str) -> str:
+    return hashlib.sha256(f"{client}\0{key}".encode()).hexdigest()
+
+
+def _keystream(client: str, key: str) -> bytes:
+    return hmac.new(
+        settings.SECRET_KEY.encode(), f"idempotency-seal\0{client}\0{key}".encode(), "sha256"
+    ).digest()
+
+
+def seal(code: str, *, client: str, key: str) -> str:
+    stream = _keystream(client, key)
+    return bytes(a ^ b for a, b in zip(code.encode(), stream, strict=False)).hex()
+
+
+def unseal(sealed: str, *, client: str, key: str) -> str:
+    stream = _keystream(client, key)
+    return bytes(a ^ b for a, b in zip(bytes.fromhex(sealed), stream, strict=False)).decode()
+
+
+def submit_once(
+    *, client: str, key: str | None, body_hash: str, create, _retry: bool = True
+) -> Outcome:
+    """Run `create()` (→ complaint, access code) at most once per client and key."""
+    if key is None:
+        complaint, code = create()
+        return Outcome(complaint, code, replayed=False)
+    key_hash = _hash_key(client, key)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                row = IdempotencyKey.objects.create(
+                    client=client,
+                    key_hash=key_hash,
+                    request_hash=body_hash,
+                    created_at=timezone.now(),
+                )
+        except IntegrityError:
+            row = None
+        if row is not None:
+            complaint, code = create()
+            row.complaint = complaint
+            row.sealed_access_code = seal(code, client=client, key=key)
+            row.save(update_fields=["complaint", "sealed_access_code"])
+            return Outcome(complaint, code, replayed=False)
+    # The key was used before (or by the request we raced, which has committed by now).
+    existing = (
+        IdempotencyKey.objects.select_related("complaint")
+        .filter(client=client, key_hash=key_hash)
+        .first()
+    )
+    if existing is None or existing.complaint is None:
+        if not _retry:
+            raise IntegrityError("idempotency key row vanished twice")
+        return submit_once(client=client, key=key, body_hash=body_hash, create=create, _retry=False)
+    if existing.request_hash != body_hash:
+        raise KeyReused("该 Idempotency-Key 已用于另一份不同内容的投诉，请换一个新的键。")
+    code = unseal(existing.sealed_access_code, client=client, key=key)
+    return Outcome(existing.complaint, code, replayed=True)

@@ -1,0 +1,221 @@
+"""What the API reads and writes. Inputs are validated here (types, choices, lengths) and again
+by the services (the business rules); outputs are built from plain dicts by the views, and
+these classes are also the OpenAPI schema of every response.
+
+Times come out in ISO 8601 with +08:00 (TIME_ZONE Asia/Shanghai); money as decimal strings
+with two places.
+"""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from complaints.models import Category, ContactMethod, Demand, Party, Priority, Service, Status
+
+Money = dict(max_digits=12, decimal_places=2, coerce_to_string=True)
+
+
+# --- Inputs -------------------------------------------------------------------------------
+
+
+class SubmitSerializer(serializers.Serializer):
+    tracking_no = serializers.CharField(max_length=40, help_text="运单号")
+    complainant_name = serializers.CharField(max_length=50, help_text="投诉人姓名")
+    phone = serializers.CharField(max_length=30, help_text="手机号或带区号的固定电话")
+    party = serializers.ChoiceField(choices=Party.choices, help_text="投诉人身份")
+    category = serializers.ChoiceField(choices=Category.choices, help_text="投诉类别")
+    description = serializers.CharField(max_length=5000, help_text="投诉内容")
+    demand = serializers.ChoiceField(
+        choices=Demand.choices, required=False, allow_blank=True, default="", help_text="诉求"
+    )
+    demand_detail = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="诉求说明"
+    )
+    service = serializers.ChoiceField(
+        choices=Service.choices, default=Service.EXPRESS, help_text="业务类型"
+    )
+    insured = serializers.BooleanField(default=False, help_text="是否保价")
+    insured_amount = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="保价金额（元）",
+    )
+    declared_value = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="申报价值（元）",
+    )
+    freight = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="资费（元）",
+    )
+    unit = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default="", help_text="责任单位编码"
+    )
+
+
+class ChaseSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class RatingSerializer(serializers.Serializer):
+    score = serializers.IntegerField(min_value=1, max_value=5, help_text="满意度评分 1–5")
+    comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class EvidenceSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="JPEG、PNG、WebP 图片或 PDF，按内容判断，≤ 10 MB，每宗投诉最多20个",
+        allow_empty_file=True,  # an empty file gets the service's own clear message
+        use_url=False,
+    )
+
+
+class ListFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    unit = serializers.CharField(max_length=32, required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
+    tracking_no = serializers.CharField(max_length=40, required=False)
+    phone = serializers.CharField(max_length=30, required=False)
+    overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+    cursor = serializers.CharField(max_length=200, required=False)
+    page_size = serializers.IntegerField(min_value=1, max_value=100, required=False, default=25)
+
+
+# --- Outputs ------------------------------------------------------------------------------
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+class SubmissionSerializer(serializers.Serializer):
+    ticket_no = serializers.CharField(help_text="工单号")
+    access_code = serializers.CharField(
+        help_text="查询码：查询、上传证据、催促、评价时放在 X-Access-Code"
+    )
+    status = serializers.ChoiceField(choices=Status.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    first_response_due = serializers.DateTimeField()
+    resolution_due = serializers.DateTimeField()
+    statutory_due = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+
+
+class TimelineEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    event = serializers.CharField(help_text="create, dispatch, contact, reply, follow_up, …")
+    label = serializers.CharField()
+    detail = serializers.CharField(allow_blank=True)
+
+
+class ComplaintSerializer(serializers.Serializer):
+    """A complaint as its customer sees it (and the base of the staff view)."""
+
+    ticket_no = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    status_label = serializers.CharField()
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    priority_label = serializers.CharField()
+    category = serializers.ChoiceField(choices=Category.choices)
+    category_label = serializers.CharField()
+    party = serializers.ChoiceField(choices=Party.choices)
+    tracking_no = serializers.CharField()
+    complainant_name = serializers.CharField(help_text="已脱敏，处理人员除外")
+    phone = serializers.CharField(help_text="已脱敏（如138****8000），处理人员除外")
+    description = serializers.CharField()
+    demand = serializers.CharField(allow_blank=True)
+    service = serializers.ChoiceField(choices=Service.choices)
+    insured = serializers.BooleanField()
+    insured_amount = serializers.DecimalField(allow_null=True, **Money)
+    declared_value = serializers.DecimalField(allow_null=True, **Money)
+    freight = serializers.DecimalField(allow_null=True, **Money)
+    created_at = serializers.DateTimeField()
+    first_response_due = serializers.DateTimeField(allow_null=True)
+    resolution_due = serializers.DateTimeField(allow_null=True)
+    follow_up_due = serializers.DateTimeField(allow_null=True)
+    statutory_due = serializers.DateTimeField(allow_null=True)
+    answered_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    is_paused = serializers.BooleanField()
+    chase_count = serializers.IntegerField()
+    rating = serializers.IntegerField(allow_null=True)
+    attachments = serializers.IntegerField(help_text="已上传的证据数")
+    timeline = TimelineEventSerializer(many=True)
+
+
+class StaffComplaintSerializer(ComplaintSerializer):
+    """The staff view; the fields below are absent from the customer's view."""
+
+    channel = serializers.CharField(required=False)
+    unit = serializers.CharField(required=False, allow_null=True, help_text="责任单位编码")
+    unit_name = serializers.CharField(required=False, allow_null=True)
+    urgent_reasons = serializers.ListField(required=False, child=serializers.CharField())
+    is_escalated = serializers.BooleanField(required=False)
+    is_external = serializers.BooleanField(required=False)
+    repeat_of = serializers.CharField(required=False, allow_null=True)
+    repeat_count = serializers.IntegerField(required=False)
+    justified = serializers.BooleanField(required=False, allow_null=True)
+    next_deadline = serializers.DateTimeField(required=False, allow_null=True)
+    personal_data_visible = serializers.BooleanField(
+        required=False, help_text="true：姓名与电话为完整信息（本次查看已记录审计）"
+    )
+    available_actions = serializers.ListField(
+        required=False, child=serializers.CharField(), help_text="调用者当前可执行的操作"
+    )
+
+
+class ListItemSerializer(serializers.Serializer):
+    ticket_no = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    status_label = serializers.CharField()
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    tracking_no = serializers.CharField()
+    unit = serializers.CharField(allow_null=True)
+    complainant_name = serializers.CharField()
+    phone = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    next_deadline = serializers.DateTimeField(allow_null=True)
+    statutory_due = serializers.DateTimeField(allow_null=True)
+    overdue = serializers.BooleanField()
+    repeat_count = serializers.IntegerField()
+    chase_count = serializers.IntegerField()
+    is_escalated = serializers.BooleanField()
+    available_actions = serializers.ListField(child=serializers.CharField())
+
+
+class ListPageSerializer(serializers.Serializer):
+    next = serializers.CharField(allow_null=True, help_text="下一页的完整地址；没有更多时为 null")
+    results = ListItemSerializer(many=True)
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    original_name = serializers.CharField(allow_blank=True)
+    uploaded_at = serializers.DateTimeField()
+
+
+CONTACT_LABELS = dict(ContactMethod.choices)

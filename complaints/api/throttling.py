@@ -1,0 +1,122 @@
+"""Rate limits of the public endpoints, counted in the Django cache (Redis in production).
+
+- submission: per client address for anonymous callers, per token for partners;
+- the customer's own ticket (read, evidence, chase, rating): per client address;
+- access-code guessing: every lookup with a wrong code (or of a ticket that does not exist)
+  counts against the address; past the limit the address gets 429 for the rest of the window,
+  even with a right code, and the attempt is logged for the security team (SPEC §9).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from django.core.cache import cache
+from rest_framework.exceptions import Throttled
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+logger = logging.getLogger("complaints.api.security")
+
+
+class _LiveRates:
+    """Read the rate from the settings at request time (DRF binds them at import)."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+
+class AnonymousSubmitThrottle(_LiveRates, SimpleRateThrottle):
+    """Anonymous submissions per client address."""
+
+    scope = "submit"
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class PartnerThrottle(_LiveRates, SimpleRateThrottle):
+    """Requests of a token holder (partners integrate in bulk: a higher, separate budget)."""
+
+    scope = "partner"
+
+    def get_cache_key(self, request, view):
+        if not (request.user and request.user.is_authenticated):
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+
+
+class CustomerThrottle(_LiveRates, SimpleRateThrottle):
+    """Reads and actions of customers on their own ticket, per client address."""
+
+    scope = "customer"
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+class AccessCodeGuard:
+    """Count failed access-code lookups per address in a fixed window; refuse past the limit.
+
+    A fixed window with an atomic cache increment: every worker shares the count in Redis, and
+    the counter expires by itself.
+    """
+
+    scope = "code_guess"
+
+    def __init__(self, request):
+        self.request = request
+        self.ident = _ident(request)
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        self.limit, self.window = SimpleRateThrottle.parse_rate(None, rate)
+
+    def _key(self) -> tuple[str, int]:
+        window_start = int(time.time()) // self.window * self.window
+        return f"throttle_{self.scope}_{self.ident}_{window_start}", window_start
+
+    def check(self) -> None:
+        key, window_start = self._key()
+        failures = cache.get(key, 0)
+        if failures >= self.limit:
+            wait = window_start + self.window - time.time()
+            logger.warning(
+                "access-code guessing blocked: address=%s failures=%s path=%s",
+                self.ident,
+                failures,
+                self.request.path,
+            )
+            raise Throttled(wait=max(wait, 1))
+
+    def record_failure(self, ticket_no: str) -> None:
+        key, _ = self._key()
+        if cache.add(key, 1, timeout=self.window + 1):
+            failures = 1
+        else:
+            try:
+                failures = cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.add(key, 1, timeout=self.window + 1)
+                failures = 1
+        logger.info(
+            "access-code lookup failed: address=%s ticket=%s failures=%s",
+            self.ident,
+            ticket_no[:24],
+            failures,
+        )
+        if failures == self.limit:
+            logger.warning(
+                "access-code guessing suspected: address=%s reached %s failures",
+                self.ident,
+                failures,
+            )
+
+
+def _ident(request) -> str:
+    # The same address DRF's throttles use (honours REST_FRAMEWORK["NUM_PROXIES"]).
+    throttle = SimpleRateThrottle.__new__(SimpleRateThrottle)
+    return throttle.get_ident(request)

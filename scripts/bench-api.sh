@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The API benchmark (`make bench-api`), run inside scripts/with-test-services.sh with durable
+# PostgreSQL settings: 1 million complaints generated with COPY, gunicorn on a free loopback
+# port, then an open-loop generator at a fixed arrival rate against submission and the staff
+# list. Everything it starts is stopped on exit. Tunables (environment):
+#   BENCH_COMPLAINTS (1000000) BENCH_WORKERS (4) BENCH_SECONDS (10)
+#   BENCH_SUBMIT_RATES ("100 200 400") BENCH_LIST_RATES ("50 100")
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+COUNT=${BENCH_COMPLAINTS:-1000000}
+WORKERS=${BENCH_WORKERS:-4}
+SECONDS_EACH=${BENCH_SECONDS:-10}
+SUBMIT_RATES=${BENCH_SUBMIT_RATES:-100 200 400}
+LIST_RATES=${BENCH_LIST_RATES:-50 100}
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+$PY - <<'PY'
+import os, psycopg2
+url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
+conn = psycopg2.connect(url); conn.autocommit = True
+conn.cursor().execute("CREATE DATABASE complaints")
+PY
+export DJANGO_DEBUG=false DJANGO_SECRET_KEY=bench-only LOG_LEVEL=WARNING
+export SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
+# One generator address sends every submission: lift the per-address limit (it still runs).
+export API_THROTTLE_SUBMIT=1000000/min API_THROTTLE_PARTNER=1000000/min
+$PY manage.py migrate -v0 --noinput
+echo "generating $COUNT complaints…"
+t0=$(date +%s)
+$PY manage.py generate_complaints --count "$COUNT" | tail -n 1
+echo "generated in $(( $(date +%s) - t0 )) s"
+tokens=$($PY manage.py shell -v 0 -c "
+from django.contrib.auth import get_user_model
+from rest_framework.authtoken.models import Token
+from complaints.models import Role, StaffProfile, Unit
+User = get_user_model()
+agent = User.objects.create_user('bench-agent')
+StaffProfile.objects.create(user=agent, role=Role.AGENT)
+branch = User.objects.create_user('bench-branch')
+StaffProfile.objects.create(user=branch, role=Role.BRANCH, unit=Unit.objects.get(code='GEN-00'))
+print(Token.objects.create(user=agent).key, Token.objects.create(user=branch).key)
+")
+read -r agent_token branch_token <<<"$tokens"
+echo "query plans on $COUNT complaints:"
+$PY manage.py shell -v 0 -c "
+from django.utils import timezone
+from complaints import services
+from complaints.api.pagination import page
+from complaints.models import Complaint, Unit
+import time
+qs = Complaint.objects.select_related('unit')
+unit = Unit.objects.get(code='GEN-00')
+for label, q in [('list, whole company', qs), ('list, one unit', qs.filter(unit=unit)),
+                 ('list, verifying+loss', qs.filter(status='verifying', category='loss'))]:
+    t = time.perf_counter(); rows, _ = page(q, cursor=None, size=25)
+    print(f'  {label}: {len(rows)} rows in {(time.perf_counter() - t) * 1000:.1f} ms')
+t = time.perf_counter()
+services.find_earlier_complaint(tracking_no='NEW', phone='19811112222', category='delay', now=timezone.now())
+print(f'  repeat lookup on submission: {(time.perf_counter() - t) * 1000:.1f} ms')
+"
+
+# A short listen backlog: an overloaded server refuses at once instead of queueing thousands of
+# requests whose clients have long given up.
+.venv/bin/gunicorn config.wsgi -b "127.0.0.1:$port" -w "$WORKERS" --timeout 30 --backlog 256 \
+  --graceful-timeout 5 --log-level warning >"${TMPDIR:-/tmp}/bench-gunicorn-$port.log" 2>&1 &
+gunicorn_pid=$!
+trap 'kill $gunicorn_pid 2>/dev/null; wait $gunicorn_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+
+base="http://127.0.0.1:$port/api/v1/complaints/"
+gen() { timeout $((SECONDS_EACH + 60)) $PY scripts/bench_api.py "$@"; }
+# Let the server finish what an overloaded step left queued before the next step starts.
+drain() {
+  for _ in $(seq 60); do
+    t=$(curl -s -o /dev/null -m 5 -w '%{time_total}' "http://127.0.0.1:$port/healthz" || echo 9)
+    awk "BEGIN{exit !($t < 0.05)}" && return 0
+    sleep 1
+  done
+}
+agent="Authorization: Token $agent_token"
+branch="Authorization: Token $branch_token"
+echo "gunicorn: $WORKERS sync workers; $(nproc) cores shared with the generator and other work"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+gen --url "$base" --kind submit --rate 20 --seconds 3 >/dev/null   # warm-up
+gen --url "$base?page_size=25" --kind list --rate 20 --seconds 2 --header "$agent" >/dev/null
+drain
+echo "== unloaded latency (5 requests/s) =="
+gen --url "$base" --kind submit --rate 5 --seconds 6
+gen --url "$base?page_size=25" --kind list --rate 5 --seconds 6 --header "$agent"
+for rate in $SUBMIT_RATES; do
+  drain
+  echo "== submission at $rate/s for ${SECONDS_EACH}s =="
+  gen --url "$base" --kind submit --rate "$rate" --seconds "$SECONDS_EACH"
+done
+for rate in $LIST_RATES; do
+  drain
+  echo "== staff list at $rate/s: agent, whole company, nearest deadline first, 25 per page =="
+  gen --url "$base?page_size=25" --kind list --rate "$rate" --seconds "$SECONDS_EACH" --header "$agent"
+  drain
+  echo "== staff list at $rate/s: branch staff, their unit only =="
+  gen --url "$base?page_size=25" --kind list --rate "$rate" --seconds "$SECONDS_EACH" --header "$branch"
+  drain
+  echo "== staff list at $rate/s: filtered (status=verifying&category=loss) =="
+  gen --url "$base?page_size=25&status=verifying&category=loss" --kind list --rate "$rate" \
+    --seconds "$SECONDS_EACH" --header "$agent"
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
