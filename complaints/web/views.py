@@ -17,6 +17,7 @@ from complaints import rules, services
 from complaints.errors import DomainError
 from complaints.models import OPEN_STATES, Category, Complaint, Role, StaffProfile, Status
 from complaints.roles import role_of
+from escalation.policies import PolicyBook
 
 from .deadlines import queue_row
 from .forms import IntakeForm
@@ -198,6 +199,7 @@ def _queue_context(request):
             "phone",
             "category",
             "priority",
+            "channel",
             "urgent_reasons",
             "repeat_of_id",
             "repeat_count",
@@ -228,6 +230,9 @@ def _queue_context(request):
     )
     status_labels = {k: str(v) for k, v in Status.choices}
     category_labels = {k: str(v) for k, v in Category.choices}
+    # The SLA policies once for the page (no query while they are unchanged): the rows are
+    # coloured exactly as the sweep warns.
+    book = PolicyBook.current()
     items = [
         queue_row(
             c,
@@ -236,6 +241,7 @@ def _queue_context(request):
             countdown_text=countdown,
             status_labels=status_labels,
             category_labels=category_labels,
+            book=book,
         )
         for c in rows
     ]
