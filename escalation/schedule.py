@@ -8,12 +8,15 @@ sweep must look at the complaint again.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from escalation.clock import (
+    SHANGHAI,
     ClockType,
     WorkCalendar,
     day_period_end,
@@ -115,8 +118,8 @@ class ComplaintFacts:
     pauses: tuple[tuple[datetime, datetime | None], ...] = ()
 
 
-@dataclass(frozen=True)
-class Timer:
+class Timer(NamedTuple):
+    # NamedTuples, not dataclasses: a sweep builds a dozen of these per complaint.
     name: TimerName
     started_at: datetime
     due_at: datetime
@@ -136,8 +139,7 @@ class Deadlines:
     timers: tuple[Timer, ...]
 
 
-@dataclass(frozen=True)
-class ScheduledEvent:
+class ScheduledEvent(NamedTuple):
     """One event of a timer run, identified by (timer, kind, level, timer_started_at)."""
 
     timer: TimerName
@@ -150,7 +152,8 @@ class ScheduledEvent:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
+    # Database datetimes already are UTC: skip the conversion (millions of calls in a sweep).
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
 
 
 def _amount(policy: Policy, span: timedelta) -> float:
@@ -160,6 +163,8 @@ def _amount(policy: Policy, span: timedelta) -> float:
 
 
 def _due(start: datetime, span: timedelta, policy: Policy, calendar: WorkCalendar) -> datetime:
+    if policy.clock_type == ClockType.CALENDAR_HOURS:
+        return _utc(start) + span  # every hour counts: plain UTC arithmetic
     return _utc(
         deadline(
             start,
@@ -200,7 +205,9 @@ def compute_deadlines(facts: ComplaintFacts, policy: Policy, calendar: WorkCalen
             )
         )
     # 快递暂行条例 / 民法典 arts. 201, 203: a day period, on the official calendar.
-    statutory_due = _utc(day_period_end(accepted, policy.statutory_days, calendar=calendar))
+    statutory_due = _statutory_due(
+        accepted.astimezone(SHANGHAI).date(), policy.statutory_days, calendar
+    )
     follow_up_due = (
         _due(facts.answered_at, policy.follow_up, policy, calendar) if facts.answered_at else None
     )
@@ -247,6 +254,12 @@ def compute_deadlines(facts: ComplaintFacts, policy: Policy, calendar: WorkCalen
         next_deadline=min(running) if running else None,
         timers=tuple(timers),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _statutory_due(accepted_day: date, days: int, calendar: WorkCalendar) -> datetime:
+    """The day period depends only on the local day of acceptance: a sweep asks per complaint."""
+    return _utc(day_period_end(accepted_day, days, calendar=calendar))
 
 
 def scheduled_events(

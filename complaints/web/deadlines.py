@@ -34,7 +34,6 @@ TIMER_LABELS = {
 LEVEL_LABELS = {"ok": _("正常"), "warning": _("即将超时"), "breached": _("已超时")}
 
 
-
 @dataclass(frozen=True)
 class Clock:
     """The nearest running timer of an open complaint."""
