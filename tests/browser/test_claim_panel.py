@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from complaints import services
 from compensation.models import Claim, ClaimStatus
+from complaints import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
