@@ -31,6 +31,7 @@ from escalation.schedule import (
     claim_timers,
     next_after,
     next_check,
+    timer_level,
 )
 
 CLAIM_SWEEP_FIELDS = (
@@ -70,6 +71,30 @@ def claim_timers_refresh(claim, *, now: datetime, book: PolicyBook | None = None
     """
     events = events_of_claim(claim, book or PolicyBook.current())
     claim.sla_next_check = next_check(events, now=now)
+
+
+def claim_timer_states(claim, *, now: datetime, book: PolicyBook | None = None) -> list[dict]:
+    """The claim's running timers with their colour, as the sweep sees them (no queries).
+
+    [{"timer": "claim_settlement", "due": …, "level": "ok" | "warning" | "breached"}]
+    """
+    book = book or PolicyBook.current()
+    policy = book.policy_of(claim.complaint)
+    timers = claim_timers(
+        status=claim.status,
+        proposed_at=claim.proposed_at,
+        assess_due=claim.assess_due,
+        settle_due=claim.settle_due,
+    )
+    return [
+        {
+            "timer": t.name.value,
+            "due": t.due_at,
+            "level": timer_level(t, policy, book.calendar, now=now),
+        }
+        for t in timers
+        if t.running
+    ]
 
 
 def claims_recompute(*, now: datetime, batch_size: int = 1000) -> int:

@@ -194,3 +194,25 @@ def test_it_sweeps_claims_already_running_before_timers_were_tracked(
         .values_list("template", flat=True)
     )
     assert topics == ["staff_claim_warning", "staff_claim_breach"]
+
+
+@pytest.mark.parametrize(
+    ("hours_later", "level"),
+    [(1, "ok"), (58, "warning"), (73, "breached")],  # 72 h settlement, warning at 57.6 h
+)
+def test_it_colours_the_claim_timer_in_the_panel_as_the_sweep_sees_it(
+    complaint_at_a, propose, bob, now, hours_later, level
+):
+    from django.test import Client
+
+    claim = propose(complaint_at_a, bob)
+    client = Client()
+    client.force_login(bob)
+    with time_machine.travel(now + hours_later * H, tick=False):
+        html = client.get(
+            f"/compensation/complaints/{complaint_at_a.ticket_no}/claims/panel/",
+            HTTP_HX_REQUEST="true",
+        ).content.decode()
+    assert f'data-timer="claim_settlement" data-level="{level}"' in html
+    assert "赔付时限" in html
+    assert claim.sla_next_check is not None
