@@ -222,6 +222,7 @@ def _claim(candidates, *, now: datetime) -> list[tuple[object, ScheduledEvent, i
             complaint.priority,
             policy_name[:60],
         ]
+        # One claim in progress per complaint (a constraint), so these three name the event.
         by_key[(complaint.pk, event.timer.value, event.kind.value)] = (claim, event)
     values = ", ".join(["(" + ", ".join(["%s"] * 13) + ")"] * len(candidates))
     claimed = []

@@ -68,7 +68,8 @@ def test_it_proposes_a_claim_with_a_live_quote_and_the_supervisor_approves_it(
     claim_box.locator(".claim-approve button[type=submit]").click()
 
     expect(claim_box).to_have_attribute("data-status", "approved")
-    expect(claim_box.locator(".badge")).to_have_text("已批准")
+    expect(claim_box.locator(".claim-status")).to_have_text("已批准")
+    expect(claim_box.locator(".claim-timer")).to_contain_text("正常")  # 72 h to settle
     expect(panel.locator(".alert-success")).to_contain_text(f"已批准赔偿申请 #{claim.pk}")
     expect(claim_box.locator(".claim-approve")).to_have_count(0)
     expect(claim_box.locator(".claim-pay")).to_be_visible()  # next: record the payment

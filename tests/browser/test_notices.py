@@ -31,7 +31,9 @@ def test_it_counts_announces_and_marks_notices_read(
     open_as, bob, make_complaint, live_server, screenshot, fast_notices
 ):
     complaint = make_complaint(unit_code="A", at=timezone.now())
-    _notice(bob, complaint, "warning", f"【时限预警】工单{complaint.ticket_no}首次响应即将到期")
+    warning = _notice(
+        bob, complaint, "warning", f"【时限预警】工单{complaint.ticket_no}首次响应即将到期"
+    )
     page = open_as(bob)  # lands on the queue
     badge = page.locator("#notice-count")
     expect(badge).to_contain_text("1")
@@ -59,7 +61,8 @@ def test_it_counts_announces_and_marks_notices_read(
     expect(first).to_contain_text("已读")
 
     # Opening a notice opens its ticket and marks it read.
-    page.locator("li.notice-unread").first.locator("button", has_text="查看工单").click()
+    page.locator(f"#notice-{warning.pk} button", has_text="查看工单").click()
+    expect(page).to_have_url(f"{live_server.url}/tickets/{complaint.ticket_no}/")
     expect(page.locator("#ticket-status")).to_be_visible()
     assert not Notice.objects.filter(user=bob, read_at__isnull=True).exists()
     expect(page.locator("#notice-badge")).not_to_contain_text("未读")
