@@ -15,7 +15,15 @@ from django.views.decorators.http import require_GET
 
 from complaints import rules, services
 from complaints.errors import DomainError
-from complaints.models import OPEN_STATES, Category, Complaint, Role, StaffProfile, Status
+from complaints.models import (
+    OPEN_STATES,
+    Category,
+    Complaint,
+    Role,
+    StaffProfile,
+    Status,
+    Unit,
+)
 from complaints.roles import role_of
 from escalation.policies import PolicyBook
 
@@ -47,6 +55,10 @@ def home(request):
         return redirect("web:console")
     if role in (Role.BRANCH, Role.SUPERVISOR) or request.user.is_superuser:
         return redirect("web:queue")
+    if Unit.objects.filter(head=request.user).exists():
+        # A unit head's manager account needs no staff role: it hears of escalations and
+        # claim timers through its notices, which are its home.
+        return redirect("web:notices")
     raise PermissionDenied(_("您的账号没有工单系统的员工角色，请联系管理员。"))
 
 

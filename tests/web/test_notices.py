@@ -167,3 +167,11 @@ def test_it_shows_the_sla_engines_warning_to_the_branch(client_as, bob, make_com
     assert complaint.ticket_no in badge
     assert f"【时限预警】工单{complaint.ticket_no}" in page
     assert "11月17日" in page  # due time shown in Shanghai time
+
+
+def test_it_sends_a_unit_head_without_a_staff_role_to_the_notices(client_as, org, nobody):
+    org["a"].head = nobody
+    org["a"].save()
+    response = client_as(nobody).get("/")
+    assert response.status_code == 302 and response.url == reverse("web:notices")
+    assert client_as(nobody).get(response.url).status_code == 200
