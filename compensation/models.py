@@ -264,6 +264,9 @@ class Claim(ConcurrentTransitionMixin, NoDeleteModel):
     # Stored and indexed so the SLA sweeps find the overdue ones in SQL.
     assess_due = models.DateTimeField(_("定损时限"), null=True, blank=True)
     settle_due = models.DateTimeField(_("赔付时限"), null=True, blank=True)
+    # When the SLA sweep must look at the claim next (its next warning or breach); None once
+    # no timer runs. Set by escalation.claims.claim_timers_refresh in every claim service.
+    sla_next_check = models.DateTimeField(_("下次时限检查"), null=True, blank=True, editable=False)
 
     objects = ClaimQuerySet.as_manager()
 
@@ -300,6 +303,11 @@ class Claim(ConcurrentTransitionMixin, NoDeleteModel):
                 fields=["settle_due"],
                 name="claim_settle_due",
                 condition=models.Q(status__in=["proposed", "approved"]),
+            ),
+            models.Index(
+                fields=["sla_next_check"],
+                name="claim_sla_next_check",
+                condition=models.Q(sla_next_check__isnull=False),
             ),
             # Compensation paid per period (KPIs, SPEC §8).
             models.Index(fields=["status", "paid_on"], name="claim_status_paid_on"),

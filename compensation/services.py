@@ -35,6 +35,14 @@ from .policies import InvalidPolicy
 from .rules import ClaimFacts, Quote, quote, validate_facts
 from .timers import claim_due_times
 
+
+def _refresh_timers(claim: Claim, now: datetime) -> None:
+    """The SLA engine decides when the sweep looks at the claim next (escalation.claims)."""
+    from escalation.claims import claim_timers_refresh
+
+    claim_timers_refresh(claim, now=now)
+
+
 __all__ = ["Override"]  # re-exported: callers build it next to the service that takes it
 
 # Events on the complaint's audit trail (and complaint_changed), for the timeline and SMS.
@@ -327,6 +335,7 @@ def claim_propose(
         assess_due=assess_due,
         settle_due=settle_due,
     )
+    _refresh_timers(claim, now)
     try:
         with transaction.atomic():  # a savepoint: the constraint is the last line of defence
             claim.save()
@@ -415,6 +424,7 @@ def claim_approve(*, claim: Claim, by, note: str = "", now: datetime | None = No
     from_status = _run(locked, "approve")
     locked.decided_by = by
     locked.decided_at = now
+    _refresh_timers(locked, now)  # a decision ends the assessment, payment the settlement
     _save(locked)
     _event(locked, by, ClaimEvent.Action.APPROVE, from_status, now=now, reason=note)
     _complaint_audit(locked.complaint, locked, by, EVENT_APPROVED, now=now)
@@ -435,6 +445,7 @@ def claim_reject(*, claim: Claim, by, reason: str, now: datetime | None = None) 
     locked.decided_by = by
     locked.decided_at = now
     locked.rejection_reason = reason
+    _refresh_timers(locked, now)  # a decision ends the assessment, payment the settlement
     _save(locked)
     _event(locked, by, ClaimEvent.Action.REJECT, from_status, now=now, reason=reason)
     _complaint_audit(locked.complaint, locked, by, EVENT_REJECTED, now=now, reason=reason)
@@ -476,6 +487,7 @@ def claim_pay(
     locked.paid_at = now
     locked.paid_on = paid_on
     locked.payment_reference = payment_reference
+    _refresh_timers(locked, now)  # a decision ends the assessment, payment the settlement
     _save(locked)
     _event(
         locked,

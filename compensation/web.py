@@ -24,6 +24,7 @@ from complaints import services as complaint_services
 from complaints.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from complaints.models import OPEN_STATES, Complaint
 from complaints.models import Service as ServiceType
+from escalation.claims import claim_timer_states
 
 from . import services
 from .api import TICKET_NO
@@ -65,6 +66,16 @@ FIELD_LABELS = {
     "override_reason": _("调整理由"),
     "note": _("申请说明"),
     "__all__": _("提示"),
+}
+# The claim timers (run by the SLA engine) as the panel shows them.
+TIMER_DISPLAY = {
+    "claim_assessment": {"label": _("定损时限")},
+    "claim_settlement": {"label": _("赔付时限")},
+}
+LEVEL_DISPLAY = {
+    "ok": {"css": "text-bg-success", "level_label": _("正常")},
+    "warning": {"css": "text-bg-warning", "level_label": _("即将超时")},
+    "breached": {"css": "text-bg-danger", "level_label": _("已超时")},
 }
 # What a complaint's category suggests as the claim's incident.
 CATEGORY_INCIDENT = {"loss": "loss", "damage": "partial_damage", "short": "short", "delay": "delay"}
@@ -121,8 +132,13 @@ def _render_panel(
         claims = list(services.claims_for_staff(complaint=complaint, by=user))
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from exc
+    now = timezone.now()
     for claim in claims:
         claim.actions = services.allowed_actions(user, claim)
+        claim.timer_states = [
+            {**state, **TIMER_DISPLAY[state["timer"]], **LEVEL_DISPLAY[state["level"]]}
+            for state in claim_timer_states(claim, now=now)
+        ]
         claim.action_errors = (action_errors or {}).get(claim.pk, {})
     has_active = any(c.status in ACTIVE_CLAIM_STATES for c in claims)
     can_propose = (

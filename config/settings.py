@@ -230,6 +230,8 @@ SLA = {
     "DELIVERY_BATCH": env.int("SLA_DELIVERY_BATCH", default=500),
     # Pause between sweep batches, to yield to web traffic on a busy database.
     "SWEEP_PAUSE_SECONDS": env.float("SLA_SWEEP_PAUSE_SECONDS", default=0.0),
+    # Threads sweeping disjoint batches at once (PostgreSQL; each uses its own connection).
+    "SWEEP_WORKERS": env.int("SLA_SWEEP_WORKERS", default=2),
     # SMS: escalation.backends.ConsoleSmsBackend (log) or escalation.backends.HttpSmsBackend.
     "SMS_BACKEND": env("SLA_SMS_BACKEND", default="escalation.backends.ConsoleSmsBackend"),
     "SMS_GATEWAY_URL": env("SLA_SMS_GATEWAY_URL", default=""),

@@ -155,10 +155,11 @@ class SlaEventAdmin(admin.ModelAdmin):
         "overdue_seconds",
         "unit",
         "priority",
+        "claim",
     )
     list_filter = ("kind", "timer", "priority")
     search_fields = ("complaint__ticket_no",)
-    list_select_related = ("complaint", "unit")
+    list_select_related = ("complaint", "unit", "claim")
     date_hierarchy = "fired_at"
 
     def has_add_permission(self, request):

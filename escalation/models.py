@@ -237,7 +237,18 @@ class SlaEvent(models.Model):
             (TimerName.RESOLUTION.value, _("处理完毕")),
             (TimerName.FOLLOW_UP.value, _("回访")),
             (TimerName.STATUTORY.value, _("法定答复（7日）")),
+            (TimerName.CLAIM_ASSESSMENT.value, _("赔偿定损")),
+            (TimerName.CLAIM_SETTLEMENT.value, _("赔偿支付")),
         ],
+    )
+    # Set for a claim timer's events (the timer run is the claim's time).
+    claim = models.ForeignKey(
+        "compensation.Claim",
+        verbose_name=_("赔偿申请"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sla_events",
     )
     kind = models.CharField(
         _("事件"),

@@ -87,6 +87,8 @@ TIMER_LABELS = {
     "resolution": "处理完毕（给出答复）",
     "follow_up": "回访",
     "statutory": "法定答复（7日）",
+    "claim_assessment": "赔偿定损（48小时）",
+    "claim_settlement": "赔偿支付（72小时）",
 }
 
 

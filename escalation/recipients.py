@@ -98,6 +98,16 @@ class StaffDirectory:
                 people.append(owner_id)
         return list(dict.fromkeys(people))
 
+    def for_claim(self, *, unit_id: int | None) -> list[int]:
+        """Staff to notify of a claim timer's warning or breach: the unit head, supervisors.
+
+        Money owed to a customer is a management matter (issue 6): the head of the unit that
+        handles the complaint (or the nearest head up the tree) and the supervisors, who decide
+        claims above the approval threshold.
+        """
+        head = self.head_of(unit_id)
+        return list(dict.fromkeys(([head] if head else []) + list(self.supervisors)))
+
     def channels(self, user_id: int, *, urgent: bool) -> list[str]:
         channels = ["in_app"]
         if user_id in self.email:

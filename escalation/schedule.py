@@ -8,12 +8,15 @@ sweep must look at the complaint again.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 from escalation.clock import (
+    SHANGHAI,
     ClockType,
     WorkCalendar,
     day_period_end,
@@ -28,6 +31,9 @@ class TimerName(StrEnum):
     RESOLUTION = "resolution"
     FOLLOW_UP = "follow_up"
     STATUTORY = "statutory"
+    # Compensation claims (seed 003): damage assessed within 48 h, loss settled within 72 h.
+    CLAIM_ASSESSMENT = "claim_assessment"
+    CLAIM_SETTLEMENT = "claim_settlement"
 
 
 class EventKind(StrEnum):
@@ -112,13 +118,15 @@ class ComplaintFacts:
     pauses: tuple[tuple[datetime, datetime | None], ...] = ()
 
 
-@dataclass(frozen=True)
-class Timer:
+class Timer(NamedTuple):
+    # NamedTuples, not dataclasses: a sweep builds a dozen of these per complaint.
     name: TimerName
     started_at: datetime
     due_at: datetime
     amount: timedelta
     running: bool
+    # A timer on its own clock whatever the policy says (claim timers run in calendar hours).
+    clock_type: ClockType | None = None
 
 
 @dataclass(frozen=True)
@@ -131,8 +139,7 @@ class Deadlines:
     timers: tuple[Timer, ...]
 
 
-@dataclass(frozen=True)
-class ScheduledEvent:
+class ScheduledEvent(NamedTuple):
     """One event of a timer run, identified by (timer, kind, level, timer_started_at)."""
 
     timer: TimerName
@@ -145,7 +152,8 @@ class ScheduledEvent:
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.astimezone(UTC)
+    # Database datetimes already are UTC: skip the conversion (millions of calls in a sweep).
+    return moment if moment.tzinfo is UTC else moment.astimezone(UTC)
 
 
 def _amount(policy: Policy, span: timedelta) -> float:
@@ -155,6 +163,8 @@ def _amount(policy: Policy, span: timedelta) -> float:
 
 
 def _due(start: datetime, span: timedelta, policy: Policy, calendar: WorkCalendar) -> datetime:
+    if policy.clock_type == ClockType.CALENDAR_HOURS:
+        return _utc(start) + span  # every hour counts: plain UTC arithmetic
     return _utc(
         deadline(
             start,
@@ -195,7 +205,9 @@ def compute_deadlines(facts: ComplaintFacts, policy: Policy, calendar: WorkCalen
             )
         )
     # 快递暂行条例 / 民法典 arts. 201, 203: a day period, on the official calendar.
-    statutory_due = _utc(day_period_end(accepted, policy.statutory_days, calendar=calendar))
+    statutory_due = _statutory_due(
+        accepted.astimezone(SHANGHAI).date(), policy.statutory_days, calendar
+    )
     follow_up_due = (
         _due(facts.answered_at, policy.follow_up, policy, calendar) if facts.answered_at else None
     )
@@ -244,6 +256,12 @@ def compute_deadlines(facts: ComplaintFacts, policy: Policy, calendar: WorkCalen
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _statutory_due(accepted_day: date, days: int, calendar: WorkCalendar) -> datetime:
+    """The day period depends only on the local day of acceptance: a sweep asks per complaint."""
+    return _utc(day_period_end(accepted_day, days, calendar=calendar))
+
+
 def scheduled_events(
     deadlines: Deadlines, policy: Policy, calendar: WorkCalendar
 ) -> list[ScheduledEvent]:
@@ -263,24 +281,11 @@ def scheduled_events(
                 t.name, kind, level, t.started_at, t.due_at, _utc(fire_at), notify
             )
 
+        warn_at = warning_at(timer, policy, calendar)
         if timer.name == TimerName.STATUTORY:
-            events.append(
-                event(EventKind.STATUTORY_RISK, timer.due_at - policy.statutory_risk_lead)
-            )
+            events.append(event(EventKind.STATUTORY_RISK, warn_at))
         else:
-            warn_at = point_in_timer(
-                timer.started_at,
-                _amount(policy, timer.amount),
-                policy.warning_share,
-                policy.clock_type,
-                calendar=calendar,
-                hours_by_weekday=policy.hours_by_weekday,
-                closed_on_rest_days=policy.closed_on_rest_days,
-            )
-            # Time paused before the warning pushes it out like the deadline itself.
-            natural_due = _due(timer.started_at, timer.amount, policy, calendar)
-            warn_at = _utc(warn_at) + max(timer.due_at - natural_due, timedelta(0))
-            events.append(event(EventKind.WARNING, min(warn_at, timer.due_at)))
+            events.append(event(EventKind.WARNING, warn_at))
         events.append(event(EventKind.BREACH, timer.due_at))
         for step in policy.escalation:
             events.append(
@@ -288,6 +293,50 @@ def scheduled_events(
             )
     events.sort(key=lambda e: (e.fire_at, _KIND_ORDER[e.kind], e.level))
     return events
+
+
+def warning_at(timer: Timer, policy: Policy, calendar: WorkCalendar) -> datetime:
+    """When a timer turns amber: the moment the sweep warns, and the queue colours the row.
+
+    The policy's warning share of the timer's counted time on its clock (80 % of 24 h calendar
+    hours = 19.2 h; on business hours the point falls inside opening hours), pushed out by any
+    time paused before it like the deadline itself, never after the deadline. The statutory
+    timer has no share: it turns at the 12305 risk, a day before the customer may appeal.
+    This is the one definition: the sweep (scheduled_events) and the console both call it.
+    """
+    if timer.name == TimerName.STATUTORY:
+        return timer.due_at - policy.statutory_risk_lead
+    clock_type = timer.clock_type or policy.clock_type
+    if clock_type == ClockType.CALENDAR_HOURS:
+        # Straight-line clock: plain UTC arithmetic (a sweep does this for every complaint).
+        warn_at = timer.started_at + timer.amount * policy.warning_share
+        natural_due = timer.started_at + timer.amount
+    else:
+        warn_at = _utc(
+            point_in_timer(
+                timer.started_at,
+                _amount(policy, timer.amount),
+                policy.warning_share,
+                clock_type,
+                calendar=calendar,
+                hours_by_weekday=policy.hours_by_weekday,
+                closed_on_rest_days=policy.closed_on_rest_days,
+            )
+        )
+        natural_due = _due(timer.started_at, timer.amount, policy, calendar)
+    # Time paused before the warning pushes it out like the deadline itself.
+    if timer.due_at > natural_due:
+        warn_at += timer.due_at - natural_due
+    return _utc(warn_at) if warn_at < timer.due_at else timer.due_at
+
+
+def timer_level(timer: Timer, policy: Policy, calendar: WorkCalendar, *, now: datetime) -> str:
+    """Return "ok" (green), "warning" (amber, from warning_at) or "breached" (red, from due)."""
+    if now >= timer.due_at:
+        return "breached"
+    if now >= warning_at(timer, policy, calendar):
+        return "warning"
+    return "ok"
 
 
 _KIND_ORDER = {
@@ -313,3 +362,65 @@ def next_after(events: list[ScheduledEvent], *, now: datetime) -> datetime | Non
     """The first event strictly after `now`, once everything up to `now` has been claimed."""
     later = [e.fire_at for e in events if e.fire_at > now]
     return min(later) if later else None
+
+
+# --- Compensation claim timers ------------------------------------------------------------------
+
+# The claim states in which each timer still runs. Seed 003: damage is assessed (定损) within
+# 48 h and a loss settled (赔付) within 72 h of the claim. Assessment ends with the decision on
+# the amount — approved or rejected — because a proposal is only the branch's view of the
+# amount; settlement ends when the money is paid, or the claim is rejected.
+CLAIM_TIMER_STATES = {
+    TimerName.CLAIM_ASSESSMENT: frozenset({"proposed"}),
+    TimerName.CLAIM_SETTLEMENT: frozenset({"proposed", "approved"}),
+}
+
+
+def claim_timers(
+    *,
+    status: str,
+    proposed_at: datetime,
+    assess_due: datetime | None,
+    settle_due: datetime | None,
+) -> tuple[Timer, ...]:
+    """Return the timers of a claim; they run in calendar hours from the claim (seed 003)."""
+    timers = []
+    for name, due in (
+        (TimerName.CLAIM_ASSESSMENT, assess_due),
+        (TimerName.CLAIM_SETTLEMENT, settle_due),
+    ):
+        if due is not None:
+            timers.append(
+                Timer(
+                    name,
+                    _utc(proposed_at),
+                    _utc(due),
+                    due - proposed_at,
+                    status in CLAIM_TIMER_STATES[name],
+                    ClockType.CALENDAR_HOURS,
+                )
+            )
+    return tuple(timers)
+
+
+def claim_events(
+    timers: tuple[Timer, ...], policy: Policy, calendar: WorkCalendar
+) -> list[ScheduledEvent]:
+    """The warning (at the policy's share) and the breach of each running claim timer.
+
+    A claim has no escalation ladder of its own: its warning and breach already go to the unit
+    head and the supervisors, who are the ladder's top.
+    """
+    events = []
+    for timer in timers:
+        if not timer.running:
+            continue
+        start, due = timer.started_at, timer.due_at
+        events.append(
+            ScheduledEvent(
+                timer.name, EventKind.WARNING, 0, start, due, warning_at(timer, policy, calendar)
+            )
+        )
+        events.append(ScheduledEvent(timer.name, EventKind.BREACH, 0, start, due, due))
+    events.sort(key=lambda e: (e.fire_at, _KIND_ORDER[e.kind]))
+    return events

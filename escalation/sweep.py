@@ -20,6 +20,7 @@ import time as monotonic_time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -59,12 +60,48 @@ SWEEP_FIELDS = (
 )
 
 
+class SweepRow(NamedTuple):
+    """What the sweep reads of a complaint: plain tuples, not model instances (a model with
+    its FSM field costs more to build than the whole schedule computation)."""
+
+    id: int
+    ticket_no: str
+    status: str
+    priority: str
+    channel: str
+    is_external: bool
+    unit_id: int | None
+    owner_id: int | None
+    accepted_at: datetime
+    reopened_at: datetime | None
+    first_response_at: datetime | None
+    first_answered_at: datetime | None
+    answered_at: datetime | None
+    paused_at: datetime | None
+    paused_seconds: int
+    sla_next_check: datetime | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    @property
+    def is_open(self) -> bool:
+        from complaints.models import OPEN_STATES
+
+        return self.status in OPEN_STATES
+
+
+assert SweepRow._fields == SWEEP_FIELDS
+
+
 def sla_conf(key: str):
     defaults = {
         "SWEEP_BATCH": 1000,
         "SWEEP_TIME_BUDGET_SECONDS": 45,
         "DELIVERY_BATCH": 500,
         "SWEEP_PAUSE_SECONDS": 0.0,
+        "SWEEP_WORKERS": 2,
     }
     return getattr(settings, "SLA", {}).get(key, defaults.get(key))
 
@@ -85,26 +122,47 @@ class SweepResult:
 
 
 def sla_sweep(
-    *, now: datetime | None = None, batch_size: int | None = None, time_budget: float | None = None
+    *,
+    now: datetime | None = None,
+    batch_size: int | None = None,
+    time_budget: float | None = None,
+    workers: int | None = None,
 ) -> SweepResult:
     """Sweep batch after batch until nothing is due at `now` or the time budget is used up.
 
-    Leftovers wait for the next beat; a batch is never left half done.
+    Leftovers wait for the next beat; a batch is never left half done. On PostgreSQL
+    `workers` threads (SLA["SWEEP_WORKERS"], default 2) sweep disjoint batches at once — each
+    batch locks its rows FOR UPDATE SKIP LOCKED, so the threads never take the same complaint,
+    and one thread computes while another waits for the database. Inside a transaction (the
+    tests') or on SQLite the sweep runs in the caller's thread alone.
     """
     now = now or timezone.now()
     batch_size = batch_size or sla_conf("SWEEP_BATCH")
     budget = sla_conf("SWEEP_TIME_BUDGET_SECONDS") if time_budget is None else time_budget
+    workers = workers or sla_conf("SWEEP_WORKERS")
     started = monotonic_time.monotonic()
     book = PolicyBook.load()
     directory = StaffDirectory.load()
     total = SweepResult()
-    while True:
-        result = sweep_batch(now=now, batch_size=batch_size, book=book, directory=directory)
-        total.add(result)
-        if result.complaints < batch_size or monotonic_time.monotonic() - started > budget:
-            break
-        # Optionally yield to the web traffic between batches (each batch holds row locks).
-        monotonic_time.sleep(sla_conf("SWEEP_PAUSE_SECONDS"))
+
+    def sweep_until_done() -> SweepResult:
+        part = SweepResult()
+        while True:
+            result = sweep_batch(now=now, batch_size=batch_size, book=book, directory=directory)
+            part.add(result)
+            # Fewer than a full batch: nothing unlocked is left (locked rows are another
+            # thread's, which sweeps them).
+            if result.complaints < batch_size or monotonic_time.monotonic() - started > budget:
+                return part
+            # Optionally yield to the web traffic between batches (each batch holds row locks).
+            monotonic_time.sleep(sla_conf("SWEEP_PAUSE_SECONDS"))
+
+    parallel = workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
+    if parallel:
+        for part in _in_threads(sweep_until_done, workers):
+            total.add(part)
+    else:
+        total.add(sweep_until_done())
     total.seconds = monotonic_time.monotonic() - started
     if total.events:
         log.info(
@@ -115,6 +173,27 @@ def sla_sweep(
             total.seconds,
         )
     return total
+
+
+def _in_threads(work, count: int) -> list:
+    """Run `work` in `count` threads, each with its own database connection; return results.
+
+    An exception in any thread is raised here after all have finished (each thread's batch
+    transaction has rolled back by then, so nothing is half done).
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def run():
+        try:
+            return work()
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    with ThreadPoolExecutor(max_workers=count, thread_name_prefix="sla-sweep") as pool:
+        futures = [pool.submit(run) for _ in range(count)]
+        return [f.result() for f in futures]
 
 
 def _due_batch(*, now: datetime, batch_size: int):
@@ -129,7 +208,7 @@ def _due_batch(*, now: datetime, batch_size: int):
             cursor.execute(
                 "UPDATE complaints_complaint SET sla_next_check = sla_next_check WHERE id = -1"
             )
-    return list(rows.only(*SWEEP_FIELDS)[:batch_size])
+    return [SweepRow(*values) for values in rows.values_list(*SWEEP_FIELDS)[:batch_size]]
 
 
 @transaction.atomic
@@ -155,7 +234,8 @@ def sweep_batch(
         ).values_list("complaint_id", "started_at", "ended_at"):
             pauses[cid].append((start, end))
 
-    candidates: list[tuple[Complaint, ScheduledEvent, str]] = []
+    candidates: list[tuple[SweepRow, ScheduledEvent, str]] = []
+    next_checks: list[tuple[int, datetime | None]] = []
     for complaint in batch:
         policy = book.policy_of(complaint)
         round_pauses = [
@@ -166,11 +246,11 @@ def sweep_batch(
         deadlines = compute_deadlines(facts_of(complaint, round_pauses), policy, book.calendar)
         events = scheduled_events(deadlines, policy, book.calendar)
         candidates.extend((complaint, e, policy.key) for e in events if e.fire_at <= now)
-        complaint.sla_next_check = next_after(events, now=now)
+        next_checks.append((complaint.id, next_after(events, now=now)))
 
     claimed = _claim(candidates, now=now)
     notifications = _notifications(claimed, directory=directory, now=now)
-    _set_next_checks(batch)
+    set_next_checks(Complaint._meta.db_table, next_checks)
     if notifications:
         from escalation.outbox import kick_delivery
 
@@ -180,28 +260,33 @@ def sweep_batch(
     )
 
 
-def _set_next_checks(batch) -> None:
-    """Move each complaint's next check to its next event, in one statement per batch.
+def set_next_checks(table: str, pairs: list[tuple[int, datetime | None]]) -> None:
+    """Move each row's next check to its next event, in one statement per batch.
 
     (Django's bulk_update builds a CASE per row, several times slower for a 1000-row batch.)
     """
-    from complaints.models import Complaint
-
-    table = Complaint._meta.db_table
+    if not pairs:
+        return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            values = ", ".join(["(%s, %s::timestamptz)"] * len(batch))
-            params = [p for c in batch for p in (c.pk, c.sla_next_check)]
+            values = ", ".join(["(%s, %s::timestamptz)"] * len(pairs))
             cursor.execute(
                 f"UPDATE {table} AS c SET sla_next_check = v.next_check "
                 f"FROM (VALUES {values}) AS v(id, next_check) WHERE c.id = v.id",
-                params,
+                [p for pair in pairs for p in pair],
             )
         else:
             cursor.executemany(
                 f"UPDATE {table} SET sla_next_check = %s WHERE id = %s",
-                [(c.sla_next_check, c.pk) for c in batch],
+                [(check, pk) for pk, check in pairs],
             )
+
+
+def _rows_per_statement(columns: int) -> int:
+    """As many rows per INSERT as the database takes parameters: one statement per batch on
+    PostgreSQL (65 535 parameters), within old SQLite's 999 otherwise."""
+    limit = 65_535 if connection.vendor == "postgresql" else 999
+    return max(1, limit // columns)
 
 
 def _claim(candidates, *, now: datetime) -> list[tuple[object, ScheduledEvent, int]]:
@@ -217,7 +302,7 @@ def _claim(candidates, *, now: datetime) -> list[tuple[object, ScheduledEvent, i
     )
     by_key = {}
     claimed = []
-    chunk = 500  # 12 parameters a row: well under SQLite's and PostgreSQL's limits.
+    chunk = _rows_per_statement(12)
     for offset in range(0, len(candidates), chunk):
         part = candidates[offset : offset + chunk]
         params: list = []
@@ -313,7 +398,7 @@ def _notifications(claimed, *, directory: StaffDirectory, now: datetime) -> int:
         "delivery_id, status, attempts, next_attempt_at, last_error, created_at"
     )
     placeholder = "(" + ", ".join(["%s"] * 14) + ")"
-    chunk = 500
+    chunk = _rows_per_statement(14)
     with connection.cursor() as cursor:
         for offset in range(0, len(rows), chunk):
             part = rows[offset : offset + chunk]

@@ -1,7 +1,11 @@
-"""How a complaint's clock looks in a list: which timer is nearest, how much of it is used.
+"""How a complaint's clock looks in a list: which timer is nearest, and its colour.
 
-Pure display logic on loaded objects (no queries), so a queue page stays at a constant number
-of SQL queries whatever its size.
+Display logic on loaded objects, so a queue page stays at a constant number of SQL queries
+whatever its size. The colour is the SLA engine's own: the complaint's policy (warning share,
+clock type) through escalation.schedule.timer_level, the function whose warning point the
+sweep fires its warning at — a row turns amber exactly when the warning notice is due. The
+policies come from PolicyBook.current(): loaded once per process and reloaded when a policy
+changes, so a page pays no query for them.
 """
 
 from __future__ import annotations
@@ -10,14 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from escalation.clock import SHANGHAI, WorkCalendar, to_shanghai
+from escalation.clock import SHANGHAI, ClockType, WorkCalendar, share_used, to_shanghai
+from escalation.policies import PolicyBook
+from escalation.schedule import Policy, Timer, TimerName, timer_level
 from regulators.eligibility import eligible_from_date, format_chinese_date
 
-# SPEC §4: a warning at a configurable share of each timer (default 80 %).
-DEFAULT_WARNING_SHARE = 0.8
 # Show the 12305 risk this many days before the customer may appeal (SPEC §4: "before it happens").
 APPEAL_RISK_DAYS = 2
 
@@ -29,20 +32,6 @@ TIMER_LABELS = {
 }
 
 LEVEL_LABELS = {"ok": _("正常"), "warning": _("即将超时"), "breached": _("已超时")}
-
-_CALENDAR: WorkCalendar | None = None
-
-
-def work_calendar() -> WorkCalendar:
-    """One calendar per process: it is immutable and the official schedule does not change."""
-    global _CALENDAR
-    if _CALENDAR is None:
-        _CALENDAR = WorkCalendar()
-    return _CALENDAR
-
-
-def warning_share() -> float:
-    return float(settings.COMPLAINTS.get("WARNING_SHARE", DEFAULT_WARNING_SHARE))
 
 
 @dataclass(frozen=True)
@@ -76,11 +65,22 @@ class Clock:
         return max(0, min(int(self.share * 100), 100))
 
 
-def nearest_clock(complaint, *, now: datetime) -> Clock | None:
-    """Return which timer next_deadline belongs to and how far it has run, or None."""
+def _amount(policy: Policy, timer: str) -> timedelta:
+    if timer == "statutory":
+        return timedelta(days=policy.statutory_days)
+    return getattr(policy, timer)
+
+
+def nearest_clock(complaint, *, now: datetime, book: PolicyBook | None = None) -> Clock | None:
+    """Return which timer next_deadline belongs to, how far it has run and its colour, or None.
+
+    Green until the timer's warning point, amber from it, red from the deadline — under the
+    complaint's own SLA policy (escalation.schedule.timer_level, as the sweep).
+    """
     due = complaint.next_deadline
     if due is None or not complaint.is_open:
         return None
+    book = book or PolicyBook.current()
     round_start = complaint.reopened_at or complaint.accepted_at
     candidates = [
         ("first_response", complaint.first_response_due, complaint.accepted_at),
@@ -93,16 +93,22 @@ def nearest_clock(complaint, *, now: datetime) -> Clock | None:
         if candidate_due == due and candidate_start is not None:
             timer, start = name, candidate_start
             break
-    total = (due - start).total_seconds()
-    # Calendar hours are the default clock (SPEC §4), so elapsed time is linear here; paused time
-    # already moved resolution_due out.
-    share = (now - start).total_seconds() / total if total > 0 else (1.0 if now >= due else 0.0)
-    if now >= due:
-        level = "breached"
-    elif share >= warning_share():
-        level = "warning"
+    policy = book.policy_of(complaint)
+    running = Timer(TimerName(timer), start, due, _amount(policy, timer), True)
+    level = timer_level(running, policy, book.calendar, now=now)
+    if policy.clock_type == ClockType.CALENDAR_HOURS or timer == "statutory":
+        total = (due - start).total_seconds()
+        share = (now - start).total_seconds() / total if total > 0 else float(now >= due)
     else:
-        level = "ok"
+        share = share_used(
+            start,
+            due,
+            now,
+            policy.clock_type,
+            calendar=book.calendar,
+            hours_by_weekday=policy.hours_by_weekday,
+            closed_on_rest_days=policy.closed_on_rest_days,
+        )
     return Clock(timer, str(TIMER_LABELS[timer]), start, due, share, level)
 
 
@@ -117,18 +123,20 @@ class AppealRisk:
 
 
 @lru_cache(maxsize=4096)
-def _eligible_from(accepted_day: date) -> date:
+def _eligible_from(accepted_day: date, calendar: WorkCalendar) -> date:
     """The 12305 date depends only on the local day of acceptance: cache it per day."""
     accepted = datetime.combine(accepted_day, time(12), tzinfo=SHANGHAI)
-    return eligible_from_date(accepted, calendar=work_calendar())
+    return eligible_from_date(accepted, calendar=calendar)
 
 
-def appeal_risk(complaint, *, now: datetime) -> AppealRisk | None:
+def appeal_risk(complaint, *, now: datetime, book: PolicyBook | None = None) -> AppealRisk | None:
     """Return the 12305 line for a complaint not yet answered, or None once answered or ended."""
     if complaint.first_answered_at is not None or not complaint.is_open:
         return None
     # 邮政业用户申诉处理办法 art. 9: unhandled after 7 days → the customer may appeal.
-    day = _eligible_from(to_shanghai(complaint.accepted_at).date())
+    # The supervisors' calendar (local exceptions, filled-in years), as the SLA engine's.
+    calendar = (book or PolicyBook.current()).calendar
+    day = _eligible_from(to_shanghai(complaint.accepted_at).date(), calendar)
     today = to_shanghai(now).date()
     passed = today >= day
     at_risk = passed or day - today <= timedelta(days=APPEAL_RISK_DAYS)
@@ -162,13 +170,20 @@ class QueueRow:
 
 
 def queue_row(
-    complaint, *, now: datetime, url_template: str, countdown_text, status_labels, category_labels
+    complaint,
+    *,
+    now: datetime,
+    url_template: str,
+    countdown_text,
+    status_labels,
+    category_labels,
+    book: PolicyBook,
 ):
-    """Build the display row of one open complaint (no queries)."""
+    """Build the display row of one open complaint (no queries: `book` is loaded once)."""
     from django.utils.formats import date_format
     from django.utils.timezone import localtime
 
-    clock = nearest_clock(complaint, now=now)
+    clock = nearest_clock(complaint, now=now, book=book)
     badges = []
     if complaint.priority == "urgent":
         badges.append(("text-bg-danger", str(_("紧急")), "；".join(complaint.urgent_reasons)))
@@ -183,7 +198,7 @@ def queue_row(
         badges.append(("text-bg-dark", str(_("升级")), ""))
     if complaint.is_external:
         badges.append(("text-bg-secondary", str(_("外部")), ""))
-    appeal = appeal_risk(complaint, now=now)
+    appeal = appeal_risk(complaint, now=now, book=book)
     appeal_text = ""
     if appeal is not None:
         appeal_text = (

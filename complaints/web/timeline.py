@@ -29,7 +29,13 @@ TRANSITION_LABELS = {
     "chase": _("客户催促"),
     "escalate": _("投诉升级"),
     "set_justified": _("有理由判定"),
+    # Compensation claims (compensation.services): the proposal is internal, decisions are told.
+    "claim_proposed": _("提出赔偿申请"),
+    "claim_approved": _("赔偿已批准"),
+    "claim_rejected": _("赔偿未获批准"),
+    "claim_paid": _("赔偿已支付"),
 }
+_INTERNAL_TRANSITIONS = {"claim_proposed"}
 
 
 @dataclass
@@ -61,12 +67,16 @@ def build_timeline(complaint: Complaint) -> list[Entry]:
         change = None
         if row.from_state != row.to_state or row.transition == "create":
             change = (labels.get(row.from_state, ""), labels.get(row.to_state, ""))
+        title = str(TRANSITION_LABELS.get(row.transition, row.transition))
+        if row.transition.startswith("claim_") and (row.details or {}).get("amount"):
+            title = f"{title} ¥{row.details['amount']}"
         entries.append(
             Entry(
                 at=row.at,
                 kind="transition",
-                title=str(TRANSITION_LABELS.get(row.transition, row.transition)),
+                title=title,
                 actor=_name(row.actor, row.get_actor_kind_display()),
+                internal=row.transition in _INTERNAL_TRANSITIONS,
                 body=row.reason,
                 state_change=change if row.transition != "create" else None,
                 extra={**(row.details or {}), "_name": row.transition},

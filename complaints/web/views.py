@@ -15,8 +15,17 @@ from django.views.decorators.http import require_GET
 
 from complaints import rules, services
 from complaints.errors import DomainError
-from complaints.models import OPEN_STATES, Category, Complaint, Role, StaffProfile, Status
+from complaints.models import (
+    OPEN_STATES,
+    Category,
+    Complaint,
+    Role,
+    StaffProfile,
+    Status,
+    Unit,
+)
 from complaints.roles import role_of
+from escalation.policies import PolicyBook
 
 from .deadlines import queue_row
 from .forms import IntakeForm
@@ -46,6 +55,10 @@ def home(request):
         return redirect("web:console")
     if role in (Role.BRANCH, Role.SUPERVISOR) or request.user.is_superuser:
         return redirect("web:queue")
+    if Unit.objects.filter(head=request.user).exists():
+        # A unit head's manager account needs no staff role: it hears of escalations and
+        # claim timers through its notices, which are its home.
+        return redirect("web:notices")
     raise PermissionDenied(_("您的账号没有工单系统的员工角色，请联系管理员。"))
 
 
@@ -198,6 +211,7 @@ def _queue_context(request):
             "phone",
             "category",
             "priority",
+            "channel",
             "urgent_reasons",
             "repeat_of_id",
             "repeat_count",
@@ -228,6 +242,9 @@ def _queue_context(request):
     )
     status_labels = {k: str(v) for k, v in Status.choices}
     category_labels = {k: str(v) for k, v in Category.choices}
+    # The SLA policies once for the page (no query while they are unchanged): the rows are
+    # coloured exactly as the sweep warns.
+    book = PolicyBook.current()
     items = [
         queue_row(
             c,
@@ -236,6 +253,7 @@ def _queue_context(request):
             countdown_text=countdown,
             status_labels=status_labels,
             category_labels=category_labels,
+            book=book,
         )
         for c in rows
     ]

@@ -1,4 +1,4 @@
-/* Live countdowns, and the queue announcing new assignments (toast + aria-live). */
+/* Live countdowns; new assignments and SLA notices announced as toasts (aria-live). */
 (function () {
   "use strict";
   var en = (document.body.dataset.lang || "").indexOf("en") === 0;
@@ -29,11 +29,14 @@
     });
   }
 
-  function toast(message) {
+  var TOAST_CSS = {warning: "text-bg-warning", breach: "text-bg-danger", escalation: "text-bg-dark",
+                   statutory_risk: "text-bg-danger"};
+
+  function toast(message, level) {
     var box = document.getElementById("toasts");
     if (!box) return;
     var el = document.createElement("div");
-    el.className = "toast align-items-center text-bg-primary border-0 show";
+    el.className = "toast align-items-center border-0 show " + (TOAST_CSS[level] || "text-bg-primary");
     el.setAttribute("role", "status");
     el.innerHTML = '<div class="d-flex"><div class="toast-body"></div>' +
       '<button type="button" class="btn-close btn-close-white me-2 m-auto" aria-label="关闭"></button></div>';
@@ -49,13 +52,44 @@
     return set;
   }
 
+  // A ticket announced once per page, whether the queue or a notice saw it first.
+  var announced = {};
+
+  // Notices: the header badge polls them and carries the newest unread; each one is
+  // announced once per browser tab (the last announced id is kept in sessionStorage). The
+  // first poll of a tab only notes where it is: no flood of old notices after login.
+  var LAST_NOTICE = "notices-last-id";
+  function lastNotice() {
+    try { return parseInt(sessionStorage.getItem(LAST_NOTICE) || "", 10); } catch (e) { return NaN; }
+  }
+  function announceNotices(slot) {
+    var seen = lastNotice(), max = isNaN(seen) ? 0 : seen;
+    slot.querySelectorAll(".notice-feed").forEach(function (el) {
+      var id = parseInt(el.dataset.id, 10), ticket = el.dataset.ticket;
+      if (id > max) max = id;
+      if (isNaN(seen) || id <= seen) return;
+      if (el.dataset.level === "info" && ticket) {  // a new assignment: once per ticket
+        if (announced[ticket]) return;
+        announced[ticket] = true;
+      }
+      toast(el.textContent, el.dataset.level);
+    });
+    try { sessionStorage.setItem(LAST_NOTICE, String(max)); } catch (e) { /* private mode */ }
+  }
+
   var queue = document.querySelector("[data-queue]");
   var known = queue ? ticketsIn(queue) : {};
   document.addEventListener("htmx:afterSwap", function (event) {
     tick();
-    if (!queue || event.detail.target !== queue) return;
+    var target = event.detail.target;
+    if (target && target.id === "notice-badge-slot") { announceNotices(target); return; }
+    if (!queue || target !== queue) return;
     var now = ticketsIn(queue), fresh = [];
-    Object.keys(now).forEach(function (t) { if (!known[t]) { fresh.push(t); now[t].classList.add("is-new"); } });
+    Object.keys(now).forEach(function (t) {
+      if (known[t]) return;
+      now[t].classList.add("is-new");
+      if (!announced[t]) { announced[t] = true; fresh.push(t); }
+    });
     known = now;
     if (fresh.length) {
       toast((en ? "New complaints assigned: " : "新分派工单：") + fresh.join("、"));

@@ -110,3 +110,85 @@ def test_it_shows_urgent_and_repeat_badges_and_masks_phones(
     assert "重复1" in page
     assert ">紧急<" in page
     assert "138****5678" in page and "13812345678" not in page
+
+
+# --- The queue's colours are the SLA engine's --------------------------------------------------
+
+
+def _set_policy(**fields):
+    from escalation.models import SlaPolicy
+
+    policy = SlaPolicy.objects.get(priority="normal", channel="", is_active=True)
+    for name, value in fields.items():
+        setattr(policy, name, value)
+    policy.full_clean()
+    policy.save()  # the save tells every cached policy book to reload
+    return policy
+
+
+@pytest.mark.parametrize("hours_later", [10, 11.9, 12.1, 20, 23.9, 24.1])
+def test_it_turns_amber_exactly_when_the_sweep_warns(
+    client_as, bob, alice, make_complaint, org, now, hours_later
+):
+    from decimal import Decimal
+
+    from escalation.models import SlaEvent
+    from escalation.sweep import sla_sweep
+
+    _set_policy(warning_share=Decimal("0.50"))  # warn at 12 h of the 24 h first response
+    complaint = _dispatched(make_complaint, alice, org["a"], now)
+    at = now + timedelta(hours=hours_later)
+    sla_sweep(now=at)
+    fired = set(
+        SlaEvent.objects.filter(complaint=complaint, timer="first_response").values_list(
+            "kind", flat=True
+        )
+    )
+    with time_machine.travel(at, tick=False):
+        page = client_as(bob).get(reverse("web:queue")).content.decode()
+    level = "breached" if "breach" in fired else "warning" if "warning" in fired else "ok"
+    assert f'queue-row level-{level}" data-ticket="{complaint.ticket_no}"' in page
+    assert level == ("ok" if hours_later < 12 else "warning" if hours_later < 24 else "breached")
+
+
+def test_it_colours_on_the_policys_business_hours_clock(
+    client_as, bob, alice, make_complaint, org, now
+):
+    from datetime import time
+    from decimal import Decimal
+
+    # 10 h of opening time (08:30–18:30 every day), warning at 80 % = 8 h of opening time.
+    _set_policy(
+        clock_type="business_hours",
+        first_response_hours=Decimal("10"),
+        opens_at=time(8, 30),
+        closes_at=time(18, 30),
+    )
+    complaint = _dispatched(make_complaint, alice, org["a"], now)  # Monday 10:00 Shanghai
+    # Due Tuesday 10:00 (8.5 h on Monday, 1.5 h on Tuesday); warning Monday 18:00.
+    assert complaint.first_response_due == now + timedelta(hours=24)
+    monday_evening = now + timedelta(hours=8, minutes=10)  # 18:10: on a straight line 34 %
+    clock = nearest_clock(complaint, now=monday_evening)
+    assert (clock.timer, clock.level) == ("first_response", "warning")
+    assert nearest_clock(complaint, now=now + timedelta(hours=7, minutes=50)).level == "ok"
+    with time_machine.travel(monday_evening, tick=False):
+        page = client_as(bob).get(reverse("web:queue")).content.decode()
+    assert f'queue-row level-warning" data-ticket="{complaint.ticket_no}"' in page
+
+
+def test_it_loads_the_policies_once_not_per_row(
+    client_as, bob, alice, make_complaint, org, now, django_assert_max_num_queries
+):
+    from escalation.policies import _CURRENT
+
+    for i in range(5):
+        _dispatched(
+            make_complaint, alice, org["a"], now, tracking_no=f"SF{i:010d}", phone=f"1380000{i:04d}"
+        )
+    client = client_as(bob)
+    client.get(reverse("web:queue"))
+    _CURRENT.clear()  # a policy changed elsewhere: this request reloads the book, once
+    with django_assert_max_num_queries(5 + 4):
+        client.get(reverse("web:queue"))
+    with django_assert_max_num_queries(5):
+        client.get(reverse("web:queue"))

@@ -18,7 +18,7 @@ from django.utils import timezone
 from complaints.models import Complaint, Role, StaffProfile
 from escalation import benchdata
 from escalation.models import Notification, SlaEvent
-from escalation.sweep import sla_sweep
+from escalation.sweep import sla_conf, sla_sweep
 
 
 class Command(BaseCommand):
@@ -28,6 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--open", type=int, default=1_000_000)
         parser.add_argument("--due", type=int, default=10_000)
         parser.add_argument("--backlog", type=int, default=100_000)
+        parser.add_argument(
+            "--workers", type=int, default=None, help="并行扫描线程数（默认 SLA_SWEEP_WORKERS）"
+        )
 
     def handle(self, *args, **options):
         if connection.vendor != "postgresql":
@@ -37,6 +40,8 @@ class Command(BaseCommand):
         user = get_user_model().objects.create_user(username="bench_agent")
         StaffProfile.objects.create(user=user, role=Role.AGENT)
         now = timezone.now()
+        workers = options["workers"] or sla_conf("SWEEP_WORKERS")
+        self.stdout.write(f"扫描线程：{workers}，每批 {sla_conf('SWEEP_BATCH')} 宗")
 
         started = time.monotonic()
         benchdata.generate(count=options["open"], due=options["due"], now=now, owner_id=user.pk)
@@ -45,7 +50,7 @@ class Command(BaseCommand):
         self.stdout.write(f"生成 {options['open']:,} 宗未办结工单：{took:.1f} s（COPY + ANALYZE）")
 
         self._explain(now)
-        result = sla_sweep(now=now, time_budget=600)
+        result = sla_sweep(now=now, time_budget=600, workers=options["workers"])
         self._report("一次扫描（新到期）", result, options["due"], target=5)
 
         benchdata.generate(
@@ -57,7 +62,7 @@ class Command(BaseCommand):
         )
         self._analyze()
         self._explain(now)
-        result = sla_sweep(now=now, time_budget=600)
+        result = sla_sweep(now=now, time_budget=600, workers=options["workers"])
         self._report("积压扫描", result, options["backlog"], target=30)
         self.stdout.write(
             f"合计：工单 {Complaint.objects.count():,}，时限事件 {SlaEvent.objects.count():,}，"
