@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
     path("compensation/", include("compensation.urls")),
+    path("dashboard/", include("complaints.dashboard.urls")),
 ]
 
 # Friendly Chinese error pages (templates/403.html, 404.html, 500.html) are Django's defaults.

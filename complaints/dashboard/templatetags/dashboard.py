@@ -1,0 +1,79 @@
+"""Formatting of dashboard figures: rates as percentages, money with cents, changes signed."""
+
+from __future__ import annotations
+
+from django import template
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+PERIOD_LABELS = {
+    "today": "今日",
+    "7d": "近7天",
+    "30d": "近30天",
+    "month": "按月",
+    "custom": "自定义",
+}
+
+
+@register.simple_tag
+def period_label(kind: str) -> str:
+    return _(PERIOD_LABELS.get(kind, kind))
+
+
+@register.simple_tag
+def kpi_value(value, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == "rate":
+        return f"{value * 100:.1f}%"
+    if kind == "money":
+        return f"¥{value:,.2f}"
+    if kind == "hours":
+        return f"{value:.1f}"
+    return f"{value:,}"
+
+
+@register.simple_tag
+def kpi_change(value, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "rate":
+        return f"{value * 100:+.1f}个百分点"
+    if kind == "money":
+        return f"{value:+,.2f}"
+    if kind == "hours":
+        return f"{value:+.1f}"
+    return f"{value:+,}"
+
+
+@register.simple_tag
+def change_class(row: dict) -> str:
+    change = row.get("change")
+    if not change:
+        return "text-muted"
+    good = (change > 0) == row["higher_is_better"]
+    return "text-success" if good else "text-danger"
+
+
+@register.simple_tag
+def query_with(query: str, **changes) -> str:
+    """The current query string with some parameters replaced (empty value: removed)."""
+    q = QueryDict(query, mutable=True)
+    for key, value in changes.items():
+        q.pop(key, None)
+        if value not in ("", None):
+            q[key] = str(value)
+    return q.urlencode()
+
+
+@register.simple_tag
+def minutes_text(minutes) -> str:
+    if minutes is None:
+        return "—"
+    sign = "" if minutes >= 0 else "-"
+    m = abs(minutes)
+    if m >= 24 * 60:
+        return f"{sign}{m // (24 * 60)}天{(m % (24 * 60)) // 60}小时"
+    return f"{sign}{m // 60}小时{m % 60}分"
