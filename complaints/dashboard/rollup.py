@@ -216,11 +216,12 @@ keys AS (
     UNION SELECT day, unit_key, category FROM claims
 )
 SELECT k.day, k.unit_key, k.category,
-       {", ".join(f"COALESCE(co.{col}, 0)" for col in COHORT_COLUMNS[:-2])},
-       COALESCE(co.handling_hist, array_fill(0, ARRAY[{len(HANDLING_BUCKETS) + 1}])),
-       COALESCE(co.by_hour, array_fill(0, ARRAY[24])),
-       COALESCE(cl.closed, 0), COALESCE(br.breaches, 0),
-       {", ".join(f"COALESCE(cm.{col}, 0)" for col in ACTIVITY_COLUMNS[2:])}
+       {", ".join(f"COALESCE(co.{col}, 0) AS {col}" for col in COHORT_COLUMNS[:-2])},
+       COALESCE(co.handling_hist, array_fill(0, ARRAY[{len(HANDLING_BUCKETS) + 1}]))
+           AS handling_hist,
+       COALESCE(co.by_hour, array_fill(0, ARRAY[24])) AS by_hour,
+       COALESCE(cl.closed, 0) AS closed, COALESCE(br.breaches, 0) AS breaches,
+       {", ".join(f"COALESCE(cm.{col}, 0) AS {col}" for col in ACTIVITY_COLUMNS[2:])}
   FROM keys k
   LEFT JOIN cohort co USING (day, unit_key, category)
   LEFT JOIN closed cl USING (day, unit_key, category)
