@@ -123,7 +123,7 @@ def dashboard(request):
     if sel is None:
         # Bad filters: show the default view with the message, never a server error.
         request.GET = request.GET.copy()
-        for key in ("period", "start", "end", "month", "category"):
+        for key in ("period", "start", "end", "month", "category", "unit"):
             request.GET.pop(key, None)
         sel, _ = _page_selection(request)
         if sel is None:
