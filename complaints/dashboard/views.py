@@ -130,7 +130,11 @@ def dashboard(request):
             raise PermissionDenied(error)
     tree = sel.tree
     crumbs = [(u, tree.name(u)) for u in tree.path(sel.unit_id)]
-    children = tree.children.get(sel.unit_id, []) if sel.unit_id else tree.children.get(None, [])
+    if sel.unit_id:
+        children = tree.children.get(sel.unit_id, [])
+    else:  # the whole company: offer the companies and their regions
+        tops = tree.children.get(None, [])
+        children = [u for t in tops for u in (t, *tree.children.get(t, []))]
     own_unit = getattr(getattr(request.user, "staff", None), "unit_id", None)
     is_branch = not request.user.is_superuser and request.user.staff.role == "branch"
     return render(

@@ -22,12 +22,12 @@ from decimal import Decimal
 
 import pytest
 
+from compensation import services as claims
 from complaints import services
 from complaints.models import Complaint
-from compensation import services as claims
 from escalation.models import SlaEvent
-from tests.conftest import GOOD_REPLY
 from tests.compensation.conftest import loss_facts
+from tests.conftest import GOOD_REPLY
 
 T0 = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
 H = timedelta(hours=1)
@@ -62,9 +62,7 @@ def history(make_complaint, alice, bob, carol, sam, org):
     c1 = make_complaint(at=T0, tracking_no="SF0000000001", phone="13900000001")
     s.complaint_dispatch(complaint=fresh(c1), unit=a, by=alice, now=T0 + 0.1 * H)
     s.complaint_reply(complaint=fresh(c1), by=bob, reply=GOOD_REPLY, now=T0 + 2 * H)
-    s.complaint_record_follow_up(
-        complaint=fresh(c1), by=alice, outcome="satisfied", now=T0 + 3 * H
-    )
+    s.complaint_record_follow_up(complaint=fresh(c1), by=alice, outcome="satisfied", now=T0 + 3 * H)
 
     c2 = make_complaint(at=T0, tracking_no="SF0000000002", phone="13900000002")
     s.complaint_dispatch(complaint=fresh(c2), unit=a, by=alice, now=T0 + 0.1 * H)
@@ -80,10 +78,16 @@ def history(make_complaint, alice, bob, carol, sam, org):
     breach(c2, "resolution", T0 + 72 * H, T0 + 72.1 * H)
     s.complaint_reply(complaint=fresh(c2), by=bob, reply=GOOD_REPLY, now=T0 + 80 * H)
     s.complaint_record_follow_up(
-        complaint=fresh(c2), by=alice, outcome="unsatisfied", customer_words="仍不满意", now=T0 + 81 * H
+        complaint=fresh(c2),
+        by=alice,
+        outcome="unsatisfied",
+        customer_words="仍不满意",
+        now=T0 + 81 * H,
     )
     s.complaint_reply(complaint=fresh(c2), by=bob, reply=GOOD_REPLY, now=T0 + 82 * H)
-    s.complaint_record_follow_up(complaint=fresh(c2), by=alice, outcome="satisfied", now=T0 + 83 * H)
+    s.complaint_record_follow_up(
+        complaint=fresh(c2), by=alice, outcome="satisfied", now=T0 + 83 * H
+    )
 
     c3 = make_complaint(at=T0, tracking_no="SF0000000003", phone="13900000003", category="loss")
     s.complaint_dispatch(complaint=fresh(c3), unit=b, by=alice, now=T0 + 0.1 * H)
@@ -114,7 +118,9 @@ def history(make_complaint, alice, bob, carol, sam, org):
         at=T0 + 4 * H, tracking_no="SF0000000001", phone="13900000001", channel="regulator"
     )
     s.complaint_dispatch(complaint=fresh(c6), unit=a, by=alice, now=T0 + 4.1 * H)
-    s.complaint_mark_escalated(complaint=fresh(c6), by=alice, reason="客户向监管部门申诉", now=T0 + 5 * H)
+    s.complaint_mark_escalated(
+        complaint=fresh(c6), by=alice, reason="客户向监管部门申诉", now=T0 + 5 * H
+    )
 
     c7 = make_complaint(at=T0, tracking_no="SF0000000007", phone="13900000007", category="other")
 

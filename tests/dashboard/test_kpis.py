@@ -16,7 +16,10 @@ TODAY = date(2026, 11, 20)  # the history is in the past: read from the stored r
 PERIOD = Period("custom", date(2026, 11, 10), date(2026, 11, 16))
 
 
-def table(scope=kpis.Scope(unit_keys=None)):
+WHOLE = kpis.Scope(unit_keys=None)
+
+
+def table(scope=WHOLE):
     return {r["key"]: r for r in kpis.kpi_table(PERIOD, TODAY, scope)}
 
 

@@ -134,6 +134,6 @@ def test_it_mails_the_monthly_report_to_supervisors(built, sam, bob, time_machin
     assert message.to == ["sam@example.invalid"]
     assert "2026年11月" in message.subject
     assert "受理量：7" in message.body
-    name, content, _ = message.attachments[0]
+    _name, content, _mime = message.attachments[0]
     ws = load_workbook(io.BytesIO(content))["指标"]
     assert {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r and r[0]}["受理量"] == 7
