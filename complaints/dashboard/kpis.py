@@ -151,7 +151,7 @@ def kpi_value(kpi: Kpi, sums: dict):
         return (num / den) if den else None
     if kpi.kind == "hours":
         den = sums[kpi.den]
-        return round(num / den / 3600, 2) if den else None
+        return round(float(num) / den / 3600, 2) if den else None
     if kpi.kind == "money":
         return Decimal(num).quantize(Decimal("0.01"))
     return int(num)
