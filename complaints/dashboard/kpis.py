@@ -112,7 +112,11 @@ def totals(first: date, last: date, today: date, scope: Scope) -> dict:
     src, params = _source(first, last, today, scope)
     sums = ", ".join(f"COALESCE(sum({c}), 0)" for c in SUMMED)
     row = _fetch(f"SELECT {sums} FROM ({src}) AS s", params)[0]
-    result = dict(zip(SUMMED, row, strict=True))
+    # sum() of bigint is numeric in PostgreSQL: counts back to int, money stays Decimal.
+    result = {
+        col: (Decimal(v) if col.endswith("_amount") else int(v))
+        for col, v in zip(SUMMED, row, strict=True)
+    }
     hist = [0] * (len(HANDLING_BUCKETS) + 1)
     for idx, value in _fetch(
         f"SELECT u.i, sum(u.v) FROM ({src}) AS s, unnest(s.handling_hist) WITH ORDINALITY "
@@ -151,7 +155,7 @@ def kpi_value(kpi: Kpi, sums: dict):
         return (num / den) if den else None
     if kpi.kind == "hours":
         den = sums[kpi.den]
-        return round(float(num) / den / 3600, 2) if den else None
+        return round(num / den / 3600, 2) if den else None
     if kpi.kind == "money":
         return Decimal(num).quantize(Decimal("0.01"))
     return int(num)
