@@ -36,45 +36,53 @@ SELECT
   'express', false, CASE WHEN st = 'accepted' OR (st = 'rejected') THEN NULL ELSE unit END,
   pri, '[]'::jsonb, false, false, r3 < 0.02, ch = 'regulator', 0, (r3 > 0.97)::int,
   md5(g::text) || md5(g::text), acc, acc, acc + interval '20 minutes',
-  acc + fr_h, acc + res_h, acc + resp + fr_h, acc + interval '7 days',
+  acc + fr_h, acc + res_h, acc + ans + fr_h, acc + interval '7 days',
   CASE WHEN st IN ('accepted','verifying','answered','follow_up') THEN acc + res_h END, 0,
-  CASE WHEN st NOT IN ('accepted','rejected') THEN acc + resp END,
+  CASE WHEN st NOT IN ('accepted','rejected') AND acc + resp < now() THEN acc + resp END,
   CASE WHEN st IN ('answered','follow_up','closed') THEN acc + ans END,
   CASE WHEN st IN ('answered','follow_up','closed') THEN acc + ans END,
   CASE WHEN st = 'closed' THEN acc + ans + fu END,
   CASE WHEN st = 'closed' THEN acc + ans + fu END,
-  CASE WHEN st IN ('rejected','withdrawn') THEN acc + interval '3 hours' END,
+  CASE WHEN st IN ('rejected','withdrawn') THEN LEAST(acc + interval '3 hours', now()) END,
   CASE WHEN st = 'closed' AND r2 < 0.06 THEN acc + ans + fu - interval '2 hours' END,
   CASE WHEN st IN ('answered','follow_up','closed') THEN r2 < 0.55 END,
   CASE WHEN st = 'closed' THEN r4 > 0.12 END,
   CASE WHEN st = 'closed' AND r4 < 0.3 THEN (1 + floor(r4 * 16))::int END
 FROM (
-  SELECT g, acc, r2, r3, r4,
-    (%(units)s::int[])[1 + floor(r1 * %(n_units)s)::int] AS unit,
-    (ARRAY['delay','delay','delay','loss','damage','short','misdelivery','attitude','fee',
-           'other'])[1 + floor(r2 * 10)::int] AS cat,
-    CASE WHEN r3 < 0.01 THEN 'regulator'
-         ELSE (ARRAY['phone','phone','api','web','counter','email'])[1 + floor(r4 * 6)::int]
-    END AS ch,
-    CASE WHEN r3 < 0.04 THEN 'urgent' ELSE 'normal' END AS pri,
-    CASE WHEN now() - acc < interval '4 days' THEN
-           (ARRAY['accepted','verifying','answered','follow_up','closed'])[1 + floor(r1 * 5)::int]
-         WHEN r4 < 0.04 THEN 'rejected'
+  SELECT t.*,
+    CASE WHEN r4 < 0.04 THEN 'rejected'
          WHEN r4 < 0.08 THEN 'withdrawn'
-         WHEN r4 < 0.085 THEN 'verifying'
-         ELSE 'closed' END AS st,
-    CASE WHEN r3 < 0.04 THEN interval '2 hours' ELSE interval '24 hours' END AS fr_h,
-    CASE WHEN r3 < 0.04 THEN interval '12 hours' ELSE interval '72 hours' END AS res_h,
-    (r2 * r2 * 30) * interval '1 hour' AS resp,
-    (2 + r1 * r1 * 90) * interval '1 hour' AS ans,
-    (1 + r3 * 30) * interval '1 hour' AS fu
+         WHEN acc + ans + fu < now() AND r4 >= 0.085 THEN 'closed'
+         WHEN acc + ans + fu < now() THEN 'verifying'
+         WHEN acc + ans < now() THEN CASE WHEN r1 < 0.5 THEN 'answered' ELSE 'follow_up' END
+         WHEN acc + resp < now() OR r1 < 0.7 THEN 'verifying'
+         ELSE 'accepted' END AS st
   FROM (
-    SELECT g, random() AS r1, random() AS r2, random() AS r3, random() AS r4,
-      date_trunc('day', now() - random() * interval '730 days')
-        + (CASE WHEN random() < 0.85 THEN 8 + random() * 13 ELSE random() * 24 END)
-          * interval '1 hour' AS acc
-    FROM generate_series(%(start)s, %(stop)s) AS g
-  ) AS raw
+    SELECT g, acc, r1, r2, r3, r4,
+      (%(units)s::int[])[1 + floor(r1 * %(n_units)s)::int] AS unit,
+      (ARRAY['delay','delay','delay','loss','damage','short','misdelivery','attitude','fee',
+             'other'])[1 + floor(r2 * 10)::int] AS cat,
+      CASE WHEN r3 < 0.01 THEN 'regulator'
+           ELSE (ARRAY['phone','phone','api','web','counter','email'])[1 + floor(r4 * 6)::int]
+      END AS ch,
+      CASE WHEN r3 < 0.04 THEN 'urgent' ELSE 'normal' END AS pri,
+      CASE WHEN r3 < 0.04 THEN interval '2 hours' ELSE interval '24 hours' END AS fr_h,
+      CASE WHEN r3 < 0.04 THEN interval '12 hours' ELSE interval '72 hours' END AS res_h,
+      (r2 * r2 * 30) * interval '1 hour' AS resp,
+      (2 + r1 * r1 * 90) * interval '1 hour' AS ans,
+      (1 + r3 * 30) * interval '1 hour' AS fu
+    FROM (
+      SELECT g, r1, r2, r3, r4,
+        CASE WHEN a > now() THEN a - interval '1 day' ELSE a END AS acc
+      FROM (
+        SELECT g, random() AS r1, random() AS r2, random() AS r3, random() AS r4,
+          date_trunc('day', now() - random() * interval '730 days')
+            + (CASE WHEN random() < 0.85 THEN 8 + random() * 13 ELSE random() * 24 END)
+              * interval '1 hour' AS a
+        FROM generate_series(%(start)s, %(stop)s) AS g
+      ) AS raw
+    ) AS dated
+  ) AS t
 ) AS rows
 """
 

@@ -15,11 +15,14 @@ from decimal import Decimal
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
-from .models import HANDLING_BUCKETS, DailyRollup
+from .models import HANDLING_BUCKETS, DailyRollup, MonthlyRollup
 from .periods import Period
-from .rollup import ROW_COLUMNS, live_rows
+from .rollup import live_rows, next_month
 
 TABLE = DailyRollup._meta.db_table
+MONTHLY = MonthlyRollup._meta.db_table
+# Up to this many days the trend is drawn per day; longer periods per month.
+DAILY_TREND_MAX_DAYS = 92
 SUMMED = (
     "received", "rejected", "withdrawn", "handled", "urgent",
     "fr_decided", "fr_on_time", "res_decided", "res_on_time", "fu_decided", "fu_on_time",
@@ -75,20 +78,51 @@ class Scope:
     category: str = ""
 
 
-def _source(first: date, last: date, today: date, scope: Scope) -> tuple[str, dict]:
-    """A subquery of rollup rows for the days first..last within the scope, and its params."""
-    params: dict = {"first": first, "last": min(last, today - timedelta(days=1))}
-    parts = []
-    if params["first"] <= params["last"]:
-        parts.append(
-            f"SELECT {', '.join(ROW_COLUMNS)} FROM {TABLE} WHERE day BETWEEN %(first)s AND %(last)s"
-        )
+def segments(first: date, last: date, today: date, *, months: bool = True) -> list[tuple]:
+    """Split a range into what to read: ("monthly", first_month, last_month) for whole past
+    months, ("daily", first, last) for the days around them, ("live", today, today)."""
+    out: list[tuple] = []
+    stored_last = min(last, today - timedelta(days=1))
+    if first <= stored_last:
+        m = first if first.day == 1 else next_month(first)
+        full = []
+        while next_month(m) - timedelta(days=1) <= stored_last:
+            full.append(m)
+            m = next_month(m)
+        if months and full:
+            if first < full[0]:
+                out.append(("daily", first, full[0] - timedelta(days=1)))
+            out.append(("monthly", full[0], full[-1]))
+            after = next_month(full[-1])
+            if after <= stored_last:
+                out.append(("daily", after, stored_last))
+        else:
+            out.append(("daily", first, stored_last))
     if first <= today <= last:
-        sql, bounds = live_rows(today)
-        params.update(bounds)
-        parts.append(f"SELECT * FROM ({sql}) AS live")
+        out.append(("live", today, today))
+    return out
+
+
+COMMON = ("unit_key", "category", *SUMMED, "handling_hist")
+
+
+def _part(kind: str, a: date, b: date, n: int, params: dict, columns: str) -> str:
+    params[f"a{n}"], params[f"b{n}"] = a, b
+    if kind == "daily":
+        return f"SELECT day, {columns} FROM {TABLE} WHERE day BETWEEN %(a{n})s AND %(b{n})s"
+    if kind == "monthly":
+        return (
+            f"SELECT month AS day, {columns} FROM {MONTHLY} "
+            f"WHERE month BETWEEN %(a{n})s AND %(b{n})s"
+        )
+    sql, bounds = live_rows(a)
+    params.update(bounds)
+    return f"SELECT day, {columns} FROM ({sql}) AS live"
+
+
+def _wrap(parts: list[str], params: dict, scope: Scope, columns: str) -> str:
     if not parts:
-        parts.append(f"SELECT {', '.join(ROW_COLUMNS)} FROM {TABLE} WHERE false")
+        parts = [f"SELECT day, {columns} FROM {TABLE} WHERE false"]
     where = []
     if scope.unit_keys is not None:
         where.append("unit_key = ANY(%(units)s)")
@@ -97,8 +131,21 @@ def _source(first: date, last: date, today: date, scope: Scope) -> tuple[str, di
         where.append("category = %(category)s")
         params["category"] = scope.category
     sql = " UNION ALL ".join(f"({p})" for p in parts)
-    sql = f"SELECT * FROM ({sql}) AS src" + (f" WHERE {' AND '.join(where)}" if where else "")
-    return sql, params
+    return f"SELECT * FROM ({sql}) AS src" + (f" WHERE {' AND '.join(where)}" if where else "")
+
+
+def _source(
+    first: date, last: date, today: date, scope: Scope, *, months: bool = True
+) -> tuple[str, dict]:
+    """A subquery of rollup rows (day, unit_key, category, the summed columns, histogram) for
+    the days first..last within the scope — whole past months from the monthly table."""
+    params: dict = {}
+    columns = ", ".join(COMMON)
+    parts = [
+        _part(kind, a, b, n, params, columns)
+        for n, (kind, a, b) in enumerate(segments(first, last, today, months=months))
+    ]
+    return _wrap(parts, params, scope, columns), params
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
@@ -108,23 +155,22 @@ def _fetch(sql: str, params: dict) -> list[tuple]:
 
 
 def totals(first: date, last: date, today: date, scope: Scope) -> dict:
-    """The summed rollup columns and the merged handling-time histogram of a range."""
+    """The summed rollup columns and the merged handling-time histogram of a range.
+
+    One pass: the histogram is summed element by element (sum(hist[i]) for each bucket), which
+    reads each rollup row once instead of unnesting it into ~70 rows.
+    """
     src, params = _source(first, last, today, scope)
+    n_buckets = len(HANDLING_BUCKETS) + 1
     sums = ", ".join(f"COALESCE(sum({c}), 0)" for c in SUMMED)
-    row = _fetch(f"SELECT {sums} FROM ({src}) AS s", params)[0]
+    hist = ", ".join(f"COALESCE(sum(handling_hist[{i}]), 0)" for i in range(1, n_buckets + 1))
+    row = _fetch(f"SELECT {sums}, {hist} FROM ({src}) AS s", params)[0]
     # sum() of bigint is numeric in PostgreSQL: counts back to int, money stays Decimal.
     result = {
         col: (Decimal(v) if col.endswith("_amount") else int(v))
-        for col, v in zip(SUMMED, row, strict=True)
+        for col, v in zip(SUMMED, row[: len(SUMMED)], strict=True)
     }
-    hist = [0] * (len(HANDLING_BUCKETS) + 1)
-    for idx, value in _fetch(
-        f"SELECT u.i, sum(u.v) FROM ({src}) AS s, unnest(s.handling_hist) WITH ORDINALITY "
-        "AS u(v, i) GROUP BY u.i",
-        params,
-    ):
-        hist[idx - 1] = int(value)
-    result["handling_hist"] = hist
+    result["handling_hist"] = [int(v) for v in row[len(SUMMED) :]]
     return result
 
 
@@ -189,14 +235,25 @@ def kpi_table(period: Period, today: date, scope: Scope) -> list[dict]:
 
 
 def daily_trend(period: Period, today: date, scope: Scope) -> list[tuple]:
-    """(day, received, closed, breaches) for every day of the period, zero-filled."""
-    src, params = _source(period.first, period.last, today, scope)
+    """(day or month start, received, closed, breaches), zero-filled: per day for periods up
+    to DAILY_TREND_MAX_DAYS, per month beyond (from the monthly table)."""
+    per_day = period.days <= DAILY_TREND_MAX_DAYS
+    src, params = _source(period.first, period.last, today, scope, months=not per_day)
     params.update({"p_first": period.first, "p_last": period.last})
+    if per_day:
+        return _fetch(
+            "SELECT d::date, COALESCE(sum(s.received), 0), COALESCE(sum(s.closed), 0), "
+            "COALESCE(sum(s.breaches), 0) "
+            "FROM generate_series(%(p_first)s::date, %(p_last)s::date, interval '1 day') AS d "
+            f"LEFT JOIN ({src}) AS s ON s.day = d::date GROUP BY d ORDER BY d",
+            params,
+        )
     return _fetch(
         "SELECT d::date, COALESCE(sum(s.received), 0), COALESCE(sum(s.closed), 0), "
         "COALESCE(sum(s.breaches), 0) "
-        "FROM generate_series(%(p_first)s::date, %(p_last)s::date, interval '1 day') AS d "
-        f"LEFT JOIN ({src}) AS s ON s.day = d::date GROUP BY d ORDER BY d",
+        "FROM generate_series(date_trunc('month', %(p_first)s::date), %(p_last)s::date, "
+        "interval '1 month') AS d "
+        f"LEFT JOIN ({src}) AS s ON date_trunc('month', s.day) = d GROUP BY d ORDER BY d",
         params,
     )
 
@@ -233,11 +290,29 @@ def ranking(period: Period, today: date, scope: Scope, groups: dict[int, int]) -
 
 
 def heatmap(period: Period, today: date, scope: Scope) -> list[tuple]:
-    """(ISO weekday 1–7, hour 0–23, complaints received) from the hourly rollup arrays."""
-    src, params = _source(period.first, period.last, today, scope)
-    return _fetch(
-        "SELECT EXTRACT(isodow FROM s.day)::int, (u.i - 1)::int, sum(u.v)::int "
-        f"FROM ({src}) AS s, unnest(s.by_hour) WITH ORDINALITY AS u(v, i) "
-        "GROUP BY 1, 2 ORDER BY 1, 2",
-        params,
-    )
+    """(ISO weekday 1–7, hour 0–23, complaints received): whole months from the monthly
+    table's weekday × hour arrays, the other days from their hourly arrays."""
+    grid = [[0] * 24 for _ in range(7)]
+    params: dict = {}
+    day_parts, month_parts = [], []
+    for n, (kind, a, b) in enumerate(segments(period.first, period.last, today)):
+        if kind == "monthly":
+            month_parts.append(_part(kind, a, b, n, params, "unit_key, category, by_dow_hour"))
+        else:
+            day_parts.append(_part(kind, a, b, n, params, "unit_key, category, by_hour"))
+    if day_parts:
+        src = _wrap(day_parts, params, scope, "")
+        hours = ", ".join(f"COALESCE(sum(s.by_hour[{h + 1}]), 0)" for h in range(24))
+        for dow, *counts in _fetch(
+            f"SELECT EXTRACT(isodow FROM s.day)::int, {hours} FROM ({src}) AS s GROUP BY 1",
+            params,
+        ):
+            for hour in range(24):
+                grid[dow - 1][hour] += int(counts[hour])
+    if month_parts:
+        src = _wrap(month_parts, params, scope, "")
+        cells = ", ".join(f"COALESCE(sum(s.by_dow_hour[{i + 1}]), 0)" for i in range(168))
+        row = _fetch(f"SELECT {cells} FROM ({src}) AS s", params)[0]
+        for i, value in enumerate(row):
+            grid[i // 24][i % 24] += int(value)
+    return [(d + 1, h, grid[d][h]) for d in range(7) for h in range(24)]

@@ -75,6 +75,62 @@ class DailyRollup(models.Model):
         return f"{self.day} {self.unit_key} {self.category}"
 
 
+class MonthlyRollup(models.Model):
+    """The daily rows of one calendar month summed (long periods read 24 rows, not 730).
+
+    Recomputed from DailyRollup whenever one of its days is; `by_dow_hour` keeps the heat map
+    (ISO weekday × hour, 7 × 24) that the daily rows carry as day + by_hour.
+    """
+
+    month = models.DateField(_("月份"))
+    unit_key = models.IntegerField(_("责任单位"))
+    category = models.CharField(_("投诉类别"), max_length=16)
+    received = models.IntegerField(default=0)
+    rejected = models.IntegerField(default=0)
+    withdrawn = models.IntegerField(default=0)
+    handled = models.IntegerField(default=0)
+    urgent = models.IntegerField(default=0)
+    fr_decided = models.IntegerField(default=0)
+    fr_on_time = models.IntegerField(default=0)
+    res_decided = models.IntegerField(default=0)
+    res_on_time = models.IntegerField(default=0)
+    fu_decided = models.IntegerField(default=0)
+    fu_on_time = models.IntegerField(default=0)
+    justified_decided = models.IntegerField(default=0)
+    justified_yes = models.IntegerField(default=0)
+    sat_base = models.IntegerField(default=0)
+    sat_yes = models.IntegerField(default=0)
+    reply_judged = models.IntegerField(default=0)
+    reply_valid = models.IntegerField(default=0)
+    repeats = models.IntegerField(default=0)
+    escalated = models.IntegerField(default=0)
+    appealed = models.IntegerField(default=0)
+    closed_cohort = models.IntegerField(default=0)
+    handling_seconds = models.BigIntegerField(default=0)
+    handling_hist = ArrayField(models.IntegerField(), default=list)
+    by_dow_hour = ArrayField(models.IntegerField(), default=list)
+    closed = models.IntegerField(default=0)
+    breaches = models.IntegerField(default=0)
+    claims_proposed = models.IntegerField(default=0)
+    claims_proposed_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    claims_approved = models.IntegerField(default=0)
+    claims_approved_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    claims_paid = models.IntegerField(default=0)
+    claims_paid_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("月汇总")
+        verbose_name_plural = _("月汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "unit_key", "category"], name="dashboard_monthly_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.unit_key} {self.category}"
+
+
 class DirtyDay(models.Model):
     """A day whose rollup rows are stale; the refresh task recomputes and removes it."""
 

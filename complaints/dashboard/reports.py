@@ -96,7 +96,13 @@ def category_rows(sel: Selection) -> list[dict]:
 
 
 def trend_rows(sel: Selection) -> list[dict]:
+    monthly = sel.period.days > kpis.DAILY_TREND_MAX_DAYS
     return [
-        {"day": d.isoformat(), "received": int(r), "closed": int(c), "breaches": int(b)}
+        {
+            "day": d.strftime("%Y-%m") if monthly else d.isoformat(),
+            "received": int(r),
+            "closed": int(c),
+            "breaches": int(b),
+        }
         for d, r, c, b in kpis.daily_trend(sel.period, sel.today, sel.scope)
     ]

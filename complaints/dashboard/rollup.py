@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import HANDLING_BUCKETS, DailyRollup, DirtyDay, RollupState
+from .models import HANDLING_BUCKETS, DailyRollup, DirtyDay, MonthlyRollup, RollupState
 
 log = logging.getLogger(__name__)
 
@@ -245,15 +245,56 @@ def _bounds(first: date, last: date) -> dict:
     return {"start": day_start(first), "end": day_start(last + timedelta(days=1))}
 
 
-def recompute_days(first: date, last: date) -> int:
-    """Replace the stored rows of the days first..last (inclusive); return rows written."""
+# The monthly table: the daily rows of each month summed; the heat map spread by weekday.
+MONTHLY_VALUE_COLUMNS = tuple(c for c in VALUE_COLUMNS if c not in ("handling_hist", "by_hour"))
+_MONTHLY_INSERT = f"""
+INSERT INTO {MonthlyRollup._meta.db_table}
+  (month, unit_key, category, {", ".join(MONTHLY_VALUE_COLUMNS)}, handling_hist, by_dow_hour)
+SELECT date_trunc('month', day)::date, unit_key, category,
+       {", ".join(f"sum({c})" for c in MONTHLY_VALUE_COLUMNS)},
+       ARRAY[{", ".join(f"sum(handling_hist[{i}])" for i in range(1, len(HANDLING_BUCKETS) + 2))}]
+           ::integer[],
+       ARRAY[{
+    ", ".join(
+        f"COALESCE(sum(by_hour[{h}]) FILTER (WHERE EXTRACT(isodow FROM day) = {d}), 0)"
+        for d in range(1, 8)
+        for h in range(1, 25)
+    )
+}]::integer[]
+  FROM {DailyRollup._meta.db_table}
+ WHERE day >= %(first)s AND day < %(end)s
+ GROUP BY 1, 2, 3
+"""
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def recompute_months(first: date, last: date) -> None:
+    """Rebuild the monthly rows of the months containing first..last from the daily rows."""
+    start, end = month_start(first), next_month(last)
+    with transaction.atomic(), connection.cursor() as cursor:
+        MonthlyRollup.objects.filter(month__gte=start, month__lt=end).delete()
+        cursor.execute(_MONTHLY_INSERT, {"first": start, "end": end})
+
+
+def recompute_days(first: date, last: date, *, months: bool = True) -> int:
+    """Replace the stored rows of the days first..last (inclusive), and their months' rows."""
     with transaction.atomic(), connection.cursor() as cursor:
         DailyRollup.objects.filter(day__gte=first, day__lte=last).delete()
         cursor.execute(_INSERT, _bounds(first, last))
-        return cursor.rowcount
+        written = cursor.rowcount
+        if months:
+            recompute_months(first, last)
+        return written
 
 
-def rollup_rebuild(*, chunk_days: int = 31, progress=None) -> int:
+def rollup_rebuild(*, progress=None) -> int:
     """Recompute the whole table from the complaints, a month of days per statement."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -263,14 +304,16 @@ def rollup_rebuild(*, chunk_days: int = 31, progress=None) -> int:
         lo, hi = cursor.fetchone()
     with transaction.atomic():
         DailyRollup.objects.all().delete()
+        MonthlyRollup.objects.all().delete()
         DirtyDay.objects.all().delete()
         _advance_watermark()
     if lo is None:
         return 0
     first, last = local_day(lo), max(local_day(hi), local_day(timezone.now()))
-    total, day = 0, first
+    # Whole months per statement, so each month's row is built once from complete days.
+    total, day = 0, month_start(first)
     while day <= last:
-        end = min(day + timedelta(days=chunk_days - 1), last)
+        end = min(next_month(day) - timedelta(days=1), last)
         total += recompute_days(day, end)
         if progress:
             progress(day, end, total)

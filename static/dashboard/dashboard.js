@@ -31,7 +31,7 @@
       tooltip: { trigger: "axis" },
       legend: { data: ["受理", "闭环", "超时"] },
       grid: { left: 40, right: 16, top: 32, bottom: 28 },
-      xAxis: { type: "category", data: data.trend.map((r) => r.day.slice(5)) },
+      xAxis: { type: "category", data: data.trend.map((r) => (r.day.length === 10 ? r.day.slice(5) : r.day)) },
       yAxis: { type: "value", minInterval: 1 },
       series: [
         { name: "受理", type: "line", smooth: true, data: data.trend.map((r) => r.received) },

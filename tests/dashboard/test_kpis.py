@@ -124,3 +124,33 @@ def test_it_reads_today_live_without_a_rollup(history, time_machine):
     t = {r["key"]: r for r in kpis.kpi_table(today, DAY, kpis.Scope(unit_keys=None))}
     assert t["received"]["value"] == 7
     assert t["closed"]["value"] == 1  # c1 on the 10th; c2's closes were days later
+
+
+def test_it_reads_whole_months_from_the_monthly_table(built, time_machine):
+    """A long period reads whole past months from the monthly rows: the same figures."""
+    time_machine.move_to("2026-12-05T02:00:00Z", tick=False)
+    today = date(2026, 12, 5)
+    november = Period("month", date(2026, 11, 1), date(2026, 11, 30))
+    assert kpis.segments(november.first, november.last, today) == [
+        ("monthly", date(2026, 11, 1), date(2026, 11, 1))
+    ]
+    by_month = {r["key"]: r for r in kpis.kpi_table(november, today, WHOLE)}
+    by_day = {r["key"]: r for r in kpis.kpi_table(PERIOD, today, WHOLE)}
+    for key in ("received", "fr_rate", "res_rate", "reply_validity", "p90_handling",
+                "claims_paid_amount", "breaches", "closed"):  # fmt: skip
+        assert by_month[key]["value"] == by_day[key]["value"], key
+    cells = {(d, h): n for d, h, n in kpis.heatmap(november, today, WHOLE)}
+    assert cells[(2, 10)] == 6 and cells[(2, 14)] == 1 and sum(cells.values()) == 7
+    # Mixed: days of October around a whole November, and today live.
+    long = Period("custom", date(2026, 10, 20), date(2026, 12, 5))
+    assert [k for k, *_ in kpis.segments(long.first, long.last, today)] == [
+        "daily", "monthly", "daily", "live"
+    ]  # fmt: skip
+    assert {r["key"]: r for r in kpis.kpi_table(long, today, WHOLE)}["received"]["value"] == 7
+    # Longer than 92 days: the trend is drawn per month.
+    half_year = Period("custom", date(2026, 6, 1), date(2026, 12, 5))
+    sel = reports.Selection(half_year, None, "", reports.UnitTree.load(), today)
+    trend = {r["day"]: r for r in reports.trend_rows(sel)}
+    assert list(trend) == ["2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11",
+                           "2026-12"]  # fmt: skip
+    assert trend["2026-11"]["received"] == 7 and trend["2026-11"]["closed"] == 2

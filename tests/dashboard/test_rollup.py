@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from complaints import services
-from complaints.dashboard.models import DailyRollup
+from complaints.dashboard.models import DailyRollup, MonthlyRollup
 from complaints.dashboard.rollup import ROW_COLUMNS, recompute_days, rollup_refresh
 from complaints.errors import DomainError
 from complaints.models import Complaint
@@ -20,8 +20,12 @@ ACTIONS = ("create", "dispatch", "reply", "close", "unsatisfied", "withdraw", "r
            "escalate", "reassign", "breach", "pause", "resume")  # fmt: skip
 
 
-def snapshot() -> list[tuple]:
-    return sorted(DailyRollup.objects.values_list(*ROW_COLUMNS))
+def snapshot() -> tuple[list[tuple], list[tuple]]:
+    monthly = [f.column for f in MonthlyRollup._meta.concrete_fields if not f.primary_key]
+    return (
+        sorted(DailyRollup.objects.values_list(*ROW_COLUMNS)),
+        sorted(MonthlyRollup.objects.values_list(*monthly)),
+    )
 
 
 def apply(step, people, org):
