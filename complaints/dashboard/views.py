@@ -6,13 +6,14 @@ from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from complaints.api_errors import error_body
-from complaints.errors import DomainError, NotAllowed
+from complaints.errors import DomainError, NotAllowed, Unavailable
 from complaints.models import Category
 
 from . import exports, reports
@@ -25,6 +26,9 @@ from .rollup import local_day
 
 def _selection(request) -> reports.Selection:
     """Read period, unit and category from the query string; refuse what the user may not see."""
+    if connection.vendor != "postgresql":
+        # The rollup SQL uses PostgreSQL arrays and FILTER; the SQLite demo database has none.
+        raise Unavailable("统计看板需要 PostgreSQL 数据库（设置 DATABASE_URL=postgres://…）。")
     tree = UnitTree.load()
     q = request.GET
     unit_id = dashboard_unit(user=request.user, requested=q.get("unit"), tree=tree)
@@ -112,6 +116,8 @@ def _page_selection(request):
         return _selection(request), None
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from exc
+    except Unavailable:
+        raise
     except (DomainError, PeriodError) as exc:
         return None, getattr(exc, "message", str(exc))
 
@@ -119,7 +125,10 @@ def _page_selection(request):
 @login_required
 @require_GET
 def dashboard(request):
-    sel, error = _page_selection(request)
+    try:
+        sel, error = _page_selection(request)
+    except Unavailable as exc:
+        return render(request, "dashboard/unavailable.html", {"message": exc.message}, status=503)
     if sel is None:
         # Bad filters: show the default view with the message, never a server error.
         request.GET = request.GET.copy()
@@ -165,8 +174,11 @@ def _export(request, ext: str):
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from exc
     except (DomainError, PeriodError) as exc:
+        status = getattr(exc, "status_code", 400)
         return HttpResponse(
-            getattr(exc, "message", str(exc)), status=400, content_type="text/plain; charset=utf-8"
+            getattr(exc, "message", str(exc)),
+            status=status,
+            content_type="text/plain; charset=utf-8",
         )
     if ext == "csv":
         response = HttpResponse(exports.csv_report(sel), content_type="text/csv; charset=utf-8")
