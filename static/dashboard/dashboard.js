@@ -29,8 +29,8 @@
     c.setOption({
       animation: false,
       tooltip: { trigger: "axis" },
-      legend: { data: ["受理", "闭环", "超时"] },
-      grid: { left: 40, right: 16, top: 32, bottom: 28 },
+      legend: { data: ["受理", "闭环", "超时"], top: 0 },
+      grid: { left: 40, right: 16, top: 36, bottom: 28 },
       xAxis: { type: "category", data: data.trend.map((r) => (r.day.length === 10 ? r.day.slice(5) : r.day)) },
       yAxis: { type: "value", minInterval: 1 },
       series: [
@@ -61,8 +61,8 @@
     c.setOption({
       animation: false,
       tooltip: { trigger: "axis", valueFormatter: (v) => (v === null ? "—" : v + "%") },
-      legend: { data: ["处理及时率", "有理由投诉率"] },
-      grid: { left: 110, right: 24, top: 32, bottom: 24 },
+      legend: { data: ["处理及时率", "有理由投诉率"], top: 0 },
+      grid: { left: 110, right: 24, top: 36, bottom: 24 },
       xAxis: { type: "value", max: 100, axisLabel: { formatter: "{value}%" } },
       yAxis: { type: "category", data: rows.map((r) => r.unit) },
       series: [
@@ -86,10 +86,10 @@
     c.setOption({
       animation: false,
       tooltip: { formatter: (p) => `${days[p.value[1]]} ${p.value[0]}时：${p.value[2]}件` },
-      grid: { left: 48, right: 16, top: 8, bottom: 64 },
+      grid: { left: 48, right: 16, top: 44, bottom: 28 },
       xAxis: { type: "category", data: [...Array(24).keys()].map((h) => h + "时"), splitArea: { show: true } },
       yAxis: { type: "category", data: days, splitArea: { show: true } },
-      visualMap: { min: 0, max: Math.max(1, data.max), calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120 },
+      visualMap: { min: 0, max: Math.max(1, data.max), calculable: true, orient: "horizontal", right: 0, top: 0, itemHeight: 120, itemWidth: 12 },
       series: [{ type: "heatmap", data: data.heatmap }],
     });
     drawn("chart-heatmap");

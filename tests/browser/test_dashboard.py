@@ -41,6 +41,8 @@ def test_it_draws_the_dashboard_charts(open_as, screenshot, history, sam, live_s
     assert page.locator("[data-kpi='received'] .fs-5").inner_text() == "7"
     path = screenshot(page, "dashboard")
     assert path.stat().st_size > 10_000
+    # The whole page too, charts and lists included (the fixture's shot is the first screen).
+    page.screenshot(path=str(path.with_name("dashboard-full.png")), full_page=True)
     # One click from the live lists to the ticket page.
     link = page.locator("#list-claims a, #list-breached a, #list-statutory a").first
     if link.count():

@@ -137,3 +137,16 @@ def test_it_mails_the_monthly_report_to_supervisors(built, sam, bob, time_machin
     _name, content, _mime = message.attachments[0]
     ws = load_workbook(io.BytesIO(content))["指标"]
     assert {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r and r[0]}["受理量"] == 7
+
+
+def test_it_schedules_the_refresh_and_the_monthly_report(settings):
+    from config.celery import app
+
+    app.loader.import_default_modules()  # what a worker does at start: autodiscovery
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    for name in (
+        "complaints.dashboard.tasks.refresh_rollup",
+        "complaints.dashboard.tasks.send_monthly_report",
+    ):
+        assert name in tasks
+        assert name in app.tasks

@@ -70,10 +70,13 @@ def query_with(query: str, **changes) -> str:
 
 @register.simple_tag
 def minutes_text(minutes) -> str:
+    """Time left ("3小时20分"), or how long ago it passed ("已超 2天4小时")."""
     if minutes is None:
         return "—"
-    sign = "" if minutes >= 0 else "-"
     m = abs(minutes)
-    if m >= 24 * 60:
-        return f"{sign}{m // (24 * 60)}天{(m % (24 * 60)) // 60}小时"
-    return f"{sign}{m // 60}小时{m % 60}分"
+    text = (
+        f"{m // (24 * 60)}天{(m % (24 * 60)) // 60}小时"
+        if m >= 24 * 60
+        else f"{m // 60}小时{m % 60}分"
+    )
+    return text if minutes >= 0 else _("已超 %(t)s") % {"t": text}
