@@ -378,36 +378,51 @@ def _advance_watermark() -> list[date]:
     return sorted(days)
 
 
+# One refresher at a time (a session advisory lock): a second worker's run simply returns.
+REFRESH_LOCK = 0x0D5B0A2D
+
+
 def rollup_refresh(*, max_days: int = 120) -> int:
     """Recompute the dirty days (at most max_days per run); return how many were done.
 
-    Days are claimed with SKIP LOCKED, so two workers never recompute the same day at once; a
-    day marked again while it is being recomputed keeps its newer mark and is done next run.
+    Days are claimed by deleting their marks in a short transaction, then recomputed, so a
+    service marking a day (inside its own transaction) never waits for a recompute. A change
+    committed after the claim marks the day again and the next run picks it up; a failed
+    recompute puts its days back.
     """
     if connection.vendor != "postgresql":
         return 0
-    with transaction.atomic():
-        new_days = _advance_watermark()
-    mark_dirty(new_days)
-    done = 0
-    while done < max_days:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [REFRESH_LOCK])
+        if not cursor.fetchone()[0]:
+            return 0
+    try:
         with transaction.atomic():
-            claimed = list(
-                DirtyDay.objects.select_for_update(skip_locked=True).order_by("day")[:31]
-            )
+            new_days = _advance_watermark()
+        mark_dirty(new_days)
+        done = 0
+        while done < max_days:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {DirtyDay._meta.db_table} WHERE day IN (SELECT day FROM "
+                    f"{DirtyDay._meta.db_table} ORDER BY day LIMIT 31) RETURNING day"
+                )
+                claimed = sorted(row[0] for row in cursor.fetchall())
             if not claimed:
                 break
-            # Contiguous runs of days go in one statement.
-            claimed_days = [d.day for d in claimed]
-            runs = _runs(claimed_days)
-            for first, last in runs:
-                recompute_days(first, last)
-            stamps = {d.day: d.marked_at for d in claimed}
-            for day, stamp in stamps.items():
-                DirtyDay.objects.filter(day=day, marked_at=stamp).delete()
-            done += len(claimed_days)
-    RollupState.objects.filter(id=1).update(refreshed_at=timezone.now())
-    return done
+            try:
+                # Contiguous runs of days go in one statement.
+                for first, last in _runs(claimed):
+                    recompute_days(first, last)
+            except Exception:
+                mark_dirty(claimed)
+                raise
+            done += len(claimed)
+        RollupState.objects.filter(id=1).update(refreshed_at=timezone.now())
+        return done
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK])
 
 
 def _runs(days: list[date]) -> list[tuple[date, date]]:

@@ -105,3 +105,30 @@ def test_it_keeps_the_rollup_equal_to_a_full_recompute(alice, bob, org, time_mac
     incremental = snapshot()
     recompute_days(START.date() - timedelta(days=2), START.date() + timedelta(days=40))
     assert incremental == snapshot()
+
+
+def test_it_lets_one_worker_refresh_at_a_time(make_complaint, time_machine):
+    """A second refresher returns at once while another holds the lock; the marks stay."""
+    import psycopg2
+    from django.db import connection
+
+    from complaints.dashboard.models import DirtyDay
+    from complaints.dashboard.rollup import REFRESH_LOCK
+
+    time_machine.move_to("2026-11-25T02:00:00Z", tick=False)
+    make_complaint(at=START)
+    assert DirtyDay.objects.exists()
+    conf = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=conf["NAME"], user=conf["USER"], host=conf["HOST"], port=conf["PORT"]
+    )
+    try:
+        with other.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(%s)", [REFRESH_LOCK])
+        assert rollup_refresh() == 0
+        assert DirtyDay.objects.exists()
+    finally:
+        other.close()
+    assert rollup_refresh() >= 1
+    assert not DirtyDay.objects.exists()
+    assert DailyRollup.objects.filter(day=START.date(), received=1).exists()
