@@ -150,3 +150,10 @@ def test_it_schedules_the_refresh_and_the_monthly_report(settings):
     ):
         assert name in tasks
         assert name in app.tasks
+
+
+def test_it_speaks_english_when_asked(built, sam):
+    c = client_for(sam)
+    c.post("/i18n/setlang/", {"language": "en", "next": "/dashboard/"})
+    page = c.get("/dashboard/" + Q).content.decode()
+    assert "Quality dashboard" in page and "Resolution on time" in page

@@ -5,21 +5,22 @@ from __future__ import annotations
 from django import template
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 register = template.Library()
 
 PERIOD_LABELS = {
-    "today": "今日",
-    "7d": "近7天",
-    "30d": "近30天",
-    "month": "按月",
-    "custom": "自定义",
+    "today": gettext_lazy("今日"),
+    "7d": gettext_lazy("近7天"),
+    "30d": gettext_lazy("近30天"),
+    "month": gettext_lazy("按月"),
+    "custom": gettext_lazy("自定义"),
 }
 
 
 @register.simple_tag
 def period_label(kind: str) -> str:
-    return _(PERIOD_LABELS.get(kind, kind))
+    return str(PERIOD_LABELS.get(kind, kind))
 
 
 @register.simple_tag
