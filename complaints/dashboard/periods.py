@@ -13,6 +13,8 @@ from datetime import date, timedelta
 KINDS = ("today", "7d", "30d", "month", "custom")
 # A custom range may span at most this many days (two years of history and some).
 MAX_DAYS = 800
+# Dates outside these years are typing mistakes (and would overflow date arithmetic).
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 class PeriodError(ValueError):
@@ -43,11 +45,18 @@ class Period:
         return f"{self.first.isoformat()} 至 {self.last.isoformat()}"
 
 
+def _in_range(day: date) -> date:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise PeriodError(f"日期须在{MIN_YEAR}年至{MAX_YEAR}年之间。")
+    return day
+
+
 def _parse_day(text: str, what: str) -> date:
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except (TypeError, ValueError):
         raise PeriodError(f"{what}格式应为 YYYY-MM-DD。") from None
+    return _in_range(day)
 
 
 def period_from(
@@ -70,6 +79,7 @@ def period_from(
                 first = date(year, mon, 1)
             except (TypeError, ValueError):
                 raise PeriodError("月份格式应为 YYYY-MM。") from None
+            _in_range(first)
         else:
             first = today.replace(day=1)
         nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)

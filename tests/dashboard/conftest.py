@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from compensation import services as claims
 from complaints import services
@@ -52,6 +53,13 @@ def breach(complaint: Complaint, timer: str, due: datetime, fired: datetime) -> 
         unit=complaint.unit,
         priority=complaint.priority,
     )
+
+
+@pytest.fixture(autouse=True)
+def _chinese():
+    """Each test starts in Chinese (a request in English leaves its language active)."""
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture

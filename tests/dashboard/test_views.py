@@ -74,7 +74,9 @@ def test_it_lets_supervisors_drill_down(built, sam, org):
 @pytest.mark.parametrize(
     "query",
     ["?period=nope", "?period=custom&start=2026-13-01&end=x", "?unit=abc", "?unit=999999",
-     "?category=<script>", "?period=month&month=2026-99"],
+     "?category=<script>", "?period=month&month=2026-99", "?period=month&month=0001-01",
+     "?period=custom&start=9999-12-31&end=9999-12-31", "?unit=99999999999999999999999",
+     "?period=month&month=2026", "?period=custom&start=&end="],
 )  # fmt: skip
 def test_it_answers_bad_filters_with_a_clear_error(built, sam, query):
     c = client_for(sam)
