@@ -60,17 +60,39 @@ def _complaint_list(qs, due_field: str, now: datetime) -> dict:
 
 
 def appeal_deadlines(unit_keys, now: datetime) -> dict | None:
-    """Regulator appeals with their report deadlines — a hook for the regulators app.
+    """Open regulator appeals by their company deadline: the report (10 days, 2020 rules) while
+    it is outstanding, the answer to a mediation proposal (3 working days) while in mediation.
 
-    Returns None while the regulators app has no Appeal model (it is built on another branch);
-    the page then says the list is not available yet. When it lands, return its open appeals
-    ordered by their report deadline here, in the same shape as the other lists.
+    Returns None while the regulators app has no Appeal model (it was built on another branch;
+    the page then says the list is not available). Each row links to the appeal's complaint.
     """
     try:
-        apps.get_model("regulators", "Appeal")
+        appeal = apps.get_model("regulators", "Appeal")
     except LookupError:
         return None
-    return None
+    qs = appeal.objects.all()
+    if unit_keys is not None:
+        qs = qs.filter(complaint__unit_id__in=unit_keys)
+    report = qs.filter(state__in=["received", "investigating"])
+    mediation = qs.filter(state="mediation", mediation_answered_at__isnull=True)
+    rows = []
+    for part, due_field, label in (
+        (report, "company_report_due", "企业报告"),
+        (mediation, "mediation_feedback_due", "调解反馈"),
+    ):
+        for a in part.select_related("complaint", "complaint__unit").order_by(due_field)[
+            :LIST_LIMIT
+        ]:
+            due = getattr(a, due_field)
+            rows.append(
+                {
+                    **_row(a.complaint, due, now),
+                    "case_no": a.case_no,
+                    "step": label,
+                }
+            )
+    rows.sort(key=lambda r: r["due"] or "")
+    return {"count": report.count() + mediation.count(), "rows": rows[:LIST_LIMIT]}
 
 
 def live_lists(*, unit_keys, now: datetime) -> dict:
