@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.apps import apps
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from compensation.models import Claim, ClaimStatus
 from complaints.models import OPEN_STATES, Complaint, Status
@@ -77,8 +78,8 @@ def appeal_deadlines(unit_keys, now: datetime) -> dict | None:
     mediation = qs.filter(state="mediation", mediation_answered_at__isnull=True)
     rows = []
     for part, due_field, label in (
-        (report, "company_report_due", "企业报告"),
-        (mediation, "mediation_feedback_due", "调解反馈"),
+        (report, "company_report_due", _("企业报告")),
+        (mediation, "mediation_feedback_due", _("调解反馈")),
     ):
         for a in part.select_related("complaint", "complaint__unit").order_by(due_field)[
             :LIST_LIMIT
@@ -88,7 +89,7 @@ def appeal_deadlines(unit_keys, now: datetime) -> dict | None:
                 {
                     **_row(a.complaint, due, now),
                     "case_no": a.case_no,
-                    "step": label,
+                    "step": str(label),
                 }
             )
     rows.sort(key=lambda r: r["due"] or "")
