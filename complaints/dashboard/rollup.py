@@ -2,8 +2,10 @@
 
 - `rollup_rebuild` fills the table from scratch (after a bulk import, or to check the others);
 - `rollup_refresh` recomputes only the days marked dirty (the Celery beat task, every minute);
-- `live_rows` computes the same rows for today without storing them, so today's figures are
-  never stale.
+- `day_rows` gives the same SELECT for one day without storing (query plans, benchmarks).
+
+Today is stored like every other day: each change marks it dirty and the beat task recomputes
+it every minute, so the dashboard never aggregates complaints while a supervisor waits.
 
 Days are Asia/Shanghai calendar days; timestamps are stored in UTC.
 """
@@ -123,16 +125,6 @@ WITH base AS (
       FROM complaints_complaint c
      WHERE c.accepted_at >= %(start)s AND c.accepted_at < %(end)s
 ),
-breached AS (
-    SELECT e.complaint_id,
-           bool_or(e.timer = 'first_response') AS fr,
-           bool_or(e.timer = 'resolution') AS res,
-           bool_or(e.timer = 'follow_up') AS fu
-      FROM escalation_slaevent e
-      JOIN complaints_complaint c2 ON c2.id = e.complaint_id
-     WHERE e.kind = 'breach' AND c2.accepted_at >= %(start)s AND c2.accepted_at < %(end)s
-     GROUP BY e.complaint_id
-),
 cohort AS (
     SELECT c.day, c.unit_key, c.category,
            count(*) AS received,
@@ -174,7 +166,15 @@ cohort AS (
            COALESCE(sum(c.handling_s) FILTER (WHERE c.is_closed), 0)::bigint AS handling_seconds,
            {_hist_sql()} AS handling_hist,
            {_hour_sql()} AS by_hour
-      FROM base c LEFT JOIN breached b ON b.complaint_id = c.id
+      FROM base c
+      -- One index-only probe per complaint: which of its timers the SLA engine saw breached.
+      LEFT JOIN LATERAL (
+          SELECT bool_or(e.timer = 'first_response') AS fr,
+                 bool_or(e.timer = 'resolution') AS res,
+                 bool_or(e.timer = 'follow_up') AS fu
+            FROM escalation_slaevent e
+           WHERE e.complaint_id = c.id AND e.kind = 'breach'
+      ) AS b ON true
      GROUP BY 1, 2, 3
 ),
 closed AS (
@@ -321,8 +321,8 @@ def rollup_rebuild(*, progress=None) -> int:
     return total
 
 
-def live_rows(day: date) -> tuple[str, dict]:
-    """SQL and parameters computing one day's rows on the fly (for today)."""
+def day_rows(day: date) -> tuple[str, dict]:
+    """SQL and parameters computing one day's rows without storing them."""
     return _SQL, _bounds(day, day)
 
 

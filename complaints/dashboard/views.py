@@ -20,6 +20,7 @@ from . import exports, reports
 from .access import UnitTree, dashboard_unit
 from .kpis import heatmap
 from .lists import live_lists
+from .models import RollupState
 from .periods import KINDS, PeriodError, period_from
 from .rollup import local_day
 
@@ -162,6 +163,9 @@ def dashboard(request):
             "can_choose_unit": not is_branch,
             "own_unit": own_unit,
             "query": request.GET.urlencode(),
+            "refreshed_at": RollupState.objects.filter(id=1)
+            .values_list("refreshed_at", flat=True)
+            .first(),
         },
     )
 

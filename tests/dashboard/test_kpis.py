@@ -114,14 +114,15 @@ def test_it_draws_trend_categories_ranking_and_heatmap(built, org):
     assert sum(cells.values()) == 7
 
 
-def test_it_reads_today_live_without_a_rollup(history, time_machine):
-    """Today's figures come from the complaints themselves, with nothing stored yet."""
+def test_it_shows_today_from_the_rollup_after_the_refresh(history, time_machine):
+    """Today's rows are kept by the minute's refresh: every change marked the day dirty."""
     time_machine.move_to("2026-11-10T12:00:00Z", tick=False)
-    from complaints.dashboard.models import DailyRollup
+    from complaints.dashboard.rollup import rollup_refresh
 
-    DailyRollup.objects.all().delete()
     today = Period("today", DAY, DAY)
-    t = {r["key"]: r for r in kpis.kpi_table(today, DAY, kpis.Scope(unit_keys=None))}
+    assert {r["key"]: r for r in kpis.kpi_table(today, DAY, WHOLE)}["received"]["value"] == 0
+    rollup_refresh()
+    t = {r["key"]: r for r in kpis.kpi_table(today, DAY, WHOLE)}
     assert t["received"]["value"] == 7
     assert t["closed"]["value"] == 1  # c1 on the 10th; c2's closes were days later
 
@@ -141,10 +142,10 @@ def test_it_reads_whole_months_from_the_monthly_table(built, time_machine):
         assert by_month[key]["value"] == by_day[key]["value"], key
     cells = {(d, h): n for d, h, n in kpis.heatmap(november, today, WHOLE)}
     assert cells[(2, 10)] == 6 and cells[(2, 14)] == 1 and sum(cells.values()) == 7
-    # Mixed: days of October around a whole November, and today live.
+    # Mixed: days of October around a whole November, and December's days up to today.
     long = Period("custom", date(2026, 10, 20), date(2026, 12, 5))
     assert [k for k, *_ in kpis.segments(long.first, long.last, today)] == [
-        "daily", "monthly", "daily", "live"
+        "daily", "monthly", "daily"
     ]  # fmt: skip
     assert {r["key"]: r for r in kpis.kpi_table(long, today, WHOLE)}["received"]["value"] == 7
     # Longer than 92 days: the trend is drawn per month.
