@@ -35,6 +35,7 @@ $(VENDOR)/.installed: package.json package-lock.json
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map $(VENDOR)/bootstrap/
 	cp node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map $(VENDOR)/bootstrap/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	mkdir -p $(VENDOR)/echarts && cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
 	touch $@
 
 assets: $(VENDOR)/.installed
@@ -101,3 +102,10 @@ clean:
 ## Benchmark regulator statistics, the appeal deadline sweep and the appeals list (not in `make test`).
 bench-regulators: system-deps install-dev
 	scripts/with-test-services.sh $(PY) -m pytest -q -p no:cacheprovider benchmarks/bench_regulators.py
+
+## Dashboard endpoints and Excel export on a large synthetic history (own PostgreSQL; not part of
+## `make test`). BENCH_HISTORY complaints are generated once with COPY.
+.PHONY: bench-dashboard
+BENCH_HISTORY ?= 1000000
+bench-dashboard: install-dev
+	BENCH_HISTORY=$(BENCH_HISTORY) LOG_LEVEL=WARNING scripts/with-test-services.sh $(PY) -m complaints.dashboard.bench

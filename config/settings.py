@@ -7,6 +7,7 @@ DATABASE_URL and CELERY_BROKER_URL to run on PostgreSQL and Redis.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -35,6 +36,7 @@ INSTALLED_APPS = [
     "complaints",
     "complaints.web",
     "complaints.api",
+    "complaints.dashboard",
     "escalation",
     "compensation",
     "regulators",
@@ -214,6 +216,20 @@ CELERY_BEAT_SCHEDULE.update(
         "sla-deliver-outbox": {
             "task": "escalation.tasks.deliver_outbox",
             "schedule": _SLA_SWEEP_SECONDS,
+        },
+    }
+)
+# Dashboard (issue 8): recompute the rollup's dirty days every minute; the monthly report goes
+# to supervisors at 07:00 on the 1st (Asia/Shanghai).
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "dashboard-refresh-rollup": {
+            "task": "complaints.dashboard.tasks.refresh_rollup",
+            "schedule": env.float("DASHBOARD_ROLLUP_SECONDS", default=60.0),
+        },
+        "dashboard-monthly-report": {
+            "task": "complaints.dashboard.tasks.send_monthly_report",
+            "schedule": crontab(minute=0, hour=7, day_of_month=1),
         },
     }
 )

@@ -19,6 +19,7 @@ urlpatterns = [
     path("compensation/", include("compensation.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("dashboard/", include("complaints.dashboard.urls")),
 ]
 
 # Friendly Chinese error pages (templates/403.html, 404.html, 500.html) are Django's defaults.

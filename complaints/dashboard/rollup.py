@@ -1,0 +1,435 @@
+"""The daily rollup: one SQL statement defines every column, used three ways.
+
+- `rollup_rebuild` fills the table from scratch (after a bulk import, or to check the others);
+- `rollup_refresh` recomputes only the days marked dirty (the Celery beat task, every minute);
+- `day_rows` gives the same SELECT for one day without storing (query plans, benchmarks).
+
+Today is stored like every other day: each change marks it dirty and the beat task recomputes
+it every minute, so the dashboard never aggregates complaints while a supervisor waits.
+
+Days are Asia/Shanghai calendar days; timestamps are stored in UTC.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from .models import HANDLING_BUCKETS, DailyRollup, DirtyDay, MonthlyRollup, RollupState
+
+log = logging.getLogger(__name__)
+
+TZ = ZoneInfo(settings.TIME_ZONE)
+TZ_NAME = settings.TIME_ZONE
+
+# Every column of DailyRollup that the SQL fills, in order (apart from day, unit_key, category).
+COHORT_COLUMNS = (
+    "received",
+    "rejected",
+    "withdrawn",
+    "handled",
+    "urgent",
+    "fr_decided",
+    "fr_on_time",
+    "res_decided",
+    "res_on_time",
+    "fu_decided",
+    "fu_on_time",
+    "justified_decided",
+    "justified_yes",
+    "sat_base",
+    "sat_yes",
+    "reply_judged",
+    "reply_valid",
+    "repeats",
+    "escalated",
+    "appealed",
+    "closed_cohort",
+    "handling_seconds",
+    "handling_hist",
+    "by_hour",
+)
+ACTIVITY_COLUMNS = (
+    "closed",
+    "breaches",
+    "claims_proposed",
+    "claims_proposed_amount",
+    "claims_approved",
+    "claims_approved_amount",
+    "claims_paid",
+    "claims_paid_amount",
+)
+VALUE_COLUMNS = COHORT_COLUMNS + ACTIVITY_COLUMNS
+
+# A rating of 4 or 5 (of 5) counts as satisfied; below as not.
+SATISFIED_RATING = 4
+
+
+def local_day(moment: datetime) -> date:
+    return timezone.localtime(moment, TZ).date()
+
+
+def day_start(day: date) -> datetime:
+    """The UTC instant at which the Asia/Shanghai day begins."""
+    return datetime.combine(day, time.min, tzinfo=TZ)
+
+
+def _hist_sql() -> str:
+    # Bucket i holds handling times ≤ HANDLING_BUCKETS[i] hours (and above the previous bound);
+    # the last one everything longer.
+    parts = []
+    lower = None
+    for upper in HANDLING_BUCKETS:
+        cond = f"c.handling_h <= {upper}" + (f" AND c.handling_h > {lower}" if lower else "")
+        parts.append(f"count(*) FILTER (WHERE c.is_closed AND {cond})")
+        lower = upper
+    parts.append(f"count(*) FILTER (WHERE c.is_closed AND c.handling_h > {lower})")
+    return "ARRAY[" + ", ".join(parts) + "]::integer[]"
+
+
+def _hour_sql() -> str:
+    return (
+        "ARRAY["
+        + ", ".join(f"count(*) FILTER (WHERE c.hour = {h})" for h in range(24))
+        + "]::integer[]"
+    )
+
+
+# The definition of every KPI's numerator and denominator. `handled` excludes rejected
+# (不予受理, including merged duplicates) and withdrawn (撤诉) complaints: they never reach an
+# answer, so they are left out of every rate but counted as received. A timer is "decided" once
+# it stopped or the SLA engine recorded its breach; it is on time when it stopped no later than
+# its deadline (pauses already moved the resolution deadline) and no breach was ever recorded
+# for it, in any round (a reopened complaint is on time only if every round was).
+_SQL = f"""
+WITH base AS (
+    SELECT c.id,
+           (c.accepted_at AT TIME ZONE '{TZ_NAME}')::date AS day,
+           COALESCE(c.unit_id, 0) AS unit_key,
+           c.category,
+           c.status,
+           c.status NOT IN ('rejected', 'withdrawn') AS handled,
+           c.status = 'closed' AS is_closed,
+           EXTRACT(hour FROM c.accepted_at AT TIME ZONE '{TZ_NAME}')::int AS hour,
+           EXTRACT(epoch FROM c.closed_at - c.accepted_at) AS handling_s,
+           EXTRACT(epoch FROM c.closed_at - c.accepted_at) / 3600.0 AS handling_h,
+           c.priority, c.justified, c.satisfied, c.rating, c.reopened_at, c.repeat_of_id,
+           c.is_escalated, c.is_external, c.channel,
+           c.first_response_at, c.first_response_due, c.answered_at, c.resolution_due,
+           c.follow_up_at, c.follow_up_due
+      FROM complaints_complaint c
+     WHERE c.accepted_at >= %(start)s AND c.accepted_at < %(end)s
+),
+cohort AS (
+    SELECT c.day, c.unit_key, c.category,
+           count(*) AS received,
+           count(*) FILTER (WHERE c.status = 'rejected') AS rejected,
+           count(*) FILTER (WHERE c.status = 'withdrawn') AS withdrawn,
+           count(*) FILTER (WHERE c.handled) AS handled,
+           count(*) FILTER (WHERE c.priority = 'urgent') AS urgent,
+           count(*) FILTER (WHERE c.handled
+               AND (c.first_response_at IS NOT NULL OR COALESCE(b.fr, false))) AS fr_decided,
+           count(*) FILTER (WHERE c.handled AND c.first_response_at IS NOT NULL
+               AND NOT COALESCE(b.fr, false)
+               AND (c.first_response_due IS NULL OR c.first_response_at <= c.first_response_due)
+           ) AS fr_on_time,
+           count(*) FILTER (WHERE c.handled
+               AND (c.answered_at IS NOT NULL OR COALESCE(b.res, false))) AS res_decided,
+           count(*) FILTER (WHERE c.handled AND c.answered_at IS NOT NULL
+               AND NOT COALESCE(b.res, false)
+               AND (c.resolution_due IS NULL OR c.answered_at <= c.resolution_due)
+           ) AS res_on_time,
+           count(*) FILTER (WHERE c.handled
+               AND (c.is_closed OR COALESCE(b.fu, false))) AS fu_decided,
+           count(*) FILTER (WHERE c.is_closed AND NOT COALESCE(b.fu, false)
+               AND (c.follow_up_due IS NULL OR c.follow_up_at IS NULL
+                    OR c.follow_up_at <= c.follow_up_due)
+           ) AS fu_on_time,
+           count(*) FILTER (WHERE c.handled AND c.justified IS NOT NULL) AS justified_decided,
+           count(*) FILTER (WHERE c.handled AND c.justified) AS justified_yes,
+           count(*) FILTER (WHERE c.handled
+               AND (c.rating IS NOT NULL OR c.satisfied IS NOT NULL)) AS sat_base,
+           count(*) FILTER (WHERE c.handled AND (c.rating >= {SATISFIED_RATING}
+               OR (c.rating IS NULL AND c.satisfied))) AS sat_yes,
+           count(*) FILTER (WHERE c.handled
+               AND (c.is_closed OR c.reopened_at IS NOT NULL)) AS reply_judged,
+           count(*) FILTER (WHERE c.is_closed AND c.reopened_at IS NULL) AS reply_valid,
+           count(*) FILTER (WHERE c.repeat_of_id IS NOT NULL) AS repeats,
+           count(*) FILTER (WHERE c.is_escalated) AS escalated,
+           count(*) FILTER (WHERE c.channel = 'regulator' OR c.is_external) AS appealed,
+           count(*) FILTER (WHERE c.is_closed) AS closed_cohort,
+           COALESCE(sum(c.handling_s) FILTER (WHERE c.is_closed), 0)::bigint AS handling_seconds,
+           {_hist_sql()} AS handling_hist,
+           {_hour_sql()} AS by_hour
+      FROM base c
+      -- One index-only probe per complaint: which of its timers the SLA engine saw breached.
+      LEFT JOIN LATERAL (
+          SELECT bool_or(e.timer = 'first_response') AS fr,
+                 bool_or(e.timer = 'resolution') AS res,
+                 bool_or(e.timer = 'follow_up') AS fu
+            FROM escalation_slaevent e
+           WHERE e.complaint_id = c.id AND e.kind = 'breach'
+      ) AS b ON true
+     GROUP BY 1, 2, 3
+),
+closed AS (
+    SELECT (c.closed_at AT TIME ZONE '{TZ_NAME}')::date AS day, COALESCE(c.unit_id, 0) AS unit_key,
+           c.category, count(*) AS closed
+      FROM complaints_complaint c
+     WHERE c.closed_at >= %(start)s AND c.closed_at < %(end)s
+     GROUP BY 1, 2, 3
+),
+breaches AS (
+    -- Attributed to the unit responsible when the breach happened (the event records it).
+    SELECT (e.fired_at AT TIME ZONE '{TZ_NAME}')::date AS day, COALESCE(e.unit_id, 0) AS unit_key,
+           c.category, count(*) AS breaches
+      FROM escalation_slaevent e JOIN complaints_complaint c ON c.id = e.complaint_id
+     WHERE e.kind = 'breach' AND e.fired_at >= %(start)s AND e.fired_at < %(end)s
+     GROUP BY 1, 2, 3
+),
+claims AS (
+    SELECT (ev.at AT TIME ZONE '{TZ_NAME}')::date AS day, COALESCE(c.unit_id, 0) AS unit_key,
+           c.category,
+           count(*) FILTER (WHERE ev.action = 'propose') AS claims_proposed,
+           COALESCE(sum(ev.amount) FILTER (WHERE ev.action = 'propose'), 0)
+               AS claims_proposed_amount,
+           count(*) FILTER (WHERE ev.action = 'approve') AS claims_approved,
+           COALESCE(sum(ev.amount) FILTER (WHERE ev.action = 'approve'), 0)
+               AS claims_approved_amount,
+           count(*) FILTER (WHERE ev.action = 'pay') AS claims_paid,
+           COALESCE(sum(ev.amount) FILTER (WHERE ev.action = 'pay'), 0) AS claims_paid_amount
+      FROM compensation_claimevent ev
+      JOIN compensation_claim cl ON cl.id = ev.claim_id
+      JOIN complaints_complaint c ON c.id = cl.complaint_id
+     WHERE ev.at >= %(start)s AND ev.at < %(end)s
+     GROUP BY 1, 2, 3
+),
+keys AS (
+    SELECT day, unit_key, category FROM cohort
+    UNION SELECT day, unit_key, category FROM closed
+    UNION SELECT day, unit_key, category FROM breaches
+    UNION SELECT day, unit_key, category FROM claims
+)
+SELECT k.day, k.unit_key, k.category,
+       {", ".join(f"COALESCE(co.{col}, 0) AS {col}" for col in COHORT_COLUMNS[:-2])},
+       COALESCE(co.handling_hist, array_fill(0, ARRAY[{len(HANDLING_BUCKETS) + 1}]))
+           AS handling_hist,
+       COALESCE(co.by_hour, array_fill(0, ARRAY[24])) AS by_hour,
+       COALESCE(cl.closed, 0) AS closed, COALESCE(br.breaches, 0) AS breaches,
+       {", ".join(f"COALESCE(cm.{col}, 0) AS {col}" for col in ACTIVITY_COLUMNS[2:])}
+  FROM keys k
+  LEFT JOIN cohort co USING (day, unit_key, category)
+  LEFT JOIN closed cl USING (day, unit_key, category)
+  LEFT JOIN breaches br USING (day, unit_key, category)
+  LEFT JOIN claims cm USING (day, unit_key, category)
+"""
+
+ROW_COLUMNS = ("day", "unit_key", "category", *VALUE_COLUMNS)
+_INSERT = (
+    f"INSERT INTO {DailyRollup._meta.db_table} ({', '.join(ROW_COLUMNS)}) "
+    f"SELECT * FROM ({_SQL}) AS computed"
+)
+
+
+def rows_sql() -> str:
+    """The SELECT producing rollup rows for days in [%(start)s, %(end)s) (UTC instants)."""
+    return _SQL
+
+
+def _bounds(first: date, last: date) -> dict:
+    return {"start": day_start(first), "end": day_start(last + timedelta(days=1))}
+
+
+# The monthly table: the daily rows of each month summed; the heat map spread by weekday.
+MONTHLY_VALUE_COLUMNS = tuple(c for c in VALUE_COLUMNS if c not in ("handling_hist", "by_hour"))
+_MONTHLY_INSERT = f"""
+INSERT INTO {MonthlyRollup._meta.db_table}
+  (month, unit_key, category, {", ".join(MONTHLY_VALUE_COLUMNS)}, handling_hist, by_dow_hour)
+SELECT date_trunc('month', day)::date, unit_key, category,
+       {", ".join(f"sum({c})" for c in MONTHLY_VALUE_COLUMNS)},
+       ARRAY[{", ".join(f"sum(handling_hist[{i}])" for i in range(1, len(HANDLING_BUCKETS) + 2))}]
+           ::integer[],
+       ARRAY[{
+    ", ".join(
+        f"COALESCE(sum(by_hour[{h}]) FILTER (WHERE EXTRACT(isodow FROM day) = {d}), 0)"
+        for d in range(1, 8)
+        for h in range(1, 25)
+    )
+}]::integer[]
+  FROM {DailyRollup._meta.db_table}
+ WHERE day >= %(first)s AND day < %(end)s
+ GROUP BY 1, 2, 3
+"""
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def recompute_months(first: date, last: date) -> None:
+    """Rebuild the monthly rows of the months containing first..last from the daily rows."""
+    start, end = month_start(first), next_month(last)
+    with transaction.atomic(), connection.cursor() as cursor:
+        MonthlyRollup.objects.filter(month__gte=start, month__lt=end).delete()
+        cursor.execute(_MONTHLY_INSERT, {"first": start, "end": end})
+
+
+def recompute_days(first: date, last: date, *, months: bool = True) -> int:
+    """Replace the stored rows of the days first..last (inclusive), and their months' rows."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        DailyRollup.objects.filter(day__gte=first, day__lte=last).delete()
+        cursor.execute(_INSERT, _bounds(first, last))
+        written = cursor.rowcount
+        if months:
+            recompute_months(first, last)
+        return written
+
+
+def rollup_rebuild(*, progress=None) -> int:
+    """Recompute the whole table from the complaints, a month of days per statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(accepted_at), max(GREATEST(accepted_at, closed_at)) "
+            "FROM complaints_complaint"
+        )
+        lo, hi = cursor.fetchone()
+    with transaction.atomic():
+        DailyRollup.objects.all().delete()
+        MonthlyRollup.objects.all().delete()
+        DirtyDay.objects.all().delete()
+        _advance_watermark()
+    if lo is None:
+        return 0
+    first, last = local_day(lo), max(local_day(hi), local_day(timezone.now()))
+    # Whole months per statement, so each month's row is built once from complete days.
+    total, day = 0, month_start(first)
+    while day <= last:
+        end = min(next_month(day) - timedelta(days=1), last)
+        total += recompute_days(day, end)
+        if progress:
+            progress(day, end, total)
+        day = end + timedelta(days=1)
+    return total
+
+
+def day_rows(day: date) -> tuple[str, dict]:
+    """SQL and parameters computing one day's rows without storing them."""
+    return _SQL, _bounds(day, day)
+
+
+# --- Incremental maintenance --------------------------------------------------------------
+
+
+def mark_dirty(days) -> None:
+    """Remember days whose rows must be recomputed (an upsert per day: cheap, idempotent)."""
+    days = sorted(set(days))
+    if not days:
+        return
+    DirtyDay.objects.bulk_create(
+        [DirtyDay(day=d) for d in days],
+        update_conflicts=True,
+        unique_fields=["day"],
+        update_fields=["marked_at"],
+    )
+
+
+def on_complaint_changed(sender, *, complaint, event, **kwargs) -> None:
+    """Mark the complaint's acceptance day (its cohort) and today (activity) dirty.
+
+    A reopen clears the closing time of a recent day (within the reopen window), so it marks
+    those days too; older days never change by a reopen.
+    """
+    now = timezone.now()
+    days = {local_day(complaint.accepted_at), local_day(now)}
+    if event == "reopen":
+        window = int(settings.COMPLAINTS.get("REOPEN_WINDOW_DAYS", 7)) + 1
+        today = local_day(now)
+        days.update(today - timedelta(days=i) for i in range(window + 1))
+    mark_dirty(days)
+
+
+def _advance_watermark() -> list[date]:
+    """Days touched by SLA events fired since the last look: their cohort and fired day."""
+    from escalation.models import SlaEvent
+
+    state, _ = RollupState.objects.select_for_update().get_or_create(id=1)
+    rows = list(
+        SlaEvent.objects.filter(id__gt=state.last_sla_event_id)
+        .order_by()
+        .values_list("id", "fired_at", "complaint__accepted_at")
+    )
+    if not rows:
+        return []
+    state.last_sla_event_id = max(r[0] for r in rows)
+    state.save(update_fields=["last_sla_event_id"])
+    days = set()
+    for _, fired, accepted in rows:
+        days.add(local_day(fired))
+        days.add(local_day(accepted))
+    return sorted(days)
+
+
+# One refresher at a time (a session advisory lock): a second worker's run simply returns.
+REFRESH_LOCK = 0x0D5B0A2D
+
+
+def rollup_refresh(*, max_days: int = 120) -> int:
+    """Recompute the dirty days (at most max_days per run); return how many were done.
+
+    Days are claimed by deleting their marks in a short transaction, then recomputed, so a
+    service marking a day (inside its own transaction) never waits for a recompute. A change
+    committed after the claim marks the day again and the next run picks it up; a failed
+    recompute puts its days back.
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [REFRESH_LOCK])
+        if not cursor.fetchone()[0]:
+            return 0
+    try:
+        with transaction.atomic():
+            new_days = _advance_watermark()
+        mark_dirty(new_days)
+        done = 0
+        while done < max_days:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    f"DELETE FROM {DirtyDay._meta.db_table} WHERE day IN (SELECT day FROM "
+                    f"{DirtyDay._meta.db_table} ORDER BY day LIMIT 31) RETURNING day"
+                )
+                claimed = sorted(row[0] for row in cursor.fetchall())
+            if not claimed:
+                break
+            try:
+                # Contiguous runs of days go in one statement.
+                for first, last in _runs(claimed):
+                    recompute_days(first, last)
+            except Exception:
+                mark_dirty(claimed)
+                raise
+            done += len(claimed)
+        RollupState.objects.filter(id=1).update(refreshed_at=timezone.now())
+        return done
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK])
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    runs: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
