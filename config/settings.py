@@ -169,6 +169,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema name per choice set (several apps have a `status` and a `service`); without
+    # these, drf_spectacular.W001 warnings made `manage.py check --deploy` noisy.
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.models.Status",
+        "ClaimStatusEnum": "compensation.models.ClaimStatus",
+        "AppealStateEnum": "regulators.models.AppealState",
+        "ServiceEnum": "complaints.models.Service",
+        # compensation.rules.Service (a plain enum: its values are its labels)
+        "CompensationServiceEnum": ["express", "postal_registered", "registered_letter", "postal_ordinary"],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "complaints.api.schema.add_standard_errors",
@@ -270,9 +280,26 @@ LOGGING = {
 }
 
 if not DEBUG:
+    # Production (`manage.py check --deploy` is clean with these; tests/security checks it).
+    # Every value can be turned down from the environment, e.g. behind a proxy that already
+    # redirects to HTTPS and sets HSTS itself.
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # The load balancer's health check speaks plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preload marks the site for browsers' HTTPS-only list: a company domain that serves
+    # nothing over plain HTTP; set SECURE_HSTS_PRELOAD=false before a first HTTPS rollout.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    # Behind a TLS-terminating proxy: trust its X-Forwarded-Proto (only when it sets it).
+    if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # Regulator appeals (SPEC §6); see docs/regulators.md.
 REGULATORS = {
