@@ -177,7 +177,12 @@ SPECTACULAR_SETTINGS = {
         "AppealStateEnum": "regulators.models.AppealState",
         "ServiceEnum": "complaints.models.Service",
         # compensation.rules.Service (a plain enum: its values are its labels)
-        "CompensationServiceEnum": ["express", "postal_registered", "registered_letter", "postal_ordinary"],
+        "CompensationServiceEnum": [
+            "express",
+            "postal_registered",
+            "registered_letter",
+            "postal_ordinary",
+        ],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
