@@ -126,6 +126,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's three default parsers, JSON replaced by one that refuses deep nesting with 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "complaints.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "complaints.api_errors.exception_handler",
     # Public endpoints are throttled per client address (complaints.api.throttling).
     "DEFAULT_THROTTLE_RATES": {

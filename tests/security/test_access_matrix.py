@@ -32,7 +32,7 @@ import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.security.world import ROLES, build_world
+from tests.security.world import ROLES
 
 T = "<ticket:ticket_no>"  # the API's ticket converter
 S = "<str:ticket_no>"
@@ -229,26 +229,6 @@ def _call(world, route: Route, role: str):
     if route.method == "GET":
         return client.get(path)
     return client.post(path, {})
-
-
-@pytest.fixture
-def world(org, alice, bob, carol, sam, pat, now, settings, tmp_path):
-    from django.core.cache import cache
-
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {
-            "submit": "10000/min",
-            "customer": "10000/min",
-            "code_guess": "10000/hour",
-            "partner": "10000/min",
-        },
-    }
-    settings.REGULATORS = {**settings.REGULATORS, "ELIGIBILITY_RATE": "10000/min"}
-    cache.clear()
-    yield build_world(org=org, alice=alice, bob=bob, carol=carol, sam=sam, pat=pat, now=now)
-    cache.clear()
 
 
 def test_it_covers_every_route():
