@@ -58,7 +58,8 @@ REFUSED = [
     pytest.param("scan.pdf", b"<!DOCTYPE html>" + SCRIPT, "application/pdf", id="html-named-pdf"),
     pytest.param(
         "logo.svg",
-        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>',
+        b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">'
+        b"<script>alert(2)</script></svg>",
         "image/svg+xml",
         id="svg-with-script",
     ),
