@@ -278,6 +278,10 @@ COMPENSATION = {
     "DAMAGE_ASSESS_HOURS": env.int("COMPENSATION_DAMAGE_ASSESS_HOURS", default=48),
 }
 
+# Error reports (DEBUG pages, mails to ADMINS) without customers' names and phones.
+DEFAULT_EXCEPTION_REPORTER = "complaints.error_reports.PrivacyExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "complaints.error_reports.PrivacyExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
