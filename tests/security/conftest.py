@@ -6,9 +6,6 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-# The real Chromium of the browser tests (Debian's package, driven by Playwright).
-from tests.browser.conftest import browser, open_as  # noqa: F401
-
 
 @pytest.fixture(autouse=True)
 def _security_settings(settings, tmp_path):

@@ -26,6 +26,12 @@ from tests.security.world import PNG_1PX
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
 NAME = "<img src=x onerror=window.__xss=1;alert(1)>"  # ≤ 50 characters, like a name
 SCRIPT = "<script>window.__xss=2;alert(2)</script>"
 SVG = '"><svg onload="window.__xss=3;alert(3)">'
