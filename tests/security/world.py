@@ -73,6 +73,8 @@ class World:
 
 
 def build_world(*, org, alice, bob, carol, sam, pat, now) -> World:
+    sam.is_staff = True  # as in the demo data, the supervisor is also the admin user
+    sam.save()
     complaint, code = services.complaint_create(
         data=new_complaint(category="loss", service="postal_registered", freight="20.00"),
         by="customer",
