@@ -346,7 +346,8 @@ def _apply_freight_cap(
 def _proportional(facts: ClaimFacts, incident: Incident, sheet: _Worksheet, source: str) -> None:
     """Pay actual loss × insured amount ÷ full value, never more than the actual loss."""
     insured = facts.insured_amount
-    assert insured is not None  # validate_facts guarantees it for insured claims
+    if insured is None:  # validate_facts guarantees it; not an assert, which -O removes
+        raise ValueError("insured_amount is required for an insured claim")
     loss = facts.actual_loss
     if loss is None or facts.full_value is None:
         sheet.missing("实际损失或物品全部价值（按比例赔偿需要两者）")
@@ -366,7 +367,8 @@ def _proportional(facts: ClaimFacts, incident: Incident, sheet: _Worksheet, sour
 def _cap_at_insured(facts: ClaimFacts, sheet: _Worksheet, source: str) -> None:
     """Cap the running payout at the insured amount."""
     insured = facts.insured_amount
-    assert insured is not None
+    if insured is None:  # validate_facts guarantees it (see _proportional)
+        raise ValueError("insured_amount is required for an insured claim")
     if sheet.running > insured:
         sheet.step(f"以保价额{_yuan(insured)}为限", source, insured)
 
@@ -474,7 +476,8 @@ def _registered_mail(facts: ClaimFacts, incident: Incident, sheet: _Worksheet) -
 def _postal_insured(facts: ClaimFacts, incident: Incident, sheet: _Worksheet) -> None:
     """Pay insured registered mail: the insured amount on total loss, else proportionally."""
     insured = facts.insured_amount
-    assert insured is not None
+    if insured is None:  # validate_facts guarantees it (see _proportional)
+        raise ValueError("insured_amount is required for an insured claim")
     label = INCIDENT_LABELS[incident]
     if incident in TOTAL_LOSS:
         # 邮政法 art. 47(1): insured and lost or totally damaged → the insured amount.
@@ -567,7 +570,8 @@ def _express_insured(
     """Pay an insured express item by the carrier's 保价 policy (快递暂行条例 art. 27)."""
     sheet.basis = Basis.CARRIER_POLICY
     insured = facts.insured_amount
-    assert insured is not None
+    if insured is None:  # validate_facts guarantees it (see _proportional)
+        raise ValueError("insured_amount is required for an insured claim")
     source = f"{EXPRESS_REG_27}；承运人保价规则「{policy.name}」"
     label = INCIDENT_LABELS[incident]
     if incident in TOTAL_LOSS and policy.insured_payout == InsuredPayout.INSURED_AMOUNT:

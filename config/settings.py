@@ -128,6 +128,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # DRF's three default parsers, JSON replaced by one that refuses deep nesting with 400.
+    "DEFAULT_PARSER_CLASSES": [
+        "complaints.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "complaints.api_errors.exception_handler",
     # Public endpoints are throttled per client address (complaints.api.throttling).
     "DEFAULT_THROTTLE_RATES": {
@@ -171,6 +177,21 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema name per choice set (several apps have a `status` and a `service`); without
+    # these, drf_spectacular.W001 warnings made `manage.py check --deploy` noisy.
+    "ENUM_NAME_OVERRIDES": {
+        "ComplaintStatusEnum": "complaints.models.Status",
+        "ClaimStatusEnum": "compensation.models.ClaimStatus",
+        "AppealStateEnum": "regulators.models.AppealState",
+        "ServiceEnum": "complaints.models.Service",
+        # compensation.rules.Service (a plain enum: its values are its labels)
+        "CompensationServiceEnum": [
+            "express",
+            "postal_registered",
+            "registered_letter",
+            "postal_ordinary",
+        ],
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "complaints.api.schema.add_standard_errors",
@@ -275,6 +296,10 @@ COMPENSATION = {
     "DAMAGE_ASSESS_HOURS": env.int("COMPENSATION_DAMAGE_ASSESS_HOURS", default=48),
 }
 
+# Error reports (DEBUG pages, mails to ADMINS) without customers' names and phones.
+DEFAULT_EXCEPTION_REPORTER = "complaints.error_reports.PrivacyExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "complaints.error_reports.PrivacyExceptionReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -288,9 +313,26 @@ LOGGING = {
 }
 
 if not DEBUG:
+    # Production (`manage.py check --deploy` is clean with these; tests/security checks it).
+    # Every value can be turned down from the environment, e.g. behind a proxy that already
+    # redirects to HTTPS and sets HSTS itself.
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # The load balancer's health check speaks plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # Preload marks the site for browsers' HTTPS-only list: a company domain that serves
+    # nothing over plain HTTP; set SECURE_HSTS_PRELOAD=false before a first HTTPS rollout.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+    # Behind a TLS-terminating proxy: trust its X-Forwarded-Proto (only when it sets it).
+    if env.bool("DJANGO_BEHIND_TLS_PROXY", default=False):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 # Regulator appeals (SPEC §6); see docs/regulators.md.
 REGULATORS = {

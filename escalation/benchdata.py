@@ -153,7 +153,7 @@ def generate(
             params[key] = defaults.get(f.attname)
             select.append(f"%({key})s")
     sql = (
-        f"INSERT INTO {table} ({', '.join(names)}) "
+        f"INSERT INTO {table} ({', '.join(names)}) "  # nosec B608  # the model's table and columns; values are parameters
         f"SELECT {', '.join(select)} FROM generate_series(0, %(count)s - 1) AS g(i) "
         "CROSS JOIN LATERAL (SELECT CASE WHEN g.i < %(due)s THEN "
         + due_accepted.replace("g %%", "g.i %%")

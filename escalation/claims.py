@@ -158,7 +158,7 @@ def _due_claims(*, now: datetime, batch_size: int):
         # SQLite: take the write lock before reading, so nobody changes the rows under us.
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {Claim._meta.db_table} SET sla_next_check = sla_next_check WHERE id = -1"
+                f"UPDATE {Claim._meta.db_table} SET sla_next_check = sla_next_check WHERE id = -1"  # nosec B608  # the model's own table name
             )
     return list(rows.select_related("complaint").only(*CLAIM_SWEEP_FIELDS)[:batch_size])
 
@@ -228,7 +228,7 @@ def _claim(candidates, *, now: datetime) -> list[tuple[object, ScheduledEvent, i
     claimed = []
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {SlaEvent._meta.db_table} ({columns}) VALUES {values} "
+            f"INSERT INTO {SlaEvent._meta.db_table} ({columns}) VALUES {values} "  # nosec B608  # the model's table and columns; values are parameters
             "ON CONFLICT (complaint_id, timer, kind, level, timer_started_at) DO NOTHING "
             "RETURNING id, complaint_id, timer, kind",
             params,

@@ -92,7 +92,7 @@ class SweepRow(NamedTuple):
         return self.status in OPEN_STATES
 
 
-assert SweepRow._fields == SWEEP_FIELDS
+assert SweepRow._fields == SWEEP_FIELDS  # nosec B101  # import-time self-check of two constants
 
 
 def sla_conf(key: str):
@@ -271,13 +271,13 @@ def set_next_checks(table: str, pairs: list[tuple[int, datetime | None]]) -> Non
         if connection.vendor == "postgresql":
             values = ", ".join(["(%s, %s::timestamptz)"] * len(pairs))
             cursor.execute(
-                f"UPDATE {table} AS c SET sla_next_check = v.next_check "
+                f"UPDATE {table} AS c SET sla_next_check = v.next_check "  # nosec B608  # the model's table and columns; values are parameters
                 f"FROM (VALUES {values}) AS v(id, next_check) WHERE c.id = v.id",
                 [p for pair in pairs for p in pair],
             )
         else:
             cursor.executemany(
-                f"UPDATE {table} SET sla_next_check = %s WHERE id = %s",
+                f"UPDATE {table} SET sla_next_check = %s WHERE id = %s",  # nosec B608  # the model's table and columns; values are parameters
                 [(check, pk) for pk, check in pairs],
             )
 
@@ -331,7 +331,7 @@ def _claim(candidates, *, now: datetime) -> list[tuple[object, ScheduledEvent, i
         values = ", ".join(["(" + ", ".join(["%s"] * 12) + ")"] * len(part))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values} "
+                f"INSERT INTO {table} ({columns}) VALUES {values} "  # nosec B608  # the model's table and columns; values are parameters
                 "ON CONFLICT (complaint_id, timer, kind, level, timer_started_at) DO NOTHING "
                 "RETURNING id, complaint_id, timer, kind, level",
                 params,
@@ -403,7 +403,7 @@ def _notifications(claimed, *, directory: StaffDirectory, now: datetime) -> int:
         for offset in range(0, len(rows), chunk):
             part = rows[offset : offset + chunk]
             cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(part))}",
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([placeholder] * len(part))}",  # nosec B608  # the model's table and columns; values are parameters
                 [value for row in part for value in row],
             )
     return len(rows)

@@ -278,9 +278,16 @@ def monthly_statistics(year: int, month: int) -> MonthlyStatistics:
     return MonthlyStatistics(year=year, month=month, sections=sections, notes=notes)
 
 
+# A text cell starting with one of these is a formula to Excel (and openpyxl stores it as one):
+# a unit named "=HYPERLINK(…)" must stay text in the regulator's report (OWASP CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value):
     if value is None:
         return "—"
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
     return value
 
 

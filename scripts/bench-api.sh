@@ -22,7 +22,7 @@ conn = psycopg2.connect(url); conn.autocommit = True
 conn.cursor().execute("CREATE DATABASE complaints")
 PY
 export DJANGO_DEBUG=false DJANGO_SECRET_KEY=bench-only LOG_LEVEL=WARNING
-export SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
+export SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false SECURE_SSL_REDIRECT=false
 # One generator address sends every submission: lift the per-address limit (it still runs).
 export API_THROTTLE_SUBMIT=1000000/min API_THROTTLE_PARTNER=1000000/min
 $PY manage.py migrate -v0 --noinput

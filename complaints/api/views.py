@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound as DrfNotFound
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +24,7 @@ from complaints.models import Complaint
 from . import idempotency, presenters
 from .actions import ACTIONS, user_perms
 from .pagination import page
+from .parsers import SafeJSONParser
 from .serializers import (
     AttachmentSerializer,
     ChaseSerializer,
@@ -137,7 +138,7 @@ COMPLAINT_RESPONSE = OpenApiResponse(
 class ComplaintsView(APIView):
     """POST: submit a complaint (anyone, or a partner token). GET: the staff list."""
 
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [SafeJSONParser, FormParser, MultiPartParser]
 
     def get_permissions(self):
         if self.request.method == "POST":

@@ -49,7 +49,8 @@ def _selection(request) -> reports.Selection:
 def _json_error(exc: Exception) -> JsonResponse:
     if isinstance(exc, PeriodError):
         return JsonResponse(error_body("invalid", str(exc)), status=400)
-    assert isinstance(exc, DomainError)
+    if not isinstance(exc, DomainError):
+        raise exc
     return JsonResponse(error_body(exc.code, exc.message, exc.field_errors), status=exc.status_code)
 
 
@@ -196,11 +197,13 @@ def _export(request, ext: str):
     return response
 
 
+@login_required
 @require_GET
 def export_csv(request):
     return _export(request, "csv")
 
 
+@login_required
 @require_GET
 def export_xlsx(request):
     return _export(request, "xlsx")

@@ -62,6 +62,7 @@ def live_gunicorn(transactional_db, tmp_path):
         "DJANGO_SECRET_KEY": "schemathesis-run-only",
         "SESSION_COOKIE_SECURE": "false",
         "CSRF_COOKIE_SECURE": "false",
+        "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback
         "MEDIA_ROOT": str(tmp_path / "media"),
         # The fuzzer is one client sending thousands of requests: lift the public limits.
         "API_THROTTLE_SUBMIT": "100000/min",

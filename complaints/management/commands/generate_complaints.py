@@ -89,7 +89,7 @@ class Command(BaseCommand):
             raise CommandError("generate_complaints needs PostgreSQL (it uses COPY).")
         if count <= 0 or not 0 <= open_share <= 1:
             raise CommandError("--count must be positive and --open-share within 0..1.")
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # nosec B311  # reproducible synthetic benchmark rows
         unit_ids = self._units(units)
         now = timezone.now()
         # Spread over the past 365 days, oldest first; ticket numbers continue each day's counter.

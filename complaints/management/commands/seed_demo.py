@@ -11,8 +11,9 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,7 +30,7 @@ from complaints.models import (
     Unit,
 )
 
-DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PASSWORD = "demo-pass-2026"  # nosec B105  # public demo password; refused unless DEBUG
 DEMO_TRACKING_PREFIX = "DEMO"
 TARGET_COMPLAINTS = 50
 
@@ -89,11 +90,14 @@ class Command(BaseCommand):
     help = "载入演示数据（幂等）：单位、用户和约50宗合成投诉。仅供开发环境使用。"
 
     def handle(self, *args, **options):
+        # The demo users' password is public (README): never create them in production.
+        if not settings.DEBUG:
+            raise CommandError("演示数据的密码是公开的，只能在开发环境（DJANGO_DEBUG=true）载入。")
         units = self._units()
         users = self._users(units)
         existing = Complaint.objects.filter(tracking_no__startswith=DEMO_TRACKING_PREFIX).count()
         missing = max(TARGET_COMPLAINTS - existing, 0)
-        rng = random.Random(existing)
+        rng = random.Random(existing)  # nosec B311  # synthetic demo data, not a secret
         branches = [units["B-EAST-1"], units["B-EAST-2"], units["B-WEST-1"], units["B-WEST-2"]]
         for i in range(existing, existing + missing):
             self._complaint(i, rng, users, branches)
