@@ -16,14 +16,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
 from escalation.deadlines import refresh_deadlines
 
-from . import rules
+from . import numbering, rules
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound
 from .models import (
     OPEN_STATES,
@@ -48,7 +48,6 @@ from .models import (
     Role,
     Service,
     Status,
-    TicketSequence,
     Unit,
 )
 from .signals import complaint_changed
@@ -294,21 +293,12 @@ def validate_new_complaint(data: NewComplaint) -> tuple[dict, dict[str, str]]:
 
 
 def next_ticket_no(now: datetime) -> str:
-    """Give out the next ticket number of the day, e.g. TS20261128000123.
+    """Give out the next ticket number of the day, e.g. TS20261128000123 (complaints.numbering).
 
-    One atomic upsert on the day's counter row: concurrent creations queue on that row and each
-    gets its own number (PostgreSQL and SQLite ≥ 3.35 both speak ON CONFLICT … RETURNING).
+    Concurrent creations each get their own number without waiting for one another's commit.
     """
     day = timezone.localtime(now).date()
-    table = TicketSequence._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "
-            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [day],
-        )
-        (number,) = cursor.fetchone()
-    return f"TS{day:%Y%m%d}{number:06d}"
+    return f"TS{day:%Y%m%d}{numbering.next_number(day):06d}"
 
 
 # Access codes avoid letters people confuse (0/O, 1/I/L).

@@ -19,7 +19,11 @@ $PY - <<'PY'
 import os, psycopg2
 url = os.environ["DATABASE_URL"].rsplit("/", 1)[0] + "/postgres"
 conn = psycopg2.connect(url); conn.autocommit = True
-conn.cursor().execute("CREATE DATABASE complaints")
+cursor = conn.cursor()
+# scripts/with-test-services.sh creates it nowadays; older copies of that script did not.
+cursor.execute("SELECT 1 FROM pg_database WHERE datname = 'complaints'")
+if cursor.fetchone() is None:
+    cursor.execute("CREATE DATABASE complaints")
 PY
 export DJANGO_DEBUG=false DJANGO_SECRET_KEY=bench-only LOG_LEVEL=WARNING
 export SESSION_COOKIE_SECURE=false CSRF_COOKIE_SECURE=false
