@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
+from escalation import refdata
 from escalation.deadlines import refresh_deadlines
 
 from . import numbering, rules
@@ -408,10 +409,11 @@ def _cluster_count(complaint: Complaint, *, now: datetime) -> int:
 
 
 def _urgent_reasons(complaint: Complaint, *, now: datetime) -> list[str]:
+    reference = refdata.current()  # the phrase lists, cached until someone edits them
     return rules.urgent_reasons(
         text=f"{complaint.description}\n{complaint.demand_detail}",
-        threat_words=Phrase.active(Phrase.Kind.URGENT_THREAT),
-        contents_words=Phrase.active(Phrase.Kind.URGENT_CONTENTS),
+        threat_words=reference.active_phrases(Phrase.Kind.URGENT_THREAT),
+        contents_words=reference.active_phrases(Phrase.Kind.URGENT_CONTENTS),
         key_account=complaint.key_account,
         urgent_contents=complaint.urgent_contents,
         chase_count=complaint.chase_count,
