@@ -63,7 +63,7 @@ def issued(days) -> dict[date, int]:
 
 
 def reserve(counts: dict[date, int]) -> None:
-    """Record that numbers up to `counts[day]` are taken (after a bulk load with its own numbers)."""
+    """Record that numbers up to `counts[day]` are taken (a bulk load wrote its own numbers)."""
     TicketSequence.objects.bulk_create(
         [TicketSequence(day=d, last=n) for d, n in counts.items()],
         update_conflicts=True,

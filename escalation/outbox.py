@@ -56,7 +56,9 @@ def kick_delivery() -> None:
     if not cache.add("escalation:outbox-kick", 1, timeout=1):
         return
     try:
-        deliver_outbox.delay()
+        # No publish retries inside a web request (Kombu retries with back-off by default):
+        # when the broker is down, the minute catch-up delivers instead.
+        deliver_outbox.apply_async(retry=False)
     except Exception:  # never fail the caller: the outbox row is committed
         log.warning("could not reach the broker; the outbox catch-up will deliver", exc_info=True)
 

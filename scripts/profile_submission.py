@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Profile complaint submission end to end in one process (Django test client, real database).
 
-    scripts/with-test-services.sh .venv/bin/python scripts/profile_submission.py [--unit CODE] [-n 300]
+    scripts/with-test-services.sh .venv/bin/python scripts/profile_submission.py [--unit C] [-n N]
 
 Prints the SQL statements of one submission, the wall and CPU time per submission, and the
 functions that take the most time (cProfile). Run it to see where a submission's time goes

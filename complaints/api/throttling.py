@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 
@@ -78,10 +79,8 @@ def _count(key: str, duration: int) -> int:
 
 
 def _uncount(key: str) -> None:
-    try:
+    with contextlib.suppress(ValueError):  # the window ended in between
         cache.decr(key)
-    except ValueError:
-        pass
 
 
 def _redis_client():

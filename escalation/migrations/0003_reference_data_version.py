@@ -32,13 +32,16 @@ CREATE TRIGGER {table}_bumps_reference_data
     for table in TABLES
 )
 
-DROP = "".join(
-    f"DROP TRIGGER IF EXISTS {table}_bumps_reference_data ON {table};\n" for table in TABLES
-) + """
+DROP = (
+    "".join(
+        f"DROP TRIGGER IF EXISTS {table}_bumps_reference_data ON {table};\n" for table in TABLES
+    )
+    + """
 DROP FUNCTION IF EXISTS bump_reference_data_version();
 DROP TABLE IF EXISTS reference_data_version;
 DROP SEQUENCE IF EXISTS reference_data_version_seq;
 """
+)
 
 
 def forwards(apps, schema_editor):
