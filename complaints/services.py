@@ -17,7 +17,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
@@ -330,13 +329,19 @@ def find_earlier_complaint(*, tracking_no: str, phone: str, category: str, now: 
     answered within the repeat window (default 30 days).
     """
     since = now - timedelta(days=_conf("REPEAT_WINDOW_DAYS"))
-    return (
-        Complaint.objects.filter(Q(tracking_no=tracking_no) | Q(phone=phone, category=category))
-        .filter(Q(status__in=OPEN_STATES) | Q(answered_at__gte=since) | Q(closed_at__gte=since))
-        .exclude(status=Status.REJECTED)
-        .order_by("-accepted_at")
-        .first()
+    # Written out once rather than built by the ORM on every submission: compiling this query
+    # was the largest single cost of a submission in the profile (docs/api.md, Benchmark).
+    # The same conditions as Q(tracking_no) | Q(phone, category), open or recently answered or
+    # closed, not rejected; the indexes on tracking_no and (phone, category) serve it.
+    rows = Complaint.objects.raw(
+        f"SELECT * FROM {Complaint._meta.db_table} "
+        "WHERE (tracking_no = %s OR (phone = %s AND category = %s)) "
+        f"AND (status IN ({', '.join(['%s'] * len(OPEN_STATES))}) "
+        "OR answered_at >= %s OR closed_at >= %s) AND status <> %s "
+        "ORDER BY accepted_at DESC LIMIT 1",
+        [tracking_no, phone, category, *OPEN_STATES, since, since, Status.REJECTED],
     )
+    return next(iter(rows), None)
 
 
 @transaction.atomic
