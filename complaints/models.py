@@ -665,7 +665,9 @@ class Phrase(models.Model):
 
     @classmethod
     def active(cls, kind: str) -> list[str]:
-        return list(cls.objects.filter(kind=kind, is_active=True).values_list("text", flat=True))
+        from escalation import refdata  # cached per process until a phrase changes
+
+        return refdata.current().active_phrases(kind)
 
 
 def evidence_path(instance, filename: str) -> str:

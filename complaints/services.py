@@ -16,14 +16,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
+from escalation import refdata
 from escalation.deadlines import refresh_deadlines
 
-from . import rules
+from . import numbering, rules
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound
 from .models import (
     OPEN_STATES,
@@ -48,7 +48,6 @@ from .models import (
     Role,
     Service,
     Status,
-    TicketSequence,
     Unit,
 )
 from .signals import complaint_changed
@@ -294,21 +293,12 @@ def validate_new_complaint(data: NewComplaint) -> tuple[dict, dict[str, str]]:
 
 
 def next_ticket_no(now: datetime) -> str:
-    """Give out the next ticket number of the day, e.g. TS20261128000123.
+    """Give out the next ticket number of the day, e.g. TS20261128000123 (complaints.numbering).
 
-    One atomic upsert on the day's counter row: concurrent creations queue on that row and each
-    gets its own number (PostgreSQL and SQLite ≥ 3.35 both speak ON CONFLICT … RETURNING).
+    Concurrent creations each get their own number without waiting for one another's commit.
     """
     day = timezone.localtime(now).date()
-    table = TicketSequence._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # nosec B608  # the model's own table; values are parameters
-            f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [day],
-        )
-        (number,) = cursor.fetchone()
-    return f"TS{day:%Y%m%d}{number:06d}"
+    return f"TS{day:%Y%m%d}{numbering.next_number(day):06d}"
 
 
 # Access codes avoid letters people confuse (0/O, 1/I/L).
@@ -339,13 +329,19 @@ def find_earlier_complaint(*, tracking_no: str, phone: str, category: str, now: 
     answered within the repeat window (default 30 days).
     """
     since = now - timedelta(days=_conf("REPEAT_WINDOW_DAYS"))
-    return (
-        Complaint.objects.filter(Q(tracking_no=tracking_no) | Q(phone=phone, category=category))
-        .filter(Q(status__in=OPEN_STATES) | Q(answered_at__gte=since) | Q(closed_at__gte=since))
-        .exclude(status=Status.REJECTED)
-        .order_by("-accepted_at")
-        .first()
+    # Written out once rather than built by the ORM on every submission: compiling this query
+    # was the largest single cost of a submission in the profile (docs/api.md, Benchmark).
+    # The same conditions as Q(tracking_no) | Q(phone, category), open or recently answered or
+    # closed, not rejected; the indexes on tracking_no and (phone, category) serve it.
+    rows = Complaint.objects.raw(
+        f"SELECT * FROM {Complaint._meta.db_table} "
+        "WHERE (tracking_no = %s OR (phone = %s AND category = %s)) "
+        f"AND (status IN ({', '.join(['%s'] * len(OPEN_STATES))}) "
+        "OR answered_at >= %s OR closed_at >= %s) AND status <> %s "
+        "ORDER BY accepted_at DESC LIMIT 1",  # nosec B608  # the model's table and placeholders only
+        [tracking_no, phone, category, *OPEN_STATES, since, since, Status.REJECTED],
     )
+    return next(iter(rows), None)
 
 
 @transaction.atomic
@@ -418,10 +414,11 @@ def _cluster_count(complaint: Complaint, *, now: datetime) -> int:
 
 
 def _urgent_reasons(complaint: Complaint, *, now: datetime) -> list[str]:
+    reference = refdata.current()  # the phrase lists, cached until someone edits them
     return rules.urgent_reasons(
         text=f"{complaint.description}\n{complaint.demand_detail}",
-        threat_words=Phrase.active(Phrase.Kind.URGENT_THREAT),
-        contents_words=Phrase.active(Phrase.Kind.URGENT_CONTENTS),
+        threat_words=reference.active_phrases(Phrase.Kind.URGENT_THREAT),
+        contents_words=reference.active_phrases(Phrase.Kind.URGENT_CONTENTS),
         key_account=complaint.key_account,
         urgent_contents=complaint.urgent_contents,
         chase_count=complaint.chase_count,

@@ -83,12 +83,13 @@ def refresh_deadlines(
     timers. next_deadline is the nearest due of the timers still running, None for a complaint
     that is no longer open.
     """
-    book = book or PolicyBook.load()
-    if calendar is not None:
-        book.calendar = calendar
+    if book is None:
+        from escalation import refdata
+
+        book = refdata.current().book  # cached until a policy or the calendar changes
     policy = book.policy_of(complaint)
     pauses = _round_pauses(complaint) if policy.clock_type != ClockType.CALENDAR_HOURS else []
-    apply_policy(complaint, policy, book.calendar, now=now, pauses=pauses)
+    apply_policy(complaint, policy, calendar or book.calendar, now=now, pauses=pauses)
 
 
 def complaints_recompute(*, now: datetime, queryset=None, batch_size: int = 1000) -> int:

@@ -80,7 +80,7 @@ def on_complaint_changed(sender, *, complaint, event, actor=None, details=None, 
     if event in ASSIGNMENT_EVENTS or (event == "create" and complaint.unit_id):
         from escalation.recipients import StaffDirectory
 
-        directory = StaffDirectory.load()
+        directory = StaffDirectory.for_unit(complaint.unit_id)
         people = list(directory.unit_staff.get(complaint.unit_id, []))
         urgent = complaint.priority == "urgent"
         if urgent:

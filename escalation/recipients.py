@@ -58,6 +58,32 @@ class StaffDirectory:
                 directory.email[user_id] = email
         return directory
 
+    @classmethod
+    def for_unit(cls, unit_id: int) -> StaffDirectory:
+        """Just what an assignment notice needs: the unit's staff and the supervisors.
+
+        One query, instead of the whole directory (every profile and every unit) per event.
+        Unit heads are not loaded: head_of() answers None on this directory.
+        """
+        from django.db.models import Q
+
+        from complaints.models import Role, StaffProfile
+
+        directory = cls()
+        for user_id, role, phone, email in StaffProfile.objects.filter(
+            Q(role=Role.BRANCH, unit_id=unit_id) | Q(role=Role.SUPERVISOR), user__is_active=True
+        ).values_list("user_id", "role", "phone", "user__email"):
+            directory.active.add(user_id)
+            if role == Role.BRANCH:
+                directory.unit_staff[unit_id].append(user_id)
+            else:
+                directory.supervisors.append(user_id)
+            if email:
+                directory.email[user_id] = email
+            if phone:
+                directory.phone[user_id] = phone
+        return directory
+
     def head_of(self, unit_id: int | None) -> int | None:
         """The unit's head, or the nearest head up the tree (a branch without one)."""
         seen = set()

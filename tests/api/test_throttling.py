@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
+
+import time_machine
 from django.conf import settings as django_settings
+from django.core.cache import cache
 
 from .conftest import SUBMISSION, token_client
 
@@ -50,3 +55,37 @@ def test_it_gives_partners_their_own_budget(api, pat, settings):
         201,
         429,
     ]
+
+
+def test_it_counts_in_windows_of_the_clock_and_not_refused_requests(api, db, settings):
+    _rates(settings, submit="4/min")
+    with time_machine.travel(datetime(2026, 11, 16, 2, 0, 45, tzinfo=UTC), tick=False) as clock:
+        assert [api.post(URL, SUBMISSION, format="json").status_code for _ in range(6)] == [
+            201,
+            201,
+            201,
+            201,
+            429,
+            429,
+        ]
+        refused = api.post(URL, SUBMISSION, format="json")
+        assert int(refused["Retry-After"]) == 15  # the minute ends at 02:01:00
+        clock.move_to(datetime(2026, 11, 16, 2, 1, 0, tzinfo=UTC))
+        # Refused requests did not count: the new minute has its full budget.
+        assert [api.post(URL, SUBMISSION, format="json").status_code for _ in range(5)] == [
+            201,
+            201,
+            201,
+            201,
+            429,
+        ]
+
+
+def test_it_keeps_one_counter_per_window_not_a_list_of_timestamps(api, db, settings):
+    # O(1) per request whatever the rate (DRF's own throttle rewrites a list of every request).
+    _rates(settings, submit="1000/min")
+    with time_machine.travel(datetime(2026, 11, 16, 2, 0, 30, tzinfo=UTC), tick=False):
+        for _ in range(3):
+            assert api.post(URL, SUBMISSION, format="json").status_code == 201
+        window = int(time.time() // 60)
+    assert cache.get(f"throttle_submit_127.0.0.1:{window}") == 3

@@ -21,7 +21,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from complaints.models import Category, Complaint, Party, TicketSequence, Unit
+from complaints import numbering
+from complaints.models import Category, Complaint, Party, Unit
 
 BATCH = 50_000
 COLUMNS = [
@@ -95,7 +96,8 @@ class Command(BaseCommand):
         # Spread over the past 365 days, oldest first; ticket numbers continue each day's counter.
         per_day = -(-count // 365)
         start_day = timezone.localtime(now).date() - timedelta(days=366)
-        last = dict(TicketSequence.objects.values_list("day", "last"))
+        days = [start_day + timedelta(days=i) for i in range(-(-count // per_day))]
+        last = {day: n for day, n in numbering.issued(days).items() if n}
         table = Complaint._meta.db_table
         made = 0
         with transaction.atomic(), connection.cursor() as cursor:
@@ -112,12 +114,7 @@ class Command(BaseCommand):
                 )
                 made += size
                 self.stdout.write(f"{made} / {count}")
-            TicketSequence.objects.bulk_create(
-                [TicketSequence(day=d, last=n) for d, n in last.items()],
-                update_conflicts=True,
-                unique_fields=["day"],
-                update_fields=["last"],
-            )
+            numbering.reserve(last)
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {table}")
         self.stdout.write(self.style.SUCCESS(f"generated {count} complaints"))

@@ -1,0 +1,56 @@
+"""What one submission costs in SQL statements: a ceiling, so that the count cannot creep back.
+
+The statements of an anonymous submission without a unit (BEGIN … COMMIT): the repeat lookup,
+the day's ticket number, the reference-data version (twice: urgency rules and deadlines), the
+complaint, its audit row, its outbox row. With a unit: the unit, the cluster count (twice:
+urgency and then the cluster's other members) and the unit's staff for the assignment notice.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from complaints.models import Complaint, Phrase
+
+from .conftest import SUBMISSION
+
+URL = "/api/v1/complaints/"
+# Includes the dashboard's upsert that marks the day for its rollup (complaints.dashboard).
+MAX_STATEMENTS = 10
+MAX_STATEMENTS_WITH_UNIT = 14
+
+
+def _submit(api, n: int, **fields):
+    body = {**SUBMISSION, "tracking_no": f"SF90000{n:05d}", "phone": f"1390000{n:04d}", **fields}
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post(URL, body, format="json")
+    assert response.status_code == 201, response.json()
+    return [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_submits_a_complaint_in_a_bounded_number_of_statements(api, org):
+    _submit(api, 1)  # the day's first: creates its ticket sequence, fills the caches
+    statements = _submit(api, 2)
+    assert len(statements) <= MAX_STATEMENTS, "\n".join(statements)
+    assert statements[0] == "BEGIN" and statements[-1] == "COMMIT"  # one transaction
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_submits_to_a_unit_in_a_bounded_number_of_statements(api, org, bob):
+    _submit(api, 1, unit="A")
+    statements = _submit(api, 2, unit="A")
+    assert len(statements) <= MAX_STATEMENTS_WITH_UNIT, "\n".join(statements)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_sees_a_new_phrase_at_once_though_the_phrases_are_cached(api, org):
+    _submit(api, 1)
+    Phrase.objects.create(kind=Phrase.Kind.URGENT_THREAT, text="找测评博主")
+    _submit(api, 2, description="再不处理我就去找测评博主。")
+    assert Complaint.objects.get(tracking_no="SF9000000002").priority == "urgent"
+    Phrase.objects.filter(text="找测评博主").update(is_active=False)
+    _submit(api, 3, description="再不处理我就去找测评博主。")
+    assert Complaint.objects.get(tracking_no="SF9000000003").priority == "normal"
