@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from complaints.errors import NotFound
@@ -111,7 +112,7 @@ def notice_read(request, notice_id: int):
     """Mark one notice read: htmx gets the row and the badge back, a plain form the page."""
     notice = _mark(request, notice_id)
     if not request.headers.get("HX-Request"):
-        return redirect(request.POST.get("next") or reverse("web:notices"))
+        return redirect(_safe_next(request) or reverse("web:notices"))
     _decorate(notice)
     context = {"notice": notice, **_badge_context(request.user)}
     return render(request, "complaints/_notice_read.html", context)
@@ -133,3 +134,13 @@ def notices_read_all(request):
     """Mark every unread notice of the user read."""
     service.notices_mark_all_read(by=request.user)
     return redirect(reverse("web:notices"))
+
+
+def _safe_next(request) -> str:
+    """The page to return to, only when it is on this site (never an open redirect)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""

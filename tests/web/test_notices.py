@@ -175,3 +175,17 @@ def test_it_sends_a_unit_head_without_a_staff_role_to_the_notices(client_as, org
     response = client_as(nobody).get("/")
     assert response.status_code == 302 and response.url == reverse("web:notices")
     assert client_as(nobody).get(response.url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("/queue/", "/queue/"),
+        ("https://evil.example/phish", "/notices/"),
+        ("//evil.example/", "/notices/"),
+    ],
+)
+def test_it_returns_only_to_pages_of_this_site(next_url, expected, client_as, bob):
+    notice = _notice(bob)
+    response = client_as(bob).post(reverse("web:notice_read", args=[notice.pk]), {"next": next_url})
+    assert response.status_code == 302 and response["Location"] == expected
