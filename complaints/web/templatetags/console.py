@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django import template
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 register = template.Library()
@@ -58,3 +59,19 @@ def status_class(status: str) -> str:
         "rejected": "dark",
         "withdrawn": "dark",
     }.get(status, "secondary")
+
+
+@register.filter
+def deadline(due: datetime | None) -> str:
+    """Show a deadline the Chinese way; one that ends a day reads "12月7日 24:00", not 8日 00:00.
+
+    Day periods (the 7-day statutory answer, 民法典 art. 203) end at 24:00 of their last day, and
+    people read "12月8日 00:00" as a day more than they have.
+    """
+    if due is None:
+        return "—"
+    local = timezone.localtime(due)
+    if (local.hour, local.minute, local.second, local.microsecond) == (0, 0, 0, 0):
+        day = local - timedelta(days=1)
+        return f"{day.month}月{day.day}日 24:00"
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
