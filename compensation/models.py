@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from complaints.models import AppendOnlyQuerySet, Complaint, NoDeleteModel, NoDeleteQuerySet
+from complaints.models import AppendOnlyModel, Complaint, NoDeleteModel, NoDeleteQuerySet
 from complaints.models import Service as ServiceType
 
 from .policies import CarrierPolicy, InsuredPayout, InvalidPolicy, PartialDamage
@@ -368,7 +368,7 @@ class Claim(ConcurrentTransitionMixin, NoDeleteModel):
         """已批准 → 已赔付."""
 
 
-class ClaimEvent(models.Model):
+class ClaimEvent(AppendOnlyModel):
     """The claim's audit trail: one row per step, written in the same transaction as the step."""
 
     class Action(models.TextChoices):
@@ -396,8 +396,6 @@ class ClaimEvent(models.Model):
     reason = models.TextField(_("原因/说明"), blank=True)
     details = models.JSONField(_("详情"), default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("赔偿操作记录")
         verbose_name_plural = _("赔偿操作记录")
@@ -406,11 +404,3 @@ class ClaimEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim_id} {self.action} {self.from_status or '—'}→{self.to_status}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("审计记录只可追加，不可修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("审计记录只可追加，不可删除")

@@ -30,6 +30,28 @@ class NoDeleteModel(models.Model):
         raise PermissionError("投诉相关记录不可删除")
 
 
+class AppendOnlyQuerySet(NoDeleteQuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("审计记录只可追加，不可修改")
+
+
+class AppendOnlyModel(models.Model):
+    """An audit row: written once, never changed or deleted (PostgreSQL triggers back this up)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("审计记录只可追加，不可修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("审计记录只可追加，不可删除")
+
+
 # --- Organisation -------------------------------------------------------------------------
 
 
@@ -438,12 +460,7 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", _("系统")
 
 
-class AppendOnlyQuerySet(NoDeleteQuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("审计记录只可追加，不可修改")
-
-
-class ComplaintTransition(models.Model):
+class ComplaintTransition(AppendOnlyModel):
     """The audit trail: one row per change, written in the same transaction as the change."""
 
     complaint = models.ForeignKey(
@@ -465,8 +482,6 @@ class ComplaintTransition(models.Model):
     reason = models.TextField(_("原因/说明"), blank=True)
     details = models.JSONField(_("详情"), default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("操作记录")
         verbose_name_plural = _("操作记录")
@@ -475,14 +490,6 @@ class ComplaintTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.transition} {self.from_state}→{self.to_state}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("审计记录只可追加，不可修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("审计记录只可追加，不可删除")
 
 
 class ContactMethod(models.TextChoices):

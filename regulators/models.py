@@ -13,19 +13,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from complaints.models import Complaint
+from complaints.models import AppendOnlyModel, Complaint, NoDeleteQuerySet
 
 NO_DELETE_MESSAGE = "申诉记录须至少保存3年，不可删除"
-
-
-class NoDeleteQuerySet(models.QuerySet):
-    def delete(self):
-        raise PermissionError(NO_DELETE_MESSAGE)
-
-
-class AppendOnlyQuerySet(NoDeleteQuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("申诉操作记录只可追加，不可修改")
 
 
 class AppealState(models.TextChoices):
@@ -238,7 +228,7 @@ class Appeal(ConcurrentTransitionMixin, models.Model):
         """→ 已办结, with an outcome; which outcomes fit which state is regulators.rules'."""
 
 
-class AppealEvent(models.Model):
+class AppealEvent(AppendOnlyModel):
     """The appeal's audit trail: who did what, when, from which state to which, and why.
 
     Written in the same transaction as the change; never changed or deleted (a PostgreSQL
@@ -265,8 +255,6 @@ class AppealEvent(models.Model):
     reason = models.TextField(_("原因/说明"), blank=True)
     details = models.JSONField(_("详情"), default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("申诉操作记录")
         verbose_name_plural = _("申诉操作记录")
@@ -275,14 +263,6 @@ class AppealEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id} {self.action} {self.from_state}→{self.to_state}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("申诉操作记录只可追加，不可修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("申诉操作记录只可追加，不可删除")
 
 
 class AppealReminder(models.Model):
