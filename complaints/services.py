@@ -14,16 +14,17 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
 from escalation import refdata
 from escalation.deadlines import refresh_deadlines
 
-from . import numbering, rules
+from . import inserts, numbering, rules
 from .errors import Conflict, InvalidInput, NotAllowed, NotFound
 from .models import (
     OPEN_STATES,
@@ -129,7 +130,7 @@ def _audit(
     **details,
 ) -> ComplaintTransition:
     actor, kind = _actor_fields(by)
-    row = ComplaintTransition.objects.create(
+    row = ComplaintTransition(
         complaint=complaint,
         at=now,
         actor=actor,
@@ -140,6 +141,7 @@ def _audit(
         reason=reason,
         details=details,
     )
+    inserts.insert(row)  # the statement built once (complaints/inserts.py)
     complaint_changed.send(
         sender=Complaint,
         complaint=complaint,
@@ -322,7 +324,17 @@ def access_code_matches(complaint: Complaint, code: str | None) -> bool:
     )
 
 
-def find_earlier_complaint(*, tracking_no: str, phone: str, category: str, now: datetime):
+class EarlierComplaint(NamedTuple):
+    """What a repeat records of the complaint it repeats."""
+
+    id: int
+    ticket_no: str
+    repeat_count: int
+
+
+def find_earlier_complaint(
+    *, tracking_no: str, phone: str, category: str, now: datetime
+) -> EarlierComplaint | None:
     """Return the earlier complaint a new one repeats, or None (重复投诉, seed 001 §(二)3).
 
     Same tracking number, or same phone and category, while the earlier one is open or was
@@ -333,15 +345,17 @@ def find_earlier_complaint(*, tracking_no: str, phone: str, category: str, now: 
     # was the largest single cost of a submission in the profile (docs/api.md, Benchmark).
     # The same conditions as Q(tracking_no) | Q(phone, category), open or recently answered or
     # closed, not rejected; the indexes on tracking_no and (phone, category) serve it.
-    rows = Complaint.objects.raw(
-        f"SELECT * FROM {Complaint._meta.db_table} "
-        "WHERE (tracking_no = %s OR (phone = %s AND category = %s)) "
-        f"AND (status IN ({', '.join(['%s'] * len(OPEN_STATES))}) "
-        "OR answered_at >= %s OR closed_at >= %s) AND status <> %s "
-        "ORDER BY accepted_at DESC LIMIT 1",  # nosec B608  # the model's table and placeholders only
-        [tracking_no, phone, category, *OPEN_STATES, since, since, Status.REJECTED],
-    )
-    return next(iter(rows), None)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, ticket_no, repeat_count FROM {Complaint._meta.db_table} "
+            "WHERE (tracking_no = %s OR (phone = %s AND category = %s)) "
+            f"AND (status IN ({', '.join(['%s'] * len(OPEN_STATES))}) "
+            "OR answered_at >= %s OR closed_at >= %s) AND status <> %s "
+            "ORDER BY accepted_at DESC LIMIT 1",  # nosec B608  # the model's table and placeholders only
+            [tracking_no, phone, category, *OPEN_STATES, since, since, Status.REJECTED],
+        )
+        row = cursor.fetchone()
+    return EarlierComplaint(*row) if row else None
 
 
 @transaction.atomic
@@ -372,13 +386,14 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
         accepted_at=now,
         created_by=actor,
         owner=actor if kind == ActorKind.STAFF else None,
-        repeat_of=earlier,
+        repeat_of_id=earlier.id if earlier else None,
         repeat_count=(earlier.repeat_count + 1) if earlier else 0,
         **cleaned,
     )
-    _apply_urgency(complaint, now=now)
-    refresh_deadlines(complaint, now=now)
-    complaint.save()
+    reference = refdata.current()  # phrase lists and policies, one version check for both
+    _apply_urgency(complaint, now=now, reference=reference)
+    refresh_deadlines(complaint, now=now, book=reference.book)
+    inserts.insert(complaint)
     _audit(
         complaint,
         by,
@@ -413,8 +428,10 @@ def _cluster_count(complaint: Complaint, *, now: datetime) -> int:
     return others.count() + 1
 
 
-def _urgent_reasons(complaint: Complaint, *, now: datetime) -> list[str]:
-    reference = refdata.current()  # the phrase lists, cached until someone edits them
+def _urgent_reasons(
+    complaint: Complaint, *, now: datetime, reference: refdata.ReferenceData | None = None
+) -> list[str]:
+    reference = reference or refdata.current()  # the phrase lists, cached until edited
     return rules.urgent_reasons(
         text=f"{complaint.description}\n{complaint.demand_detail}",
         threat_words=reference.active_phrases(Phrase.Kind.URGENT_THREAT),
@@ -428,12 +445,14 @@ def _urgent_reasons(complaint: Complaint, *, now: datetime) -> list[str]:
     )
 
 
-def _apply_urgency(complaint: Complaint, *, now: datetime) -> bool:
+def _apply_urgency(
+    complaint: Complaint, *, now: datetime, reference: refdata.ReferenceData | None = None
+) -> bool:
     """Make the complaint urgent when a rule says so; return whether it became urgent now.
 
     Urgency is only ever raised automatically; lowering it takes an agent with a reason.
     """
-    reasons = _urgent_reasons(complaint, now=now)
+    reasons = _urgent_reasons(complaint, now=now, reference=reference)
     if complaint.is_external and "外部投诉" not in reasons:
         reasons.insert(0, "外部投诉")
     new = [r for r in reasons if r not in complaint.urgent_reasons]

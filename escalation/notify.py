@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from complaints import inserts
 from escalation.models import Channel, Notification, WebhookEndpoint
 
 # Complaint event → (customer SMS template, partner webhook event). SPEC §7: customers get
@@ -95,7 +96,7 @@ def on_complaint_changed(sender, *, complaint, event, actor=None, details=None, 
                     context={**context, "urgent": urgent},
                 )
     if rows:
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        inserts.insert_ignoring_conflicts(rows)  # bulk_create(…, ignore_conflicts=True)
         from escalation.outbox import kick_delivery
 
         transaction.on_commit(kick_delivery)

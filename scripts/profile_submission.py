@@ -26,6 +26,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DJANGO_DEBUG", "false")
 os.environ.setdefault("DJANGO_SECRET_KEY", "profile-only")
 os.environ.setdefault("API_THROTTLE_SUBMIT", "1000000/min")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 if os.environ.get("REDIS_URL"):
     os.environ.setdefault("CELERY_BROKER_URL", os.environ["REDIS_URL"])
 
@@ -69,7 +70,7 @@ def main() -> int:
 
     def post(i: int):
         response = client.post("/api/v1/complaints/", body(i), content_type="application/json")
-        assert response.status_code == 201, response.content
+        assert response.status_code == 201, (response.status_code, response.content)
         return response
 
     for i in range(20):  # warm-up: imports, caches, the day's ticket sequence

@@ -61,14 +61,9 @@ class CountingThrottle(SimpleRateThrottle):
 
 def _count(key: str, duration: int) -> int:
     """Add one to the window's counter and return it."""
-    client = _redis_client()
-    if client is not None:
-        # One round trip: create the counter with its expiry (first request), then count.
-        key = cache.make_key(key)
-        pipe = client.pipeline(transaction=False)
-        pipe.set(key, 0, ex=duration + 1, nx=True)
-        pipe.incr(key)
-        return int(pipe.execute()[1])
+    script = _redis_counter()
+    if script is not None:
+        return int(script(keys=[cache.make_key(key)], args=[duration + 1]))
     if cache.add(key, 1, timeout=duration + 1):
         return 1
     try:
@@ -83,12 +78,29 @@ def _uncount(key: str) -> None:
         cache.decr(key)
 
 
-def _redis_client():
-    """The Redis client behind Django's RedisCache, or None for any other cache backend."""
+# One round trip, atomic: count, and give a new window's counter its expiry.
+_COUNT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n
+"""
+
+
+def _redis_counter():
+    """The counting script on the Redis behind Django's RedisCache, or None for other caches.
+
+    Kept on its connection pool: Django builds a new client object on every cache call, and
+    building one (its table of reply handlers) cost more than the round trip itself.
+    """
     backend = caches["default"]
-    if isinstance(backend, RedisCache):
-        return backend._cache.get_client(None, write=True)
-    return None
+    if not isinstance(backend, RedisCache):
+        return None
+    pool = backend._cache._get_connection_pool(write=True)
+    script = getattr(pool, "_throttle_counter", None)
+    if script is None:
+        client = backend._cache.get_client(None, write=True)
+        script = pool._throttle_counter = client.register_script(_COUNT)
+    return script
 
 
 class AnonymousSubmitThrottle(_LiveRates, CountingThrottle):

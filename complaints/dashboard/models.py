@@ -131,15 +131,26 @@ class MonthlyRollup(models.Model):
         return f"{self.month:%Y-%m} {self.unit_key} {self.category}"
 
 
-class DirtyDay(models.Model):
-    """A day whose rollup rows are stale; the refresh task recomputes and removes it."""
+class DirtyMark(models.Model):
+    """A mark that a day's rollup rows are stale; the refresh task recomputes and removes it.
 
-    day = models.DateField(primary_key=True)
+    A day has up to SLOTS marks, one per writer slot: every change upserts the mark of its
+    slot and keeps that row locked until it commits, so the refresher's claim (a DELETE of the
+    day's marks) waits for the change and then recomputes with it. With one row per day every
+    submission of the day queued behind the previous one's commit for that row lock (a hard
+    ceiling on submissions per second); concurrent writers now lock different rows.
+    """
+
+    SLOTS = 64
+
+    day = models.DateField()
+    slot = models.PositiveSmallIntegerField(default=0)
     marked_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("待重算日期")
         verbose_name_plural = _("待重算日期")
+        constraints = [models.UniqueConstraint(fields=["day", "slot"], name="dashboard_mark_slot")]
 
     def __str__(self) -> str:
         return self.day.isoformat()

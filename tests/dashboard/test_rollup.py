@@ -112,12 +112,12 @@ def test_it_lets_one_worker_refresh_at_a_time(make_complaint, time_machine):
     import psycopg2
     from django.db import connection
 
-    from complaints.dashboard.models import DirtyDay
+    from complaints.dashboard.models import DirtyMark
     from complaints.dashboard.rollup import REFRESH_LOCK
 
     time_machine.move_to("2026-11-25T02:00:00Z", tick=False)
     make_complaint(at=START)
-    assert DirtyDay.objects.exists()
+    assert DirtyMark.objects.exists()
     conf = connection.settings_dict
     other = psycopg2.connect(
         dbname=conf["NAME"], user=conf["USER"], host=conf["HOST"], port=conf["PORT"]
@@ -126,12 +126,12 @@ def test_it_lets_one_worker_refresh_at_a_time(make_complaint, time_machine):
         with other.cursor() as cur:
             cur.execute("SELECT pg_advisory_lock(%s)", [REFRESH_LOCK])
         assert rollup_refresh() == 0
-        assert DirtyDay.objects.exists()
+        assert DirtyMark.objects.exists()
         with other.cursor() as cur:
             # Released explicitly: a closed session's backend may exit a moment later.
             cur.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK])
     finally:
         other.close()
     assert rollup_refresh() >= 1
-    assert not DirtyDay.objects.exists()
+    assert not DirtyMark.objects.exists()
     assert DailyRollup.objects.filter(day=START.date(), received=1).exists()

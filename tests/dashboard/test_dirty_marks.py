@@ -1,0 +1,120 @@
+"""Dirty-day marks: concurrent writers never queue for one row, and no change is missed.
+
+Every change of a complaint marks its days for the rollup refresh inside its own transaction.
+With one row per day, every submission of the day waited for the previous one's commit (the
+row lock of the upsert); each writer now has its own slot row, and the refresher's claim of a
+day still waits for every uncommitted mark of it, so it recomputes with those changes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+
+from complaints import services
+from complaints.dashboard import rollup
+from complaints.dashboard.models import DailyRollup, DirtyMark
+from tests.conftest import new_complaint
+
+SLOTS = {"MainThread": 1, "writer-1": 1, "writer-2": 2, "writer-3": 1}
+
+
+@pytest.fixture
+def named_slots(monkeypatch):
+    monkeypatch.setattr(rollup, "_writer_slot", lambda: SLOTS[threading.current_thread().name])
+
+
+def _run(name: str, fn) -> threading.Thread:
+    def body():
+        try:
+            fn()
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=body, name=name)
+    thread.start()
+    return thread
+
+
+def _mark_within(day, seconds: float) -> str:
+    """Mark the day in a transaction that gives up waiting for a lock after `seconds`."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL lock_timeout = '{int(seconds * 1000)}ms'")
+            rollup.mark_dirty([day])
+        return "marked"
+    except OperationalError:
+        return "waited"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_lets_two_writers_mark_the_same_day_without_waiting(named_slots):
+    day = timezone.localdate()
+    holding, release, outcome = threading.Event(), threading.Event(), {}
+
+    def first():
+        with transaction.atomic():
+            rollup.mark_dirty([day])
+            holding.set()
+            release.wait(10)
+
+    def second():
+        holding.wait(10)
+        outcome["other slot"] = _mark_within(day, 0.5)
+
+    def same_slot():
+        holding.wait(10)
+        outcome["same slot"] = _mark_within(day, 0.5)
+
+    threads = [_run("writer-1", first), _run("writer-2", second), _run("writer-3", same_slot)]
+    threads[1].join(10), threads[2].join(10)
+    release.set()
+    threads[0].join(10)
+    assert outcome == {"other slot": "marked", "same slot": "waited"}
+    assert set(DirtyMark.objects.values_list("day", "slot")) == {(day, 1), (day, 2)}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("writer", ["writer-1", "writer-2"])  # the pending mark's slot, or another
+def test_it_never_loses_a_change_committed_while_the_refresher_claims_its_day(
+    named_slots, alice, writer
+):
+    """A claim either waits for an open transaction's mark of the day (same row) and then
+    recomputes with its change, or does not see the mark (a new row), which stays for the next
+    run: after the next run the day is complete either way."""
+    now = timezone.now()
+    day = timezone.localdate(now)
+    services.complaint_create(data=new_complaint(tracking_no="SF7000000001"), by=alice, now=now)
+    marked, refreshed, runs = threading.Event(), threading.Event(), []
+
+    def create_slowly():
+        with transaction.atomic():
+            services.complaint_create(
+                data=new_complaint(tracking_no="SF7000000002"), by=alice, now=now
+            )
+            marked.set()
+            # Commits once the refresher is done, or after a second if it waits for this commit.
+            refreshed.wait(1)
+
+    def refresh():
+        marked.wait(10)
+        started = time.monotonic()
+        rollup.rollup_refresh()
+        runs.append(time.monotonic() - started)
+        refreshed.set()
+
+    threads = [_run(writer, create_slowly), _run("writer-3", refresh)]
+    for thread in threads:
+        thread.join(10)
+    received = DailyRollup.objects.filter(day=day).values_list("received", flat=True)
+    if writer == "writer-1":  # same row as the committed mark: the claim waited for the commit
+        assert runs[0] > 0.5 and sum(received) == 2 and not DirtyMark.objects.exists()
+    else:  # a row the claim could not see yet: recomputed without it, marked for the next run
+        assert sum(received) == 1 and DirtyMark.objects.filter(day=day).exists()
+    rollup.rollup_refresh()
+    received = DailyRollup.objects.filter(day=day).values_list("received", flat=True)
+    assert sum(received) == 2 and not DirtyMark.objects.exists()
