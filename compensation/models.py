@@ -13,9 +13,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
-from complaints.models import AppendOnlyModel, Complaint, NoDeleteModel, NoDeleteQuerySet
+from complaints.models import (
+    AppendOnlyModel,
+    Complaint,
+    GuardedStateMixin,
+    NoDeleteModel,
+    NoDeleteQuerySet,
+)
 from complaints.models import Service as ServiceType
 
 from .policies import CarrierPolicy, InsuredPayout, InvalidPolicy, PartialDamage
@@ -154,7 +160,7 @@ class ClaimQuerySet(NoDeleteQuerySet):
         return self.filter(status__in=ACTIVE_CLAIM_STATES, settle_due__lte=now)
 
 
-class Claim(ConcurrentTransitionMixin, NoDeleteModel):
+class Claim(GuardedStateMixin, NoDeleteModel):
     """A compensation claim on a complaint: the facts, the engine's quote, the decision, payment."""
 
     complaint = models.ForeignKey(

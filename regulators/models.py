@@ -11,9 +11,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
-from complaints.models import AppendOnlyModel, Complaint, NoDeleteQuerySet
+from complaints.models import AppendOnlyModel, Complaint, GuardedStateMixin, NoDeleteQuerySet
 
 NO_DELETE_MESSAGE = "申诉记录须至少保存3年，不可删除"
 
@@ -98,7 +98,7 @@ class AppealQuerySet(NoDeleteQuerySet):
         )
 
 
-class Appeal(ConcurrentTransitionMixin, models.Model):
+class Appeal(GuardedStateMixin, models.Model):
     """An appeal to the postal regulator that the regulator forwarded to the company."""
 
     case_no = models.CharField(_("申诉案件编号"), max_length=40, unique=True)
