@@ -4,8 +4,9 @@ Display logic on loaded objects, so a queue page stays at a constant number of S
 whatever its size. The colour is the SLA engine's own: the complaint's policy (warning share,
 clock type) through escalation.schedule.timer_level, the function whose warning point the
 sweep fires its warning at — a row turns amber exactly when the warning notice is due. The
-policies come from PolicyBook.current(): loaded once per process and reloaded when a policy
-changes, so a page pays no query for them.
+policies are the submissions' own cached copy (escalation.refdata): reloaded as soon as a policy
+or the calendar changes (a database trigger bumps a version), so a page pays one primary-key
+lookup for them, and colours a row by exactly the policy the sweep uses.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from functools import lru_cache
 
 from django.utils.translation import gettext_lazy as _
 
+from escalation import refdata
 from escalation.clock import SHANGHAI, ClockType, WorkCalendar, share_used, to_shanghai
 from escalation.policies import PolicyBook
 from escalation.schedule import Policy, Timer, TimerName, timer_level
@@ -80,7 +82,7 @@ def nearest_clock(complaint, *, now: datetime, book: PolicyBook | None = None) -
     due = complaint.next_deadline
     if due is None or not complaint.is_open:
         return None
-    book = book or PolicyBook.current()
+    book = book or refdata.current().book
     round_start = complaint.reopened_at or complaint.accepted_at
     candidates = [
         ("first_response", complaint.first_response_due, complaint.accepted_at),
@@ -135,7 +137,7 @@ def appeal_risk(complaint, *, now: datetime, book: PolicyBook | None = None) -> 
         return None
     # 邮政业用户申诉处理办法 art. 9: unhandled after 7 days → the customer may appeal.
     # The supervisors' calendar (local exceptions, filled-in years), as the SLA engine's.
-    calendar = (book or PolicyBook.current()).calendar
+    calendar = (book or refdata.current().book).calendar
     day = _eligible_from(to_shanghai(complaint.accepted_at).date(), calendar)
     today = to_shanghai(now).date()
     passed = today >= day

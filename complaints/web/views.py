@@ -26,7 +26,7 @@ from complaints.models import (
     Unit,
 )
 from complaints.roles import role_of
-from escalation.policies import PolicyBook
+from escalation import refdata
 
 from .deadlines import queue_row
 from .forms import IntakeForm
@@ -202,8 +202,9 @@ def earlier_complaints(request):
 def _queue_context(request):
     """The unit's open complaints, nearest deadline first: ≤ 5 SQL queries whatever the size.
 
-    Session, user and staff profile are 3; the rows (with their unit) 1; the summary counts 1.
-    One extra row is fetched to know whether a next page exists without a COUNT.
+    Session, user and staff profile are 3; the rows (with their unit and the SLA policies'
+    version) 1; the summary counts 1 (+5 once after a policy or calendar edit). One extra row
+    is fetched to know whether a next page exists without a COUNT.
     """
     # The profile and its unit in one query (the header shows the unit too); no has_perm()
     # here, which costs two permission queries: the role decides who sees a queue.
@@ -220,9 +221,13 @@ def _queue_context(request):
         size, page = QUEUE_PAGE_SIZE, 1
     now = timezone.now()
     base = Complaint.objects.visible_to(request.user).filter(status__in=OPEN_STATES)
+    rows = base.select_related("unit")
+    # The SLA policies' version rides along with the rows (no query of its own), see below.
+    version = refdata.version_column()
+    if version is not None:
+        rows = rows.annotate(reference_version=version)
     rows = list(
-        base.select_related("unit")
-        .only(
+        rows.only(
             "ticket_no",
             "status",
             "tracking_no",
@@ -248,8 +253,7 @@ def _queue_context(request):
             "next_deadline",
             "unit__name",
             "unit__code",
-        )
-        .order_by("next_deadline", "id")[(page - 1) * size : page * size + 1]
+        ).order_by("next_deadline", "id")[(page - 1) * size : page * size + 1]
     )
     has_next = len(rows) > size
     rows = rows[:size]
@@ -260,9 +264,12 @@ def _queue_context(request):
     )
     status_labels = {k: str(v) for k, v in Status.choices}
     category_labels = {k: str(v) for k, v in Category.choices}
-    # The SLA policies once for the page (no query while they are unchanged): the rows are
-    # coloured exactly as the sweep warns.
-    book = PolicyBook.current()
+    # The SLA policies once for the page, the submissions' cached copy (reloaded only when a
+    # policy or the calendar changed, which the version read with the rows tells): the rows
+    # are coloured exactly as the sweep warns. An empty page needs none.
+    book = None
+    if rows:
+        book = refdata.current(version=getattr(rows[0], "reference_version", None)).book
     items = [
         queue_row(
             c,
