@@ -245,6 +245,8 @@ def _queue_context(request):
             "reopened_at",
             "answered_at",
             "first_answered_at",
+            "satisfied",  # with answered_at and party: the 12305 line (regulators.hints)
+            "party",
             "paused_at",
             "first_response_due",
             "resolution_due",
