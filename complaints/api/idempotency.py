@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.errors import DomainError, InvalidInput
 from complaints.models import Complaint
@@ -51,7 +52,9 @@ def clean_key(raw: str | None) -> str | None:
         return None
     key = raw.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
-        message = f"Idempotency-Key 须为1到{MAX_KEY_LENGTH}个可打印ASCII字符。"
+        message = _("Idempotency-Key 须为1到%(max_length)s个可打印ASCII字符。") % {
+            "max_length": MAX_KEY_LENGTH
+        }
         raise InvalidInput(message, field_errors={"Idempotency-Key": message})
     return key
 
@@ -127,7 +130,7 @@ def submit_once(
             raise IntegrityError("idempotency key row vanished twice")
         return submit_once(client=client, key=key, body_hash=body_hash, create=create, _retry=False)
     if existing.request_hash != body_hash:
-        raise KeyReused("该 Idempotency-Key 已用于另一份不同内容的投诉，请换一个新的键。")
+        raise KeyReused(_("该 Idempotency-Key 已用于另一份不同内容的投诉，请换一个新的键。"))
     code = unseal(existing.sealed_access_code, client=client, key=key)
     return Outcome(existing.complaint, code, replayed=True)
 
@@ -160,7 +163,7 @@ def idempotency_keys_purge(
             .values("pk")[:batch]
         )
         # No cascades or signals on this model: Django issues one DELETE … WHERE id IN (…).
-        count, _ = IdempotencyKey.objects.filter(pk__in=oldest).delete()
+        count, _per_model = IdempotencyKey.objects.filter(pk__in=oldest).delete()
         deleted += count
         if count < batch or time.monotonic() >= deadline:
             return deleted
