@@ -21,7 +21,6 @@ from complaints.models import (
     Category,
     Complaint,
     Role,
-    StaffProfile,
     Status,
     Unit,
 )
@@ -206,11 +205,9 @@ def _queue_context(request):
     version) 1; the summary counts 1 (+5 once after a policy or calendar edit). One extra row
     is fetched to know whether a next page exists without a COUNT.
     """
-    # The profile and its unit in one query (the header shows the unit too); no has_perm()
-    # here, which costs two permission queries: the role decides who sees a queue.
-    profile = StaffProfile.objects.select_related("unit").filter(user=request.user).first()
-    if profile is not None:
-        request.user.staff = profile
+    # The profile and its unit, loaded by the partner guard before any page (access.py); no
+    # has_perm() here, which costs two permission queries: the role decides who sees a queue.
+    profile = getattr(request.user, "staff", None)
     if not (request.user.is_superuser or role_of(request.user) in QUEUE_ROLES):
         raise PermissionDenied(_("您没有权限访问此页面。"))
     try:
