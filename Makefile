@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 # System packages the tests need: PostgreSQL and Redis servers, Chromium and Chinese fonts.
-TEST_APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk
+TEST_APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk gettext
 
 .PHONY: run test lint fmt check install install-dev system-deps apt-install migrate seed clean bench-sla bench-api
 
@@ -62,13 +62,18 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 ## Start the web app at http://$(HOST):$(PORT) with a Celery worker and beat (SQLite + filesystem broker).
-run: seed
-	$(PY) manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
+run: seed messages
 	HOST=$(HOST) PORT=$(PORT) scripts/run-dev.sh
 
 ## Run the whole suite against throwaway PostgreSQL and Redis.
-test: system-deps install-dev
+test: system-deps install-dev messages
 	scripts/with-test-services.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+## The English catalogues (*.po → *.mo; msgfmt is Debian's gettext). Fails on a broken catalogue.
+.PHONY: messages
+messages: install
+	@command -v msgfmt >/dev/null || $(MAKE) --no-print-directory apt-install APT_PACKAGES=gettext
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules >/dev/null
 
 ## SLA sweep benchmark on a throwaway PostgreSQL: 1 million open complaints (not part of test).
 bench-sla: system-deps install-dev

@@ -14,6 +14,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from complaints.errors import InvalidInput
 
 from .rules import MAX_MONEY, ClaimFacts, Incident, Service, validate_facts
@@ -50,8 +52,9 @@ class Override:
 class FieldErrors(dict):
     """field → Chinese message; `raise_if_any` turns them into one InvalidInput."""
 
-    def raise_if_any(self, message: str = "提交的赔偿信息有误，请修改后重试。") -> None:
+    def raise_if_any(self, message: str | None = None) -> None:
         if self:
+            message = message or _("提交的赔偿信息有误，请修改后重试。")
             raise InvalidInput(message, field_errors=dict(self))
 
 
@@ -64,22 +67,22 @@ def parse_money(value: Any, field: str, errors: FieldErrors) -> Decimal | None:
     if _blank(value):
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        errors[field] = '应为金额（如 "12.50"）'
+        errors[field] = _('应为金额（如 "12.50"）')
         return None
     try:
         # Through str, so a JSON float like 12.5 becomes exactly 12.5.
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        errors[field] = '应为金额（如 "12.50"）'
+        errors[field] = _('应为金额（如 "12.50"）')
         return None
     if not amount.is_finite():
-        errors[field] = "应为有效金额"
+        errors[field] = _("应为有效金额")
     elif amount < 0:
-        errors[field] = "金额不能为负数"
+        errors[field] = _("金额不能为负数")
     elif amount > MAX_MONEY:
-        errors[field] = "金额超出合理范围"
+        errors[field] = _("金额超出合理范围")
     elif amount != amount.quantize(Decimal("0.01")):
-        errors[field] = "金额最多两位小数（精确到分）"
+        errors[field] = _("金额最多两位小数（精确到分）")
     else:
         return amount.quantize(Decimal("0.01"))
     return None
@@ -93,7 +96,7 @@ def parse_bool(value: Any, field: str, errors: FieldErrors, *, default: bool) ->
         return value
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
-    errors[field] = "应为 true 或 false"
+    errors[field] = _("应为 true 或 false")
     return default
 
 
@@ -102,19 +105,19 @@ def parse_int(value: Any, field: str, errors: FieldErrors, *, maximum: int) -> i
     if _blank(value):
         return 0
     if isinstance(value, bool):
-        errors[field] = "应为整数"
+        errors[field] = _("应为整数")
         return 0
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
         number = int(value.strip())
     else:
-        errors[field] = "应为整数"
+        errors[field] = _("应为整数")
         return 0
     if number < 0:
-        errors[field] = "不能为负数"
+        errors[field] = _("不能为负数")
     elif number > maximum:
-        errors[field] = f"不能超过{maximum}"
+        errors[field] = _("不能超过%(maximum)s") % {"maximum": maximum}
     else:
         return number
     return 0
@@ -127,15 +130,15 @@ def parse_text(
     if value is None:
         value = ""
     if not isinstance(value, str):
-        errors[field] = f"{label}应为文字"
+        errors[field] = _("%(label)s应为文字") % {"label": label}
         return ""
     text = value.strip()
     if _CONTROL.search(text):
-        errors[field] = f"{label}含有不可见的控制字符"
+        errors[field] = _("%(label)s含有不可见的控制字符") % {"label": label}
     elif required and not text:
-        errors[field] = f"请填写{label}"
+        errors[field] = _("请填写%(label)s") % {"label": label}
     elif len(text) > max_len:
-        errors[field] = f"{label}不能超过{max_len}个字"
+        errors[field] = _("%(label)s不能超过%(max_len)s个字") % {"label": label, "max_len": max_len}
     else:
         return text
     return ""
@@ -144,16 +147,16 @@ def parse_text(
 def parse_date(value: Any, field: str, errors: FieldErrors, *, label: str) -> date | None:
     """Parse an ISO date (YYYY-MM-DD); required."""
     if _blank(value):
-        errors[field] = f"请填写{label}"
+        errors[field] = _("请填写%(label)s") % {"label": label}
         return None
     text = value.strip() if isinstance(value, str) else ""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        errors[field] = f"{label}格式应为 YYYY-MM-DD"
+        errors[field] = _("%(label)s格式应为 YYYY-MM-DD") % {"label": label}
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        errors[field] = f"{label}不是有效日期"
+        errors[field] = _("%(label)s不是有效日期") % {"label": label}
         return None
 
 
@@ -162,7 +165,7 @@ def parse_policy_code(value: Any, errors: FieldErrors) -> str | None:
     if _blank(value):
         return None
     if not isinstance(value, str) or not _POLICY_CODE.match(value.strip()):
-        errors["policy"] = "赔偿规则编码无效"
+        errors["policy"] = _("赔偿规则编码无效")
         return None
     return value.strip()
 
@@ -175,17 +178,17 @@ def parse_facts(data: Mapping[str, Any], errors: FieldErrors) -> ClaimFacts | No
     """
     service = data.get("service")
     if _blank(service):
-        errors["service"] = "请选择业务类型"
+        errors["service"] = _("请选择业务类型")
     elif not isinstance(service, str) or service not in frozenset(Service):
-        errors["service"] = "未知的业务类型"
+        errors["service"] = _("未知的业务类型")
     incident = data.get("incident")
     if _blank(incident):
-        errors["incident"] = "请选择事件类型"
+        errors["incident"] = _("请选择事件类型")
     elif not isinstance(incident, str) or incident not in frozenset(Incident):
-        errors["incident"] = "未知的事件类型"
+        errors["incident"] = _("未知的事件类型")
     money = {name: parse_money(data.get(name), name, errors) for name in MONEY_FIELDS}
     if money["freight"] is None and "freight" not in errors:
-        errors["freight"] = "请填写资费（服务费）"
+        errors["freight"] = _("请填写资费（服务费）")
     flags = {
         name: parse_bool(data.get(name), name, errors, default=BOOL_DEFAULTS[name])
         for name in BOOL_FIELDS
@@ -214,11 +217,11 @@ def refuse_unknown_fields(data: Any, allowed: tuple[str, ...]) -> Mapping[str, A
     A typo such as "insured_ammount" must not be silently ignored: it would change the amount.
     """
     if not isinstance(data, Mapping):
-        raise InvalidInput("请求体应为 JSON 对象。")
+        raise InvalidInput(_("请求体应为 JSON 对象。"))
     unknown = sorted(str(key) for key in data if key not in allowed)
     if unknown:
         raise InvalidInput(
-            "请求包含未知字段。", field_errors={key[:50]: "未知字段" for key in unknown[:20]}
+            _("请求包含未知字段。"), field_errors={key[:50]: _("未知字段") for key in unknown[:20]}
         )
     return data
 
@@ -230,14 +233,14 @@ def parse_override(data: Mapping[str, Any], errors: FieldErrors) -> Override | N
         data.get("override_reason"),
         "override_reason",
         errors,
-        label="调整理由",
+        label=_("调整理由"),
         max_len=2000,
         required=False,
     )
     if amount is None:
         if reason and "override_amount" not in errors:
-            errors["override_amount"] = "填写了调整理由，请同时填写调整后的金额"
+            errors["override_amount"] = _("填写了调整理由，请同时填写调整后的金额")
         return None
     if not reason and "override_reason" not in errors:
-        errors["override_reason"] = "调整赔偿金额必须填写理由"
+        errors["override_reason"] = _("调整赔偿金额必须填写理由")
     return Override(amount=amount, reason=reason)

@@ -15,6 +15,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
 from complaints import services as complaint_services
@@ -52,7 +54,12 @@ EVENT_REJECTED = "claim_rejected"  # customer-facing: decision and reason
 EVENT_PAID = "claim_paid"  # customer-facing: amount, date and payment reference
 CUSTOMER_EVENTS = frozenset({EVENT_APPROVED, EVENT_REJECTED, EVENT_PAID})
 
-ACTION_LABELS = {"approve": "批准", "reject": "驳回", "pay": "登记赔付"}
+# Words for "cannot be … now" refusals (their own context: the buttons say it differently).
+ACTION_LABELS = {
+    "approve": pgettext_lazy("refused action", "批准"),
+    "reject": pgettext_lazy("refused action", "驳回"),
+    "pay": pgettext_lazy("refused action", "登记赔付"),
+}
 
 
 def _now(now: datetime | None) -> datetime:
@@ -112,21 +119,21 @@ def may_propose(user, complaint: Complaint) -> bool:
 def _authorize(by, perm: str, complaint: Complaint) -> None:
     """Refuse unless a staff user may see `complaint` and holds compensation.`perm`."""
     if by is None or isinstance(by, str):  # customers and the system never handle claims
-        raise NotAllowed("赔偿只能由员工办理。")
+        raise NotAllowed(_("赔偿只能由员工办理。"))
     # The complaint's own rule: inactive users refused, another unit's complaint is NotFound.
     complaint_services.authorize(by, "view_complaint", complaint, action="claim")
     if not by.has_perm(f"compensation.{perm}"):
-        raise NotAllowed("您没有权限办理此项赔偿操作。")
+        raise NotAllowed(_("您没有权限办理此项赔偿操作。"))
 
 
 def get_claim_for_staff(*, complaint: Complaint, claim_id: int, by) -> Claim:
     """Find a claim of `complaint` the user may see, or NotFound."""
     _authorize(by, "view_claim", complaint)
     if not 0 < claim_id < 2**63:  # beyond bigint the database would raise, not answer
-        raise NotFound("赔偿申请不存在。")
+        raise NotFound(_("赔偿申请不存在。"))
     claim = Claim.objects.filter(complaint=complaint, pk=claim_id).first()
     if claim is None:
-        raise NotFound("赔偿申请不存在。")
+        raise NotFound(_("赔偿申请不存在。"))
     return claim
 
 
@@ -148,7 +155,7 @@ def default_policy() -> CompensationPolicy:
     """The company's default policy row (seeded on migrate from the default preset)."""
     row = CompensationPolicy.objects.filter(is_default=True, is_active=True).first()
     if row is None:
-        raise Unavailable("未设置公司默认赔偿规则，请联系管理员在后台设置。")
+        raise Unavailable(_("未设置公司默认赔偿规则，请联系管理员在后台设置。"))
     return row
 
 
@@ -158,7 +165,7 @@ def resolve_policy(code: str | None) -> CompensationPolicy:
         return default_policy()
     row = CompensationPolicy.objects.filter(code=code, is_active=True).first()
     if row is None:
-        message = f"赔偿规则“{code}”不存在或已停用。"
+        message = _("赔偿规则“%(code)s”不存在或已停用。") % {"code": code}
         raise InvalidInput(message, field_errors={"policy": message})
     return row
 
@@ -167,20 +174,20 @@ def _quote(facts: ClaimFacts, policy: CompensationPolicy) -> Quote:
     try:
         carrier = policy.to_policy()
     except (InvalidPolicy, ValueError) as exc:  # a row edited outside the admin's checks
-        message = f"赔偿规则“{policy.code}”配置有误：{exc}"
+        message = _("赔偿规则“%(code)s”配置有误：%(error)s") % {"code": policy.code, "error": exc}
         raise InvalidInput(message, field_errors={"policy": message}) from exc
     errors = validate_facts(facts)
     if errors:
-        raise InvalidInput("提交的赔偿信息有误，请修改后重试。", field_errors=errors)
+        raise InvalidInput(_("提交的赔偿信息有误，请修改后重试。"), field_errors=errors)
     return quote(facts, carrier)
 
 
 def require_quote_right(by) -> None:
     """Whoever may propose a claim may compute one; partners and customers may not."""
     if by is None or isinstance(by, str) or not getattr(by, "is_active", False):
-        raise NotAllowed("请先登录。")
+        raise NotAllowed(_("请先登录。"))
     if not by.has_perm("compensation.propose_claim"):
-        raise NotAllowed("您没有权限计算赔偿金额。")
+        raise NotAllowed(_("您没有权限计算赔偿金额。"))
 
 
 def compensation_quote(*, facts: ClaimFacts, policy: CompensationPolicy, by) -> Quote:
@@ -264,36 +271,38 @@ def claim_propose(
     now = _now(now)
     _authorize(by, "propose_claim", complaint)
     errors = FieldErrors()
-    note = parse_text(note, "note", errors, label="申请说明", max_len=2000, required=False)
+    note = parse_text(note, "note", errors, label=_("申请说明"), max_len=2000, required=False)
     override_amount = None
     override_reason = ""
     if override is not None:
         override_amount = parse_money(override.amount, "override_amount", errors)
         if override_amount is None and "override_amount" not in errors:
-            errors["override_amount"] = "请填写调整后的金额"
+            errors["override_amount"] = _("请填写调整后的金额")
         override_reason = parse_text(
             override.reason,
             "override_reason",
             errors,
-            label="调整理由",
+            label=_("调整理由"),
             max_len=2000,
             required=True,
         )
     errors.raise_if_any()
     policy = policy or default_policy()
     if not policy.is_active:
-        message = f"赔偿规则“{policy.code}”已停用。"
+        message = _("赔偿规则“%(code)s”已停用。") % {"code": policy.code}
         raise InvalidInput(message, field_errors={"policy": message})
     result = _quote(facts, policy)
 
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if locked.status not in OPEN_STATES:
-        raise Conflict(f"工单已{locked.get_status_display()}，不能再提出赔偿申请。")
+        raise Conflict(
+            _("工单已%(status)s，不能再提出赔偿申请。") % {"status": locked.get_status_display()}
+        )
     active = Claim.objects.filter(complaint=locked, status__in=ACTIVE_CLAIM_STATES).first()
     if active is not None:
         raise Conflict(
-            f"该工单已有进行中的赔偿申请（#{active.pk}，{active.get_status_display()}），"
-            "请先办结后再提出新的申请。"
+            _("该工单已有进行中的赔偿申请（#%(pk)s，%(status)s），请先办结后再提出新的申请。")
+            % {"pk": active.pk, "status": active.get_status_display()}
         )
     assess_due, settle_due = claim_due_times(
         incident=facts.incident,
@@ -340,7 +349,7 @@ def claim_propose(
         with transaction.atomic():  # a savepoint: the constraint is the last line of defence
             claim.save()
     except IntegrityError as exc:
-        raise Conflict("该工单已有进行中的赔偿申请，请刷新后再操作。") from exc
+        raise Conflict(_("该工单已有进行中的赔偿申请，请刷新后再操作。")) from exc
     _event(
         claim,
         by,
@@ -375,10 +384,11 @@ def _lock(claim: Claim) -> Claim:
             .get(pk=claim.pk)
         )
     except Claim.DoesNotExist as exc:
-        raise NotFound("赔偿申请不存在。") from exc
+        raise NotFound(_("赔偿申请不存在。")) from exc
     if locked.status != claim.status:
         raise Conflict(
-            f"赔偿申请已被他人处理，当前状态为“{locked.get_status_display()}”，请刷新后再操作。"
+            _("赔偿申请已被他人处理，当前状态为“%(status)s”，请刷新后再操作。")
+            % {"status": locked.get_status_display()}
         )
     return locked
 
@@ -388,7 +398,8 @@ def _run(locked: Claim, name: str) -> str:
     method = getattr(locked, name)
     if not can_proceed(method):
         raise Conflict(
-            f"赔偿申请当前状态为“{locked.get_status_display()}”，不能{ACTION_LABELS[name]}。"
+            _("赔偿申请当前状态为“%(status)s”，不能%(action)s。")
+            % {"status": locked.get_status_display(), "action": ACTION_LABELS[name]}
         )
     from_status = locked.status
     method()
@@ -399,15 +410,16 @@ def _save(locked: Claim) -> None:
     try:
         locked.save()
     except ConcurrentTransition as exc:  # a path that did not lock the row lost the race
-        raise Conflict("赔偿申请已被他人处理，请刷新后再操作。") from exc
+        raise Conflict(_("赔偿申请已被他人处理，请刷新后再操作。")) from exc
 
 
 def _require_decision_right(by, claim: Claim) -> None:
     if not may_decide(by, claim.amount):
         raise NotAllowed(
-            f"赔偿金额¥{claim.amount}超过审批限额¥{approval_threshold()}，须由质量监控主管审批。"
+            _("赔偿金额¥%(amount)s超过审批限额¥%(threshold)s，须由质量监控主管审批。")
+            % {"amount": claim.amount, "threshold": approval_threshold()}
             if needs_supervisor(claim.amount)
-            else "您没有权限审批赔偿申请。"
+            else _("您没有权限审批赔偿申请。")
         )
 
 
@@ -417,7 +429,7 @@ def claim_approve(*, claim: Claim, by, note: str = "", now: datetime | None = No
     now = _now(now)
     _authorize(by, "view_claim", claim.complaint)
     errors = FieldErrors()
-    note = parse_text(note, "note", errors, label="审批意见", max_len=2000, required=False)
+    note = parse_text(note, "note", errors, label=_("审批意见"), max_len=2000, required=False)
     errors.raise_if_any()
     locked = _lock(claim)
     _require_decision_right(by, locked)
@@ -437,7 +449,7 @@ def claim_reject(*, claim: Claim, by, reason: str, now: datetime | None = None) 
     now = _now(now)
     _authorize(by, "view_claim", claim.complaint)
     errors = FieldErrors()
-    reason = parse_text(reason, "reason", errors, label="驳回原因", max_len=2000, required=True)
+    reason = parse_text(reason, "reason", errors, label=_("驳回原因"), max_len=2000, required=True)
     errors.raise_if_any()
     locked = _lock(claim)
     _require_decision_right(by, locked)
@@ -469,17 +481,17 @@ def claim_pay(
         payment_reference,
         "payment_reference",
         errors,
-        label="支付凭证号",
+        label=_("支付凭证号"),
         max_len=64,
         required=True,
     )
     today = timezone.localdate(now)
     if paid_on is None:
-        errors.setdefault("paid_on", "请填写赔付日期")
+        errors.setdefault("paid_on", _("请填写赔付日期"))
     elif paid_on > today:
-        errors["paid_on"] = "赔付日期不能晚于今天"
+        errors["paid_on"] = _("赔付日期不能晚于今天")
     elif paid_on < timezone.localdate(claim.complaint.accepted_at):
-        errors["paid_on"] = "赔付日期不能早于投诉受理日期"
+        errors["paid_on"] = _("赔付日期不能早于投诉受理日期")
     errors.raise_if_any()
     locked = _lock(claim)
     from_status = _run(locked, "pay")

@@ -24,6 +24,7 @@ from complaints import services as complaint_services
 from complaints.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from complaints.models import OPEN_STATES, Complaint
 from complaints.models import Service as ServiceType
+from escalation import refdata
 from escalation.claims import claim_timer_states
 
 from . import services
@@ -133,11 +134,12 @@ def _render_panel(
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from exc
     now = timezone.now()
+    book = refdata.current().book if claims else None  # the SLA policies, once for the panel
     for claim in claims:
         claim.actions = services.allowed_actions(user, claim)
         claim.timer_states = [
             {**state, **TIMER_DISPLAY[state["timer"]], **LEVEL_DISPLAY[state["level"]]}
-            for state in claim_timer_states(claim, now=now)
+            for state in claim_timer_states(claim, now=now, book=book)
         ]
         claim.action_errors = (action_errors or {}).get(claim.pk, {})
     has_active = any(c.status in ACTIVE_CLAIM_STATES for c in claims)

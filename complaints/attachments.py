@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .errors import Conflict, InvalidInput, TooLarge, Unavailable
 from .models import Attachment, Complaint
@@ -79,12 +80,12 @@ def read_upload(upload) -> bytes:
     """Read an uploaded file, refusing it before reading everything when it is too large."""
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_BYTES:
-        raise TooLarge("文件不能超过10MB。", field_errors={"file": "文件不能超过10MB。"})
+        raise TooLarge(_("文件不能超过10MB。"), field_errors={"file": _("文件不能超过10MB。")})
     data = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
-        raise TooLarge("文件不能超过10MB。", field_errors={"file": "文件不能超过10MB。"})
+        raise TooLarge(_("文件不能超过10MB。"), field_errors={"file": _("文件不能超过10MB。")})
     if not data:
-        raise InvalidInput("文件是空的。", field_errors={"file": "文件是空的。"})
+        raise InvalidInput(_("文件是空的。"), field_errors={"file": _("文件是空的。")})
     return data
 
 
@@ -96,13 +97,15 @@ def attachment_add(*, complaint: Complaint, by, upload, now=None) -> Attachment:
     data = read_upload(upload)
     kind = sniff(data)
     if kind is None:
-        message = "只接受JPEG、PNG、WebP图片或PDF文件（按文件内容判断）。"
+        message = _("只接受JPEG、PNG、WebP图片或PDF文件（按文件内容判断）。")
         raise InvalidInput(message, field_errors={"file": message})
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if locked.status in ("rejected", "withdrawn"):
-        raise Conflict(f"工单已{locked.get_status_display()}，不能再上传证据。")
+        raise Conflict(
+            _("工单已%(status)s，不能再上传证据。") % {"status": locked.get_status_display()}
+        )
     if locked.attachments.count() >= MAX_PER_COMPLAINT:
-        raise Conflict(f"每宗投诉最多上传{MAX_PER_COMPLAINT}个附件。")
+        raise Conflict(_("每宗投诉最多上传%(count)s个附件。") % {"count": MAX_PER_COMPLAINT})
     actor, actor_kind = _actor_fields(by)
     attachment = Attachment(
         complaint=locked,
@@ -119,7 +122,7 @@ def attachment_add(*, complaint: Complaint, by, upload, now=None) -> Attachment:
     try:
         attachment.file.save("evidence", ContentFile(data), save=False)
     except OSError as exc:  # disk full, read-only media folder…
-        raise Unavailable("证据存储暂不可用，请稍后重试；投诉本身不受影响。") from exc
+        raise Unavailable(_("证据存储暂不可用，请稍后重试；投诉本身不受影响。")) from exc
     try:
         attachment.save()
         _audit(

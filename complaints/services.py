@@ -19,6 +19,8 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
 from escalation import refdata
@@ -60,15 +62,16 @@ SYSTEM = "system"
 # What a customer may do on their own ticket (by ticket number + access code).
 CUSTOMER_ACTIONS = {"create", "withdraw", "reopen", "chase", "evidence", "rating"}
 
+# Words for "cannot be … now" refusals (their own context: the buttons say it differently).
 ACTION_LABELS = {
-    "dispatch": "下发",
-    "reassign": "改派",
-    "reply": "答复",
-    "start_follow_up": "开始回访",
-    "close": "闭环",
-    "reopen": "重新下发",
-    "reject": "不予受理",
-    "withdraw": "撤诉",
+    "dispatch": pgettext_lazy("refused action", "下发"),
+    "reassign": pgettext_lazy("refused action", "改派"),
+    "reply": pgettext_lazy("refused action", "答复"),
+    "start_follow_up": pgettext_lazy("refused action", "开始回访"),
+    "close": pgettext_lazy("refused action", "闭环"),
+    "reopen": pgettext_lazy("refused action", "重新下发"),
+    "reject": pgettext_lazy("refused action", "不予受理"),
+    "withdraw": pgettext_lazy("refused action", "撤诉"),
 }
 
 
@@ -105,18 +108,18 @@ def authorize(by, perm: str, complaint: Complaint | None = None, *, action: str 
         return
     if by == CUSTOMER:
         if action not in CUSTOMER_ACTIONS:
-            raise NotAllowed("客户不能执行此操作。")
+            raise NotAllowed(_("客户不能执行此操作。"))
         return
     if by is None or not getattr(by, "is_active", False):
-        raise NotAllowed("请先登录。")
+        raise NotAllowed(_("请先登录。"))
     if complaint is not None and not by.is_superuser:
         profile = getattr(by, "staff", None)
         if profile is None:
-            raise NotAllowed("您不是系统内的员工，不能处理投诉。")
+            raise NotAllowed(_("您不是系统内的员工，不能处理投诉。"))
         if profile.role == Role.BRANCH and complaint.unit_id != profile.unit_id:
-            raise NotFound("工单不存在。")
+            raise NotFound(_("工单不存在。"))
     if not by.has_perm(f"complaints.{perm}"):
-        raise NotAllowed("您没有权限执行此操作。")
+        raise NotAllowed(_("您没有权限执行此操作。"))
 
 
 def _audit(
@@ -158,10 +161,11 @@ def _lock(complaint: Complaint) -> Complaint:
     try:
         locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     except Complaint.DoesNotExist as exc:
-        raise NotFound("工单不存在。") from exc
+        raise NotFound(_("工单不存在。")) from exc
     if locked.status != complaint.status:
         raise Conflict(
-            f"工单已被他人处理，当前状态为“{locked.get_status_display()}”，请刷新后再操作。"
+            _("工单已被他人处理，当前状态为“%(status)s”，请刷新后再操作。")
+            % {"status": locked.get_status_display()}
         )
     return locked
 
@@ -171,7 +175,8 @@ def _run(locked: Complaint, name: str) -> str:
     method = getattr(locked, name)
     if not can_proceed(method):
         raise Conflict(
-            f"工单当前状态为“{locked.get_status_display()}”，不能{ACTION_LABELS.get(name, name)}。"
+            _("工单当前状态为“%(status)s”，不能%(action)s。")
+            % {"status": locked.get_status_display(), "action": ACTION_LABELS.get(name, name)}
         )
     from_state = locked.status
     method()
@@ -183,13 +188,16 @@ def _save(locked: Complaint, *, now: datetime) -> None:
     try:
         locked.save()
     except ConcurrentTransition as exc:  # a path that did not lock the row lost the race
-        raise Conflict("工单已被他人处理，请刷新后再操作。") from exc
+        raise Conflict(_("工单已被他人处理，请刷新后再操作。")) from exc
 
 
 def _require(text: str, field: str, label: str) -> str:
     text = (text or "").strip()
     if not text:
-        raise InvalidInput(f"请填写{label}。", field_errors={field: f"请填写{label}。"})
+        raise InvalidInput(
+            _("请填写%(label)s。") % {"label": label},
+            field_errors={field: _("请填写%(label)s。") % {"label": label}},
+        )
     return text
 
 
@@ -226,13 +234,13 @@ def _money(value, field: str, label: str, errors: dict[str, str]) -> Decimal | N
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        errors[field] = f"{label}必须是金额数字。"
+        errors[field] = _("%(label)s必须是金额数字。") % {"label": label}
         return None
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
-        errors[field] = f"{label}必须是不小于0的合理金额。"
+        errors[field] = _("%(label)s必须是不小于0的合理金额。") % {"label": label}
         return None
     if amount != amount.quantize(Decimal("0.01")):
-        errors[field] = f"{label}最多两位小数。"
+        errors[field] = _("%(label)s最多两位小数。") % {"label": label}
         return None
     return amount.quantize(Decimal("0.01"))
 
@@ -242,51 +250,54 @@ def validate_new_complaint(data: NewComplaint) -> tuple[dict, dict[str, str]]:
     errors: dict[str, str] = {}
     cleaned: dict = {}
     for field, label, max_len in (
-        ("tracking_no", "运单号", 40),
-        ("complainant_name", "投诉人姓名", 50),
-        ("description", "投诉内容", 5000),
+        ("tracking_no", _("运单号"), 40),
+        ("complainant_name", _("投诉人姓名"), 50),
+        ("description", _("投诉内容"), 5000),
     ):
         value = (getattr(data, field) or "").strip()
         if not value:
-            errors[field] = f"请填写{label}。"
+            errors[field] = _("请填写%(label)s。") % {"label": label}
         elif len(value) > max_len:
-            errors[field] = f"{label}不能超过{max_len}个字。"
+            errors[field] = _("%(label)s不能超过%(max_len)s个字。") % {
+                "label": label,
+                "max_len": max_len,
+            }
         cleaned[field] = value
     tracking = cleaned["tracking_no"].upper()
     if tracking and not tracking.replace("-", "").isalnum():
-        errors["tracking_no"] = "运单号只能包含字母和数字。"
+        errors["tracking_no"] = _("运单号只能包含字母和数字。")
     cleaned["tracking_no"] = tracking
     phone = rules.normalize_phone(data.phone)
     if not rules.is_valid_phone(phone):
-        errors["phone"] = "请填写正确的手机号或带区号的固定电话。"
+        errors["phone"] = _("请填写正确的手机号或带区号的固定电话。")
     cleaned["phone"] = phone
     for field, choices, label in (
-        ("party", Party, "投诉人身份"),
-        ("category", Category, "投诉类别"),
-        ("channel", Channel, "渠道"),
-        ("service", Service, "业务类型"),
+        ("party", Party, _("投诉人身份")),
+        ("category", Category, _("投诉类别")),
+        ("channel", Channel, _("渠道")),
+        ("service", Service, _("业务类型")),
     ):
         value = getattr(data, field)
         if value not in choices.values:
-            errors[field] = f"{label}无效。"
+            errors[field] = _("%(label)s无效。") % {"label": label}
         cleaned[field] = value
     if data.demand and data.demand not in Demand.values:
-        errors["demand"] = "诉求无效。"
+        errors["demand"] = _("诉求无效。")
     cleaned["demand"] = data.demand or ""
     cleaned["demand_detail"] = (data.demand_detail or "").strip()[:2000]
     cleaned["insured"] = bool(data.insured)
-    cleaned["insured_amount"] = _money(data.insured_amount, "insured_amount", "保价金额", errors)
-    cleaned["declared_value"] = _money(data.declared_value, "declared_value", "申报价值", errors)
-    cleaned["freight"] = _money(data.freight, "freight", "资费", errors)
+    cleaned["insured_amount"] = _money(data.insured_amount, "insured_amount", _("保价金额"), errors)
+    cleaned["declared_value"] = _money(data.declared_value, "declared_value", _("申报价值"), errors)
+    cleaned["freight"] = _money(data.freight, "freight", _("资费"), errors)
     if cleaned["insured"] and not cleaned["insured_amount"] and "insured_amount" not in errors:
-        errors["insured_amount"] = "保价的邮件请填写保价金额。"
+        errors["insured_amount"] = _("保价的邮件请填写保价金额。")
     if not cleaned["insured"] and cleaned["insured_amount"]:
-        errors["insured_amount"] = "未保价的邮件不应填写保价金额。"
+        errors["insured_amount"] = _("未保价的邮件不应填写保价金额。")
     cleaned["unit"] = None
     if data.unit_code:
         unit = Unit.objects.filter(code=data.unit_code, is_active=True).first()
         if unit is None:
-            errors["unit"] = "责任单位不存在。"
+            errors["unit"] = _("责任单位不存在。")
         cleaned["unit"] = unit
     cleaned["key_account"] = bool(data.key_account)
     cleaned["urgent_contents"] = bool(data.urgent_contents)
@@ -369,7 +380,7 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
     authorize(by, "add_complaint", action="create")
     cleaned, errors = validate_new_complaint(data)
     if errors:
-        raise InvalidInput("提交的投诉信息有误，请修改后重试。", field_errors=errors)
+        raise InvalidInput(_("提交的投诉信息有误，请修改后重试。"), field_errors=errors)
 
     actor, kind = _actor_fields(by)
     earlier = find_earlier_complaint(
@@ -508,7 +519,7 @@ def _escalate_cluster(complaint: Complaint, *, now: datetime) -> None:
 def _assignable_unit(unit: Unit | None) -> Unit:
     if unit is None or not unit.is_active:
         raise InvalidInput(
-            "请选择有效的责任单位。", field_errors={"unit": "请选择有效的责任单位。"}
+            _("请选择有效的责任单位。"), field_errors={"unit": _("请选择有效的责任单位。")}
         )
     return unit
 
@@ -537,10 +548,10 @@ def complaint_reassign(*, complaint: Complaint, unit: Unit, by, reason: str, now
     """核实 → 核实: hand the complaint to another unit; the reason is required."""
     now = _now(now)
     authorize(by, "dispatch_complaint", complaint, action="reassign")
-    reason = _require(reason, "reason", "改派原因")
+    reason = _require(reason, "reason", _("改派原因"))
     unit = _assignable_unit(unit)
     if unit.pk == complaint.unit_id:
-        raise InvalidInput("工单已在该单位。", field_errors={"unit": "请选择另一个单位。"})
+        raise InvalidInput(_("工单已在该单位。"), field_errors={"unit": _("请选择另一个单位。")})
     locked = _lock(complaint)
     from_state = _run(locked, "reassign")
     previous = locked.unit.code if locked.unit else None
@@ -568,14 +579,18 @@ def complaint_log_contact(
     now = _now(now)
     authorize(by, "contact_customer", complaint, action="contact")
     if method not in ContactMethod.values:
-        raise InvalidInput("联系方式无效。", field_errors={"method": "联系方式无效。"})
-    summary = _require(summary, "summary", "联系内容")
+        raise InvalidInput(_("联系方式无效。"), field_errors={"method": _("联系方式无效。")})
+    summary = _require(summary, "summary", _("联系内容"))
     at = at or now
     if at > now + timedelta(minutes=5):
-        raise InvalidInput("联系时间不能晚于现在。", field_errors={"at": "联系时间不能晚于现在。"})
+        raise InvalidInput(
+            _("联系时间不能晚于现在。"), field_errors={"at": _("联系时间不能晚于现在。")}
+        )
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if not locked.is_open:
-        raise Conflict(f"工单已{locked.get_status_display()}，不能再记录联系。")
+        raise Conflict(
+            _("工单已%(status)s，不能再记录联系。") % {"status": locked.get_status_display()}
+        )
     contact = Contact.objects.create(
         complaint=locked, by=by, at=at, method=method, summary=summary, reached=reached
     )
@@ -592,12 +607,15 @@ def complaint_pause(*, complaint: Complaint, by, reason: str, now=None):
     """Stop the resolution clock while waiting for the customer (e.g. evidence photos)."""
     now = _now(now)
     authorize(by, "pause_complaint", complaint, action="pause")
-    reason = _require(reason, "reason", "暂停原因")
+    reason = _require(reason, "reason", _("暂停原因"))
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if locked.status not in PAUSABLE_STATES:
-        raise Conflict(f"工单当前状态为“{locked.get_status_display()}”，不能暂停计时。")
+        raise Conflict(
+            _("工单当前状态为“%(status)s”，不能暂停计时。")
+            % {"status": locked.get_status_display()}
+        )
     if locked.is_paused:
-        raise Conflict("工单已在暂停计时中。")
+        raise Conflict(_("工单已在暂停计时中。"))
     locked.paused_at = now
     PauseInterval.objects.create(
         complaint=locked, started_at=now, reason=reason, started_by=_actor_fields(by)[0]
@@ -614,7 +632,7 @@ def complaint_resume(*, complaint: Complaint, by, reason: str = "", now=None):
     authorize(by, "pause_complaint", complaint, action="resume")
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if not locked.is_paused:
-        raise Conflict("工单未在暂停计时中。")
+        raise Conflict(_("工单未在暂停计时中。"))
     _end_pause(locked, now=now)
     _save(locked, now=now)
     _audit(locked, by, "resume", locked.status, now=now, reason=reason)
@@ -650,7 +668,7 @@ def complaint_reply(*, complaint: Complaint, by, reply: ReplyInput, now=None) ->
     parts = {"basic_facts": reply.basic_facts, "handling": reply.handling, "result": reply.result}
     problems = rules.reply_problems(parts, Phrase.active(Phrase.Kind.VAGUE_REPLY))
     if problems:
-        raise InvalidInput("答复不符合回复要素要求，请补充后再提交。", field_errors=problems)
+        raise InvalidInput(_("答复不符合回复要素要求，请补充后再提交。"), field_errors=problems)
     locked = _lock(complaint)
     from_state = _run(locked, "reply")
     if locked.is_paused:
@@ -709,18 +727,23 @@ def complaint_record_follow_up(
     now = _now(now)
     authorize(by, "follow_up_complaint", complaint, action="follow_up")
     if outcome not in FollowUpOutcome.values:
-        raise InvalidInput("回访结果无效。", field_errors={"outcome": "回访结果无效。"})
+        raise InvalidInput(_("回访结果无效。"), field_errors={"outcome": _("回访结果无效。")})
     words = (customer_words or "").strip()
     if outcome != FollowUpOutcome.SATISFIED and not words:
-        label = "客户意见" if outcome == FollowUpOutcome.UNSATISFIED else "不回访原因"
-        raise InvalidInput(f"请填写{label}。", field_errors={"customer_words": f"请填写{label}。"})
+        label = _("客户意见") if outcome == FollowUpOutcome.UNSATISFIED else _("不回访原因")
+        raise InvalidInput(
+            _("请填写%(label)s。") % {"label": label},
+            field_errors={"customer_words": _("请填写%(label)s。") % {"label": label}},
+        )
     locked = _lock(complaint)
     if locked.status == Status.ANSWERED:
         from_state = _run(locked, "start_follow_up")
         _save(locked, now=now)
         _audit(locked, by, "start_follow_up", from_state, now=now)
     elif locked.status != Status.FOLLOW_UP:
-        raise Conflict(f"工单当前状态为“{locked.get_status_display()}”，不能回访。")
+        raise Conflict(
+            _("工单当前状态为“%(status)s”，不能回访。") % {"status": locked.get_status_display()}
+        )
     FollowUp.objects.create(
         complaint=locked,
         by=by,
@@ -763,13 +786,14 @@ def complaint_reopen(*, complaint: Complaint, by, reason: str, now=None):
     """
     now = _now(now)
     authorize(by, "follow_up_complaint", complaint, action="reopen")
-    reason = _require(reason, "reason", "重新下发原因")
+    reason = _require(reason, "reason", _("重新下发原因"))
     locked = _lock(complaint)
     if locked.status == Status.CLOSED:
         window = timedelta(days=_conf("REOPEN_WINDOW_DAYS"))
         if locked.closed_at and now - locked.closed_at > window:
             raise Conflict(
-                f"工单闭环已超过{window.days}天，不能重新打开，请新建投诉（系统将自动关联）。"
+                _("工单闭环已超过%(days)s天，不能重新打开，请新建投诉（系统将自动关联）。")
+                % {"days": window.days}
             )
     _reopen(locked, by, reason=reason, now=now)
     return locked
@@ -782,12 +806,14 @@ def complaint_reject(
     """→ 不予受理: out of scope, or a duplicate merged into the complaint that is kept."""
     now = _now(now)
     authorize(by, "reject_complaint", complaint, action="reject")
-    reason = _require(reason, "reason", "不予受理原因")
+    reason = _require(reason, "reason", _("不予受理原因"))
     if merged_into is not None and merged_into.pk == complaint.pk:
-        raise InvalidInput("不能合并到自身。", field_errors={"merged_into": "不能合并到自身。"})
+        raise InvalidInput(
+            _("不能合并到自身。"), field_errors={"merged_into": _("不能合并到自身。")}
+        )
     if merged_into is not None and merged_into.status in (Status.REJECTED, Status.WITHDRAWN):
         raise InvalidInput(
-            "只能合并到有效工单。", field_errors={"merged_into": "只能合并到有效工单。"}
+            _("只能合并到有效工单。"), field_errors={"merged_into": _("只能合并到有效工单。")}
         )
     locked = _lock(complaint)
     from_state = _run(locked, "reject")
@@ -813,7 +839,7 @@ def complaint_withdraw(*, complaint: Complaint, by, reason: str, now=None):
     """→ 撤诉: the customer withdraws the complaint (from any open state)."""
     now = _now(now)
     authorize(by, "withdraw_complaint", complaint, action="withdraw")
-    reason = _require(reason, "reason", "撤诉原因")
+    reason = _require(reason, "reason", _("撤诉原因"))
     locked = _lock(complaint)
     from_state = _run(locked, "withdraw")
     locked.ended_at = now
@@ -833,13 +859,15 @@ def complaint_set_priority(*, complaint: Complaint, by, priority: str, reason: s
     now = _now(now)
     authorize(by, "set_priority", complaint, action="set_priority")
     if priority not in Priority.values:
-        raise InvalidInput("优先级无效。", field_errors={"priority": "优先级无效。"})
-    reason = _require(reason, "reason", "调整原因")
+        raise InvalidInput(_("优先级无效。"), field_errors={"priority": _("优先级无效。")})
+    reason = _require(reason, "reason", _("调整原因"))
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if not locked.is_open:
-        raise Conflict(f"工单已{locked.get_status_display()}，不能调整优先级。")
+        raise Conflict(
+            _("工单已%(status)s，不能调整优先级。") % {"status": locked.get_status_display()}
+        )
     if locked.priority == priority:
-        raise Conflict("优先级没有变化。")
+        raise Conflict(_("优先级没有变化。"))
     previous = locked.priority
     locked.priority = priority
     locked.urgent_reasons = (
@@ -866,7 +894,7 @@ def complaint_chase(*, complaint: Complaint, by, note: str = "", now=None):
     authorize(by, "follow_up_complaint", complaint, action="chase")
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if not locked.is_open:
-        raise Conflict(f"工单已{locked.get_status_display()}，无需催促。")
+        raise Conflict(_("工单已%(status)s，无需催促。") % {"status": locked.get_status_display()})
     locked.chase_count += 1
     became_urgent = _apply_urgency(locked, now=now)
     _save(locked, now=now)
@@ -881,10 +909,10 @@ def complaint_mark_escalated(*, complaint: Complaint, by, reason: str, now=None)
     """Flag 投诉升级: the customer took it to a higher level or an authority (seed 001 §(二)2)."""
     now = _now(now)
     authorize(by, "escalate_complaint", complaint, action="escalate")
-    reason = _require(reason, "reason", "升级情况")
+    reason = _require(reason, "reason", _("升级情况"))
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if locked.is_escalated:
-        raise Conflict("工单已标记为投诉升级。")
+        raise Conflict(_("工单已标记为投诉升级。"))
     locked.is_escalated = True
     _apply_urgency(locked, now=now)
     if locked.priority != Priority.URGENT:
@@ -903,7 +931,7 @@ def complaint_mark_external(*, complaint: Complaint, by, reason: str, now=None):
     """
     now = _now(now)
     authorize(by, "escalate_complaint", complaint, action="mark_external")
-    reason = _require(reason, "reason", "外部投诉来源")
+    reason = _require(reason, "reason", _("外部投诉来源"))
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if locked.is_external:
         return locked
@@ -928,10 +956,10 @@ def complaint_set_justified(
     """Decide 有理由投诉 (seed 001 §(二)5) at or after verification, with the reason audited."""
     now = _now(now)
     authorize(by, "set_priority", complaint, action="set_justified")
-    reason = _require(reason, "reason", "判定依据")
+    reason = _require(reason, "reason", _("判定依据"))
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if locked.status in (Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN):
-        raise Conflict("工单尚未核实，不能判定是否有理由。")
+        raise Conflict(_("工单尚未核实，不能判定是否有理由。"))
     locked.justified = rules.is_justified(
         facts_confirmed=facts_confirmed, our_fault=our_fault, obstructed=obstructed
     )
@@ -956,7 +984,7 @@ def complaint_add_note(*, complaint: Complaint, by, text: str, now=None) -> Note
     """An internal note for staff; never shown to the customer."""
     now = _now(now)
     authorize(by, "note_complaint", complaint, action="note")
-    text = _require(text, "text", "备注内容")
+    text = _require(text, "text", _("备注内容"))
     return Note.objects.create(complaint=complaint, by=by, at=now, text=text)
 
 
@@ -973,14 +1001,14 @@ def complaint_reveal_personal_data(
 def get_for_staff(*, ticket_no: str, by) -> Complaint:
     """Find a complaint the staff user may see, or NotFound (the same for another unit's)."""
     if by is None or not getattr(by, "is_active", False):
-        raise NotAllowed("请先登录。")
+        raise NotAllowed(_("请先登录。"))
     if not by.has_perm("complaints.view_complaint"):
-        raise NotAllowed("您没有权限查看工单。")
+        raise NotAllowed(_("您没有权限查看工单。"))
     if "\x00" in ticket_no:  # PostgreSQL refuses NUL in text: a 500 (found by tests/security)
-        raise NotFound("工单不存在。")
+        raise NotFound(_("工单不存在。"))
     complaint = Complaint.objects.visible_to(by).filter(ticket_no=ticket_no).first()
     if complaint is None:
-        raise NotFound("工单不存在。")
+        raise NotFound(_("工单不存在。"))
     return complaint
 
 
@@ -988,7 +1016,7 @@ def get_for_customer(*, ticket_no: str, access_code: str | None) -> Complaint:
     """Find the customer's own complaint; a wrong code is answered exactly like a missing one."""
     complaint = Complaint.objects.filter(ticket_no=ticket_no).first()
     if complaint is None or not access_code_matches(complaint, access_code):
-        raise NotFound("工单不存在。")
+        raise NotFound(_("工单不存在。"))
     return complaint
 
 
@@ -1011,12 +1039,15 @@ def complaint_rate(*, complaint: Complaint, by, score: int, comment: str = "", n
     authorize(by, "follow_up_complaint", complaint, action="rating")
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
         raise InvalidInput(
-            "评分必须是1到5的整数。", field_errors={"score": "评分必须是1到5的整数。"}
+            _("评分必须是1到5的整数。"), field_errors={"score": _("评分必须是1到5的整数。")}
         )
     comment = (comment or "").strip()[:1000]
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if locked.status not in RATEABLE_STATES:
-        raise Conflict(f"工单当前状态为“{locked.get_status_display()}”，答复并进入回访后才能评价。")
+        raise Conflict(
+            _("工单当前状态为“%(status)s”，答复并进入回访后才能评价。")
+            % {"status": locked.get_status_display()}
+        )
     locked.rating = score
     unsatisfied = score <= UNSATISFIED_SCORE
     _save(locked, now=now)

@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Partners are API-only: refused on every staff page (complaints/web/access.py).
+    "complaints.web.access.PartnerApiOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it locks out repeated failed logins.
@@ -166,6 +168,10 @@ else:
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2621440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2621440)
 API_MAX_REQUEST_BYTES = env.int("API_MAX_REQUEST_BYTES", default=11 * 1024 * 1024)
+# Idempotency-Key rows of submissions are kept this long (a retry after that is a new
+# complaint), then purged hourly by the beat in batches (docs/api.md).
+API_IDEMPOTENCY_RETENTION_HOURS = env.float("API_IDEMPOTENCY_RETENTION_HOURS", default=24.0)
+API_IDEMPOTENCY_PURGE_BATCH = env.int("API_IDEMPOTENCY_PURGE_BATCH", default=5000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "快递投诉闭环工单系统 API",
     "VERSION": "1.0.0",
@@ -254,6 +260,11 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+# REST API: forget Idempotency-Key rows older than API_IDEMPOTENCY_RETENTION_HOURS.
+CELERY_BEAT_SCHEDULE["api-purge-idempotency-keys"] = {
+    "task": "complaints.api.tasks.purge_idempotency_keys",
+    "schedule": env.float("API_IDEMPOTENCY_PURGE_SECONDS", default=3600.0),
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

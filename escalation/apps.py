@@ -19,17 +19,6 @@ class EscalationConfig(AppConfig):
         from .appeal_notices import on_appeal_deadline_due
 
         appeal_deadline_due.connect(on_appeal_deadline_due, dispatch_uid="escalation-appeals")
-        # Pages keep a policy book per process (PolicyBook.current): drop it on every change.
-        from django.db.models.signals import post_delete, post_save
-
-        from .models import CalendarException, CalendarYear, EscalationLevel, SlaPolicy
-        from .policies import policies_changed
-
-        for model in (SlaPolicy, EscalationLevel, CalendarException, CalendarYear):
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    policies_changed, sender=model, dispatch_uid=f"policy-book-{model.__name__}"
-                )
         post_migrate.connect(
             grant_supervisor_permissions, sender=self, dispatch_uid="escalation-supervisor-perms"
         )

@@ -63,13 +63,20 @@ def events_of_claim(claim, book: PolicyBook) -> list[ScheduledEvent]:
     return claim_events(timers, book.policy_of(claim.complaint), book.calendar)
 
 
+def _current_book() -> PolicyBook:
+    """The cached policies, reloaded as soon as a policy or the calendar changes."""
+    from escalation import refdata
+
+    return refdata.current().book
+
+
 def claim_timers_refresh(claim, *, now: datetime, book: PolicyBook | None = None) -> None:
     """Set the claim's `sla_next_check` in memory (the caller saves it with the claim).
 
     Called by every claim service (propose, approve, reject, pay) in its transaction: a
     decided or paid claim leaves the sweep's index, a new one enters it at its warning.
     """
-    events = events_of_claim(claim, book or PolicyBook.current())
+    events = events_of_claim(claim, book or _current_book())
     claim.sla_next_check = next_check(events, now=now)
 
 
@@ -78,7 +85,7 @@ def claim_timer_states(claim, *, now: datetime, book: PolicyBook | None = None) 
 
     [{"timer": "claim_settlement", "due": …, "level": "ok" | "warning" | "breached"}]
     """
-    book = book or PolicyBook.current()
+    book = book or _current_book()
     policy = book.policy_of(claim.complaint)
     timers = claim_timers(
         status=claim.status,

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.errors import NotFound
@@ -46,7 +47,7 @@ def unread_count(user) -> int:
 def notice_mark_read(*, notice_id: int, by, now: datetime | None = None) -> Notice:
     """Mark one of the user's notices read; another user's notice is "not found"."""
     if not 0 < notice_id < 2**63:
-        raise NotFound("通知不存在。")
+        raise NotFound(gettext("通知不存在。"))
     notice = (
         Notice.objects.select_for_update(of=("self",))
         .select_related("complaint")
@@ -54,7 +55,7 @@ def notice_mark_read(*, notice_id: int, by, now: datetime | None = None) -> Noti
         .first()
     )
     if notice is None:
-        raise NotFound("通知不存在。")
+        raise NotFound(gettext("通知不存在。"))
     if notice.read_at is None:  # reading twice keeps the first time
         notice.read_at = now or timezone.now()
         notice.save(update_fields=["read_at"])

@@ -2,12 +2,12 @@
 
 A `PolicyBook` is read once (three small queries) and answers "which policy applies to this
 complaint" in memory, so a sweep of thousands of complaints does not query per complaint.
+Sweeps and recomputes load() their own; pages and single writes use the per-process copy in
+escalation.refdata (`refdata.current().book`), reloaded as soon as a policy changes.
 """
 
 from __future__ import annotations
 
-import threading
-import time as monotonic_time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -74,33 +74,6 @@ class PolicyBook:
         )
 
     @classmethod
-    def current(cls) -> PolicyBook:
-        """The book for a page or a single write: loaded once, kept while nothing changed.
-
-        Pages must stay at a constant, small number of queries (the queue: ≤ 5), so they do
-        not load the book per request. Saving or deleting a policy, an escalation level or a
-        calendar day bumps a version in Django's cache (see policies_changed); a process sees
-        the bump at once when the cache is shared, and reloads after POLICY_BOOK_MAX_AGE
-        seconds at the latest when it is not (the default per-process memory cache). Sweeps
-        use load(): they run once a minute and must see the newest policy. Read-only: do not
-        change the returned book.
-        """
-        from django.core.cache import cache
-
-        version = cache.get(POLICY_VERSION_KEY)
-        held = _CURRENT.get("book")
-        if (
-            held is not None
-            and _CURRENT.get("version") == version
-            and monotonic_time.monotonic() - _CURRENT["loaded"] < POLICY_BOOK_MAX_AGE
-        ):
-            return held
-        with _LOCK:
-            book = cls.load()
-            _CURRENT.update(book=book, version=version, loaded=monotonic_time.monotonic())
-        return book
-
-    @classmethod
     def load(cls) -> PolicyBook:
         from escalation.models import SlaPolicy
 
@@ -109,32 +82,6 @@ class PolicyBook:
             policies={(row.priority, row.channel): policy_from_row(row) for row in rows},
             calendar=load_calendar(),
         )
-
-
-# PolicyBook.current(): the process's book, the cache version it was loaded at, and when.
-POLICY_VERSION_KEY = "escalation:policy-version"
-POLICY_BOOK_MAX_AGE = 60.0
-_CURRENT: dict = {}
-_LOCK = threading.Lock()
-
-
-def policies_changed(**kwargs) -> None:
-    """A policy, level or calendar day was saved or deleted: every book must reload.
-
-    Bumped now and again after commit, so a book reloaded by another process in between
-    (still reading the old rows) is not kept.
-    """
-    import uuid
-
-    from django.core.cache import cache
-    from django.db import transaction
-
-    def bump():
-        cache.set(POLICY_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        _CURRENT.clear()
-
-    bump()
-    transaction.on_commit(bump)
 
 
 def load_calendar() -> WorkCalendar:

@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from escalation.policies import PolicyBook
 
@@ -55,14 +56,33 @@ def _load() -> ReferenceData:
     )
 
 
-def current() -> ReferenceData:
-    """The committed reference data (or this transaction's own uncommitted changes)."""
+VERSION_SQL = "SELECT version FROM reference_data_version"
+
+
+def version_column() -> RawSQL | None:
+    """The version as a column of a page's own query, or None where there is no version.
+
+    An uncorrelated subquery (evaluated once per statement): a page that reads it with its
+    rows and passes it to current(version=…) saves current()'s round trip.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    # A constant statement without parameters or input; the table has no model.
+    return RawSQL(VERSION_SQL, ())  # nosec B611
+
+
+def current(*, version: int | None = None) -> ReferenceData:
+    """The committed reference data (or this transaction's own uncommitted changes).
+
+    `version`: the version just read in another statement of this request (version_column).
+    """
     global _cached
     if connection.vendor != "postgresql":
         return _load()
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM reference_data_version")
-        (version,) = cursor.fetchone()
+    if version is None:
+        with connection.cursor() as cursor:
+            cursor.execute(VERSION_SQL)
+            (version,) = cursor.fetchone()
     cached = _cached
     if cached is not None and cached[0] == version:
         return cached[1]

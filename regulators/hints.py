@@ -1,12 +1,21 @@
-"""The line the agent console shows on every complaint: "客户可于 X 月 X 日起向 12305 申诉"."""
+"""The line the agent console shows on every complaint: "客户可于X年X月X日起向12305申诉"."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+
+from django.utils.translation import gettext as _
 
 from escalation.clock import WorkCalendar
 
-from .eligibility import AppealFacts, ReasonCode, Standing, check_eligibility
+from .eligibility import (
+    AppealFacts,
+    ReasonCode,
+    Standing,
+    check_eligibility,
+    format_chinese_date,
+)
 
 PARTY_STANDING = {
     "sender": Standing.SENDER,
@@ -36,14 +45,35 @@ def complaint_appeal_facts(complaint, *, today: date) -> AppealFacts:
     )
 
 
-def appeal_hint(complaint, *, today: date, calendar: WorkCalendar) -> str:
-    """Return the console's one-line answer, e.g. 客户可于11月24日起向12305申诉."""
+@dataclass(frozen=True)
+class AppealOutlook:
+    """What a complaint's own record says about 12305 on one day: the console's one line.
+
+    The only wrapper of the eligibility rules for complaints: the agent console's line (the
+    `appeal_hint` tag), the ticket panel and the queue's 12305 column all come from here.
+    """
+
+    eligible: bool  # The customer may appeal today.
+    eligible_from: date | None  # The first day they may (None: never, e.g. satisfied).
+    text: str  # The console's line, "" when there is nothing to say.
+
+
+def appeal_outlook(complaint, *, today: date, calendar: WorkCalendar) -> AppealOutlook:
+    """Return whether and from when the customer may appeal, with the console's line."""
     result = check_eligibility(complaint_appeal_facts(complaint, today=today), calendar=calendar)
+    day = result.eligible_from
     if result.eligible:
-        return "客户现已可向12305申诉"
-    if result.eligible_from is not None:
-        day = result.eligible_from
-        return f"客户可于{day.month}月{day.day}日起向12305申诉"
-    if any(r.code == ReasonCode.SATISFIED_WITH_ANSWER for r in result.reasons):
-        return "客户已满意，不符合申诉条件"
-    return ""
+        text = _("客户现已可向12305申诉")
+    elif day is not None:
+        # 邮政业用户申诉处理办法 art. 9: unhandled within 7 days → the customer may appeal.
+        text = _("客户可于%(date)s起向12305申诉") % {"date": format_chinese_date(day)}
+    elif any(r.code == ReasonCode.SATISFIED_WITH_ANSWER for r in result.reasons):
+        text = _("客户已满意，不符合申诉条件")
+    else:
+        text = ""
+    return AppealOutlook(eligible=result.eligible, eligible_from=day, text=str(text))
+
+
+def appeal_hint(complaint, *, today: date, calendar: WorkCalendar) -> str:
+    """Return the console's one-line answer, e.g. 客户可于2026年11月24日起向12305申诉."""
+    return appeal_outlook(complaint, today=today, calendar=calendar).text

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
 from complaints import rules as complaint_rules
@@ -32,11 +34,12 @@ from .models import (
 )
 from .signals import appeal_changed
 
+# Words for "cannot be … now" refusals (their own context: the buttons say it differently).
 ACTION_LABELS = {
-    "investigate": "开始调查核实",
-    "report": "报送处理情况报告",
-    "propose_mediation": "登记调解方案",
-    "close": "办结",
+    "investigate": pgettext_lazy("refused action", "开始调查核实"),
+    "report": pgettext_lazy("refused action", "报送处理情况报告"),
+    "propose_mediation": pgettext_lazy("refused action", "登记调解方案"),
+    "close": pgettext_lazy("refused action", "办结"),
 }
 
 CASE_NO_PATTERN = re.compile(r"^[A-Za-z0-9\-_/]{4,40}$")
@@ -55,9 +58,9 @@ def _now(now: datetime | None) -> datetime:
 def authorize(by, perm: str) -> None:
     """Refuse unless `by` is an active user holding regulators.<perm> (supervisors do)."""
     if by is None or not getattr(by, "is_active", False):
-        raise NotAllowed("请先登录。")
+        raise NotAllowed(_("请先登录。"))
     if not by.has_perm(f"regulators.{perm}"):
-        raise NotAllowed("只有质量监控主管可以处理监管申诉。")
+        raise NotAllowed(_("只有质量监控主管可以处理监管申诉。"))
 
 
 def _event(
@@ -82,10 +85,11 @@ def _lock(appeal: Appeal) -> Appeal:
     try:
         locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
     except Appeal.DoesNotExist as exc:
-        raise NotFound("申诉不存在。") from exc
+        raise NotFound(_("申诉不存在。")) from exc
     if locked.state != appeal.state:
         raise Conflict(
-            f"申诉已被他人处理，当前状态为“{locked.get_state_display()}”，请刷新后再操作。"
+            _("申诉已被他人处理，当前状态为“%(state)s”，请刷新后再操作。")
+            % {"state": locked.get_state_display()}
         )
     return locked
 
@@ -94,7 +98,8 @@ def _run(locked: Appeal, name: str) -> str:
     method = getattr(locked, name)
     if not can_proceed(method):
         raise Conflict(
-            f"申诉当前状态为“{locked.get_state_display()}”，不能{ACTION_LABELS.get(name, name)}。"
+            _("申诉当前状态为“%(state)s”，不能%(action)s。")
+            % {"state": locked.get_state_display(), "action": ACTION_LABELS.get(name, name)}
         )
     from_state = locked.state
     method()
@@ -105,15 +110,18 @@ def _save(locked: Appeal) -> None:
     try:
         locked.save()
     except ConcurrentTransition as exc:
-        raise Conflict("申诉已被他人处理，请刷新后再操作。") from exc
+        raise Conflict(_("申诉已被他人处理，请刷新后再操作。")) from exc
 
 
 def _text(value, field: str, label: str, errors: dict[str, str], *, max_len: int) -> str:
     text = (value or "").strip() if isinstance(value, str) else ""
     if not text:
-        errors[field] = f"请填写{label}。"
+        errors[field] = _("请填写%(label)s。") % {"label": label}
     elif len(text) > max_len:
-        errors[field] = f"{label}不能超过{max_len}个字。"
+        errors[field] = _("%(label)s不能超过%(max_len)s个字。") % {
+            "label": label,
+            "max_len": max_len,
+        }
     return text
 
 
@@ -143,44 +151,44 @@ def validate_new_appeal(data: NewAppeal, *, now: datetime) -> tuple[dict, dict[s
     """Check a new appeal; return its cleaned fields and the Chinese error per field."""
     errors: dict[str, str] = {}
     cleaned: dict = {}
-    case_no = _text(data.case_no, "case_no", "申诉案件编号", errors, max_len=40)
+    case_no = _text(data.case_no, "case_no", _("申诉案件编号"), errors, max_len=40)
     if case_no and not CASE_NO_PATTERN.match(case_no):
-        errors["case_no"] = "申诉案件编号只能包含字母、数字和 - _ /，长度4至40位。"
+        errors["case_no"] = _("申诉案件编号只能包含字母、数字和 - _ /，长度4至40位。")
     cleaned["case_no"] = case_no
     received_at = data.received_at
     if not isinstance(received_at, datetime) or received_at.tzinfo is None:
-        errors["received_at"] = "请填写接收时间（含日期和时刻）。"
+        errors["received_at"] = _("请填写接收时间（含日期和时刻）。")
     elif received_at > now + RECEIVED_CLOCK_SKEW:
-        errors["received_at"] = "接收时间不能晚于当前时间。"
+        errors["received_at"] = _("接收时间不能晚于当前时间。")
     elif received_at.year < 2000:
-        errors["received_at"] = "接收时间有误，请核对。"
+        errors["received_at"] = _("接收时间有误，请核对。")
     cleaned["received_at"] = received_at
     if data.province not in Province.values:
-        errors["province"] = "转办省份无效。"
+        errors["province"] = _("转办省份无效。")
     cleaned["province"] = data.province
     cleaned["appellant_name"] = _text(
-        data.appellant_name, "appellant_name", "申诉人姓名", errors, max_len=50
+        data.appellant_name, "appellant_name", _("申诉人姓名"), errors, max_len=50
     )
     phone = complaint_rules.normalize_phone(data.appellant_phone or "")
     if not complaint_rules.is_valid_phone(phone):
-        errors["appellant_phone"] = "请填写正确的申诉人手机号或带区号的固定电话。"
+        errors["appellant_phone"] = _("请填写正确的申诉人手机号或带区号的固定电话。")
     cleaned["appellant_phone"] = phone
-    cleaned["facts"] = _text(data.facts, "facts", "申诉事实", errors, max_len=5000)
-    cleaned["request"] = _text(data.request, "request", "申诉请求", errors, max_len=2000)
+    cleaned["facts"] = _text(data.facts, "facts", _("申诉事实"), errors, max_len=5000)
+    cleaned["request"] = _text(data.request, "request", _("申诉请求"), errors, max_len=2000)
     tracking = (data.tracking_no or "").strip().upper()
     if tracking and (len(tracking) > 40 or not tracking.replace("-", "").isalnum()):
-        errors["tracking_no"] = "运单号只能包含字母和数字，最长40位。"
+        errors["tracking_no"] = _("运单号只能包含字母和数字，最长40位。")
     cleaned["tracking_no"] = tracking
     cleaned["ticket_no"] = (data.ticket_no or "").strip().upper()
     if data.category not in Category.values:
-        errors["category"] = "投诉类别无效。"
+        errors["category"] = _("投诉类别无效。")
     cleaned["category"] = data.category
     if data.party not in Party.values:
-        errors["party"] = "申诉人身份无效。"
+        errors["party"] = _("申诉人身份无效。")
     cleaned["party"] = data.party
     report_days = data.report_days if data.report_days is not None else _conf("COMPANY_REPORT_DAYS")
     if not isinstance(report_days, int) or not 1 <= report_days <= 60:
-        errors["report_days"] = "报告期限须为1至60日。"
+        errors["report_days"] = _("报告期限须为1至60日。")
     cleaned["report_days"] = report_days
     return cleaned, errors
 
@@ -211,11 +219,11 @@ def appeal_register(*, data: NewAppeal, by, now: datetime | None = None) -> Appe
     authorize(by, "register_appeal")
     cleaned, errors = validate_new_appeal(data, now=now)
     if errors:
-        raise InvalidInput("登记的申诉信息有误，请修改后重试。", field_errors=errors)
+        raise InvalidInput(_("登记的申诉信息有误，请修改后重试。"), field_errors=errors)
     if Appeal.objects.filter(case_no=cleaned["case_no"]).exists():
         raise Conflict(
-            f"申诉案件编号 {cleaned['case_no']} 已登记。",
-            field_errors={"case_no": "该申诉案件编号已登记。"},
+            _("申诉案件编号 %(case_no)s 已登记。") % {"case_no": cleaned["case_no"]},
+            field_errors={"case_no": _("该申诉案件编号已登记。")},
         )
 
     complaint = find_appealed_complaint(
@@ -226,14 +234,15 @@ def appeal_register(*, data: NewAppeal, by, now: datetime | None = None) -> Appe
     created = complaint is None
     if cleaned["ticket_no"] and complaint is None:
         raise InvalidInput(
-            "未找到该投诉工单。", field_errors={"ticket_no": "未找到该投诉工单，请核对工单号。"}
+            _("未找到该投诉工单。"),
+            field_errors={"ticket_no": _("未找到该投诉工单，请核对工单号。")},
         )
     reason = f"监管部门转办申诉（案件编号 {cleaned['case_no']}）"
     if created:
         if not cleaned["tracking_no"]:
             raise InvalidInput(
-                "未找到原投诉，新建工单需要运单号。",
-                field_errors={"tracking_no": "未找到原投诉，请填写运单号以新建工单。"},
+                _("未找到原投诉，新建工单需要运单号。"),
+                field_errors={"tracking_no": _("未找到原投诉，请填写运单号以新建工单。")},
             )
         complaint, _code = complaint_services.complaint_create(
             data=complaint_services.NewComplaint(
@@ -281,8 +290,8 @@ def appeal_register(*, data: NewAppeal, by, now: datetime | None = None) -> Appe
             appeal.save()
     except IntegrityError as exc:
         raise Conflict(
-            f"申诉案件编号 {cleaned['case_no']} 已登记。",
-            field_errors={"case_no": "该申诉案件编号已登记。"},
+            _("申诉案件编号 %(case_no)s 已登记。") % {"case_no": cleaned["case_no"]},
+            field_errors={"case_no": _("该申诉案件编号已登记。")},
         ) from exc
     _event(
         appeal,
@@ -322,7 +331,7 @@ def appeal_draft_report(*, appeal: Appeal, by, now=None) -> Appeal:
     authorize(by, "handle_appeal")
     locked = _lock(appeal)
     if locked.report_sent_at is not None:
-        raise Conflict("报告已报送，不能重新起草。")
+        raise Conflict(_("报告已报送，不能重新起草。"))
     locked.report_sections = draft_sections(locked)
     locked.report_drafted_at = now
     _save(locked)
@@ -339,19 +348,19 @@ def appeal_edit_report(*, appeal: Appeal, by, sections: dict, now=None) -> Appea
     authorize(by, "handle_appeal")
     errors: dict[str, str] = {}
     if not isinstance(sections, dict) or not sections:
-        raise InvalidInput("请提交报告内容。", field_errors={"sections": "请提交报告内容。"})
+        raise InvalidInput(_("请提交报告内容。"), field_errors={"sections": _("请提交报告内容。")})
     for key, text in sections.items():
         if key not in SECTION_TITLES:
-            errors[str(key)[:40]] = "报告没有这一部分。"
+            errors[str(key)[:40]] = _("报告没有这一部分。")
         elif not isinstance(text, str) or not text.strip():
-            errors[key] = f"请填写“{SECTION_TITLES[key]}”。"
+            errors[key] = _("请填写“%(section)s”。") % {"section": SECTION_TITLES[key]}
         elif len(text) > 10000:
-            errors[key] = f"“{SECTION_TITLES[key]}”不能超过10000字。"
+            errors[key] = _("“%(section)s”不能超过10000字。") % {"section": SECTION_TITLES[key]}
     if errors:
-        raise InvalidInput("报告内容有误，请修改后重试。", field_errors=errors)
+        raise InvalidInput(_("报告内容有误，请修改后重试。"), field_errors=errors)
     locked = _lock(appeal)
     if locked.report_sent_at is not None:
-        raise Conflict("报告已报送，不能再修改。")
+        raise Conflict(_("报告已报送，不能再修改。"))
     locked.report_sections = {
         **locked.report_sections,
         **{k: v.strip() for k, v in sections.items()},
@@ -375,7 +384,8 @@ def appeal_send_report(*, appeal: Appeal, by, via: str, now=None) -> Appeal:
     via = (via or "").strip()
     if not via or len(via) > 100:
         raise InvalidInput(
-            "请填写报送方式。", field_errors={"via": "请填写报送方式（如：监管申诉系统、传真）。"}
+            _("请填写报送方式。"),
+            field_errors={"via": _("请填写报送方式（如：监管申诉系统、传真）。")},
         )
     locked = _lock(appeal)
     from_state = _run(locked, "report")
@@ -407,17 +417,19 @@ def appeal_record_mediation_proposal(
     proposal = (proposal or "").strip()
     if not proposal or len(proposal) > 5000:
         raise InvalidInput(
-            "请填写调解方案。", field_errors={"proposal": "请填写调解方案（5000字以内）。"}
+            _("请填写调解方案。"), field_errors={"proposal": _("请填写调解方案（5000字以内）。")}
         )
     proposed_at = proposed_at or now
     if proposed_at.tzinfo is None or proposed_at > now + RECEIVED_CLOCK_SKEW:
         raise InvalidInput(
-            "调解方案收到时间有误。", field_errors={"proposed_at": "收到时间不能晚于当前时间。"}
+            _("调解方案收到时间有误。"),
+            field_errors={"proposed_at": _("收到时间不能晚于当前时间。")},
         )
     locked = _lock(appeal)
     if proposed_at < locked.received_at:
         raise InvalidInput(
-            "调解方案收到时间有误。", field_errors={"proposed_at": "收到时间不能早于申诉接收时间。"}
+            _("调解方案收到时间有误。"),
+            field_errors={"proposed_at": _("收到时间不能早于申诉接收时间。")},
         )
     from_state = _run(locked, "propose_mediation")
     locked.mediation_proposal = proposal
@@ -448,13 +460,13 @@ def appeal_answer_mediation(*, appeal: Appeal, by, answer: str, now=None) -> App
     answer = (answer or "").strip()
     if not answer or len(answer) > 5000:
         raise InvalidInput(
-            "请填写反馈意见。", field_errors={"answer": "请填写反馈意见（5000字以内）。"}
+            _("请填写反馈意见。"), field_errors={"answer": _("请填写反馈意见（5000字以内）。")}
         )
     locked = _lock(appeal)
     if locked.state != AppealState.MEDIATION:
-        raise Conflict("监管部门尚未提出调解方案。")
+        raise Conflict(_("监管部门尚未提出调解方案。"))
     if locked.mediation_answered_at is not None:
-        raise Conflict("已反馈过本次调解方案。")
+        raise Conflict(_("已反馈过本次调解方案。"))
     locked.mediation_answer = answer
     locked.mediation_answered_at = now
     _save(locked)
@@ -475,10 +487,10 @@ def appeal_close(*, appeal: Appeal, by, outcome: str, reason: str = "", now=None
     now = _now(now)
     authorize(by, "handle_appeal")
     if outcome not in AppealOutcome.values:
-        raise InvalidInput("办结结果无效。", field_errors={"outcome": "办结结果无效。"})
+        raise InvalidInput(_("办结结果无效。"), field_errors={"outcome": _("办结结果无效。")})
     locked = _lock(appeal)
     if not locked.is_open:
-        raise Conflict("申诉已办结。")
+        raise Conflict(_("申诉已办结。"))
     refusal = rules.outcome_refusal(state=locked.state, outcome=outcome)
     if refusal:
         raise Conflict(refusal, field_errors={"outcome": refusal})

@@ -152,14 +152,3 @@ def make_complaint(alice, now):
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.2 s per user; the tests create many users and check no password.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_policy_book():
-    """Each test starts without the process's cached SLA policy book (PolicyBook.current):
-    a test's policies are rolled back with its transaction, which no signal reports."""
-    from escalation.policies import _CURRENT
-
-    _CURRENT.clear()
-    yield
-    _CURRENT.clear()

@@ -4,6 +4,9 @@ The key row is inserted first, in the same transaction as the complaint. When tw
 requests race, the second INSERT waits on the unique index until the first commits, then fails;
 the loser reads the winner's row and answers with the winner's complaint. When the first one
 fails (invalid input), its row rolls back with it and the second goes ahead as new.
+
+Keys are kept for API_IDEMPOTENCY_RETENTION_HOURS (24 h): `idempotency_keys_purge` (hourly
+beat task) deletes older rows in bounded batches, oldest first, by the indexed creation time.
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from complaints.errors import DomainError, InvalidInput
 from complaints.models import Complaint
@@ -23,6 +29,8 @@ from complaints.models import Complaint
 from .models import IdempotencyKey
 
 MAX_KEY_LENGTH = 100
+# A purge stops starting batches after this long; the next beat run carries on.
+PURGE_TIME_BUDGET_SECONDS = 60.0
 
 
 class KeyReused(DomainError):
@@ -44,7 +52,9 @@ def clean_key(raw: str | None) -> str | None:
         return None
     key = raw.strip()
     if not key or len(key) > MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
-        message = f"Idempotency-Key 须为1到{MAX_KEY_LENGTH}个可打印ASCII字符。"
+        message = _("Idempotency-Key 须为1到%(max_length)s个可打印ASCII字符。") % {
+            "max_length": MAX_KEY_LENGTH
+        }
         raise InvalidInput(message, field_errors={"Idempotency-Key": message})
     return key
 
@@ -120,6 +130,40 @@ def submit_once(
             raise IntegrityError("idempotency key row vanished twice")
         return submit_once(client=client, key=key, body_hash=body_hash, create=create, _retry=False)
     if existing.request_hash != body_hash:
-        raise KeyReused("该 Idempotency-Key 已用于另一份不同内容的投诉，请换一个新的键。")
+        raise KeyReused(_("该 Idempotency-Key 已用于另一份不同内容的投诉，请换一个新的键。"))
     code = unseal(existing.sealed_access_code, client=client, key=key)
     return Outcome(existing.complaint, code, replayed=True)
+
+
+def idempotency_keys_purge(
+    *,
+    now: datetime | None = None,
+    retention: timedelta | None = None,
+    batch: int | None = None,
+    time_budget: float = PURGE_TIME_BUDGET_SECONDS,
+) -> int:
+    """Delete the keys created before `now - retention`; return how many were deleted.
+
+    Each batch is one short statement in its own transaction (autocommit), so submissions
+    never wait long on the purge and a large backlog (the first run after an upgrade) is
+    worked off over several runs within the time budget. A key deleted here stops
+    protecting against retries: a retry after the retention creates a new complaint.
+    """
+    now = now or timezone.now()
+    if retention is None:
+        retention = timedelta(hours=settings.API_IDEMPOTENCY_RETENTION_HOURS)
+    batch = batch or settings.API_IDEMPOTENCY_PURGE_BATCH
+    cutoff = now - retention
+    deadline = time.monotonic() + time_budget
+    deleted = 0
+    while True:
+        oldest = (
+            IdempotencyKey.objects.filter(created_at__lt=cutoff)
+            .order_by("created_at")
+            .values("pk")[:batch]
+        )
+        # No cascades or signals on this model: Django issues one DELETE … WHERE id IN (…).
+        count, _per_model = IdempotencyKey.objects.filter(pk__in=oldest).delete()
+        deleted += count
+        if count < batch or time.monotonic() >= deadline:
+            return deleted

@@ -25,7 +25,8 @@ class IdempotencyKey(models.Model):
         related_name="+",
     )
     sealed_access_code = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(_("创建时间"))
+    # Indexed: the hourly purge deletes the oldest keys in batches by this column.
+    created_at = models.DateTimeField(_("创建时间"), db_index=True)
 
     class Meta:
         verbose_name = _("幂等键")

@@ -4,22 +4,23 @@ Display logic on loaded objects, so a queue page stays at a constant number of S
 whatever its size. The colour is the SLA engine's own: the complaint's policy (warning share,
 clock type) through escalation.schedule.timer_level, the function whose warning point the
 sweep fires its warning at — a row turns amber exactly when the warning notice is due. The
-policies come from PolicyBook.current(): loaded once per process and reloaded when a policy
-changes, so a page pays no query for them.
+policies are the submissions' own cached copy (escalation.refdata): reloaded as soon as a policy
+or the calendar changes (a database trigger bumps a version), so a page pays one primary-key
+lookup for them, and colours a row by exactly the policy the sweep uses.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from escalation.clock import SHANGHAI, ClockType, WorkCalendar, share_used, to_shanghai
+from escalation import refdata
+from escalation.clock import ClockType, share_used, to_shanghai
 from escalation.policies import PolicyBook
 from escalation.schedule import Policy, Timer, TimerName, timer_level
-from regulators.eligibility import eligible_from_date, format_chinese_date
+from regulators.hints import appeal_outlook
 
 # Show the 12305 risk this many days before the customer may appeal (SPEC §4: "before it happens").
 APPEAL_RISK_DAYS = 2
@@ -80,7 +81,7 @@ def nearest_clock(complaint, *, now: datetime, book: PolicyBook | None = None) -
     due = complaint.next_deadline
     if due is None or not complaint.is_open:
         return None
-    book = book or PolicyBook.current()
+    book = book or refdata.current().book
     round_start = complaint.reopened_at or complaint.accepted_at
     candidates = [
         ("first_response", complaint.first_response_due, complaint.accepted_at),
@@ -122,26 +123,24 @@ class AppealRisk:
     passed: bool
 
 
-@lru_cache(maxsize=4096)
-def _eligible_from(accepted_day: date, calendar: WorkCalendar) -> date:
-    """The 12305 date depends only on the local day of acceptance: cache it per day."""
-    accepted = datetime.combine(accepted_day, time(12), tzinfo=SHANGHAI)
-    return eligible_from_date(accepted, calendar=calendar)
-
-
 def appeal_risk(complaint, *, now: datetime, book: PolicyBook | None = None) -> AppealRisk | None:
-    """Return the 12305 line for a complaint not yet answered, or None once answered or ended."""
+    """Return the 12305 line for a complaint not yet answered, or None once answered or ended.
+
+    The date and the words are regulators.hints' (the one wrapper of the eligibility rules);
+    this adds the SLA view: how close the company is to letting it happen.
+    """
     if complaint.first_answered_at is not None or not complaint.is_open:
         return None
-    # 邮政业用户申诉处理办法 art. 9: unhandled after 7 days → the customer may appeal.
     # The supervisors' calendar (local exceptions, filled-in years), as the SLA engine's.
-    calendar = (book or PolicyBook.current()).calendar
-    day = _eligible_from(to_shanghai(complaint.accepted_at).date(), calendar)
+    calendar = (book or refdata.current().book).calendar
     today = to_shanghai(now).date()
+    outlook = appeal_outlook(complaint, today=today, calendar=calendar)
+    day = outlook.eligible_from
+    if day is None:  # not reachable for an unanswered complaint; nothing to warn about
+        return None
     passed = today >= day
     at_risk = passed or day - today <= timedelta(days=APPEAL_RISK_DAYS)
-    text = _("客户可于 %(date)s起向 12305 申诉") % {"date": format_chinese_date(day)}
-    return AppealRisk(day, text, at_risk, passed)
+    return AppealRisk(day, outlook.text, at_risk, passed)
 
 
 @dataclass(frozen=True)

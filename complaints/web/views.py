@@ -21,12 +21,11 @@ from complaints.models import (
     Category,
     Complaint,
     Role,
-    StaffProfile,
     Status,
     Unit,
 )
 from complaints.roles import role_of
-from escalation.policies import PolicyBook
+from escalation import refdata
 
 from .deadlines import queue_row
 from .forms import IntakeForm
@@ -202,14 +201,13 @@ def earlier_complaints(request):
 def _queue_context(request):
     """The unit's open complaints, nearest deadline first: ≤ 5 SQL queries whatever the size.
 
-    Session, user and staff profile are 3; the rows (with their unit) 1; the summary counts 1.
-    One extra row is fetched to know whether a next page exists without a COUNT.
+    Session, user and staff profile are 3; the rows (with their unit and the SLA policies'
+    version) 1; the summary counts 1 (+5 once after a policy or calendar edit). One extra row
+    is fetched to know whether a next page exists without a COUNT.
     """
-    # The profile and its unit in one query (the header shows the unit too); no has_perm()
-    # here, which costs two permission queries: the role decides who sees a queue.
-    profile = StaffProfile.objects.select_related("unit").filter(user=request.user).first()
-    if profile is not None:
-        request.user.staff = profile
+    # The profile and its unit, loaded by the partner guard before any page (access.py); no
+    # has_perm() here, which costs two permission queries: the role decides who sees a queue.
+    profile = getattr(request.user, "staff", None)
     if not (request.user.is_superuser or role_of(request.user) in QUEUE_ROLES):
         raise PermissionDenied(_("您没有权限访问此页面。"))
     try:
@@ -220,9 +218,13 @@ def _queue_context(request):
         size, page = QUEUE_PAGE_SIZE, 1
     now = timezone.now()
     base = Complaint.objects.visible_to(request.user).filter(status__in=OPEN_STATES)
+    rows = base.select_related("unit")
+    # The SLA policies' version rides along with the rows (no query of its own), see below.
+    version = refdata.version_column()
+    if version is not None:
+        rows = rows.annotate(reference_version=version)
     rows = list(
-        base.select_related("unit")
-        .only(
+        rows.only(
             "ticket_no",
             "status",
             "tracking_no",
@@ -240,6 +242,8 @@ def _queue_context(request):
             "reopened_at",
             "answered_at",
             "first_answered_at",
+            "satisfied",  # with answered_at and party: the 12305 line (regulators.hints)
+            "party",
             "paused_at",
             "first_response_due",
             "resolution_due",
@@ -248,8 +252,7 @@ def _queue_context(request):
             "next_deadline",
             "unit__name",
             "unit__code",
-        )
-        .order_by("next_deadline", "id")[(page - 1) * size : page * size + 1]
+        ).order_by("next_deadline", "id")[(page - 1) * size : page * size + 1]
     )
     has_next = len(rows) > size
     rows = rows[:size]
@@ -260,9 +263,12 @@ def _queue_context(request):
     )
     status_labels = {k: str(v) for k, v in Status.choices}
     category_labels = {k: str(v) for k, v in Category.choices}
-    # The SLA policies once for the page (no query while they are unchanged): the rows are
-    # coloured exactly as the sweep warns.
-    book = PolicyBook.current()
+    # The SLA policies once for the page, the submissions' cached copy (reloaded only when a
+    # policy or the calendar changed, which the version read with the rows tells): the rows
+    # are coloured exactly as the sweep warns. An empty page needs none.
+    book = None
+    if rows:
+        book = refdata.current(version=getattr(rows[0], "reference_version", None)).book
     items = [
         queue_row(
             c,

@@ -3,7 +3,7 @@
 from django import template
 from django.utils import timezone
 
-from regulators.calendar import work_calendar
+from escalation import refdata
 from regulators.hints import appeal_hint as _appeal_hint
 
 register = template.Library()
@@ -12,4 +12,6 @@ register = template.Library()
 @register.simple_tag
 def appeal_hint(complaint) -> str:
     """客户可于 X 月 X 日起向 12305 申诉 — for the agent console, on every complaint."""
-    return _appeal_hint(complaint, today=timezone.localdate(), calendar=work_calendar())
+    # The supervisors' calendar as the SLA engine and the ticket panel see it (cached copy).
+    calendar = refdata.current().book.calendar
+    return _appeal_hint(complaint, today=timezone.localdate(), calendar=calendar)

@@ -1,4 +1,4 @@
-"""The console line "客户可于 X 月 X 日起向 12305 申诉", from the complaint's own record."""
+"""The console line "客户可于X年X月X日起向12305申诉", from the complaint's own record."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ OFFICIAL = WorkCalendar()
     ("today", "hint"),
     [
         # Accepted Monday 16 Nov 2026 (10:00 Shanghai): the 7 days end at 24:00 on 23 Nov.
-        (date(2026, 11, 17), "客户可于11月24日起向12305申诉"),
-        (date(2026, 11, 23), "客户可于11月24日起向12305申诉"),
+        (date(2026, 11, 17), "客户可于2026年11月24日起向12305申诉"),
+        (date(2026, 11, 23), "客户可于2026年11月24日起向12305申诉"),
         (date(2026, 11, 24), "客户现已可向12305申诉"),
     ],
 )
@@ -46,4 +46,4 @@ def test_it_renders_in_templates(make_complaint, now):
     with time_machine.travel(sh(2026, 11, 18), tick=False):
         template = Template("{% load appeals %}{% appeal_hint c %}")
         rendered = template.render(Context({"c": complaint}))
-    assert rendered == "客户可于11月24日起向12305申诉"
+    assert rendered == "客户可于2026年11月24日起向12305申诉"

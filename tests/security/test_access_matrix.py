@@ -193,22 +193,23 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("api/v1/appeals/<int:pk>/mediation/", "POST"):                   (401, 401, 401, 403, 403, 403, 403, 400),
     ("api/v1/appeals/<int:pk>/mediation/answer/", "POST"):            (401, 401, 401, 403, 403, 403, 403, 400),
     ("api/v1/appeals/<int:pk>/close/", "POST"):                       (401, 401, 401, 403, 403, 403, 403, 400),
-    # --- Staff pages: customers have no accounts (302 to the login page), partners no pages.
+    # --- Staff pages: customers have no accounts (302 to the login page); partners are API-only:
+    # a partner signed in with a password is refused (403, with why) on every page, the admin too.
     ("", "GET"):                                                      (302, 302, 302, 403, 302, 302, 302, 302),
-    # The intake console: whoever may take complaints (the partner holds that right for the API).
-    ("console/", "GET"):                                              (302, 302, 302, 200, 200, 403, 403, 200),
-    ("console/", "POST"):                                             (302, 302, 302, 400, 400, 403, 403, 400),
+    # The intake console: agents and supervisors (the partner's right to take complaints is the API's).
+    ("console/", "GET"):                                              (302, 302, 302, 403, 200, 403, 403, 200),
+    ("console/", "POST"):                                             (302, 302, 302, 403, 400, 403, 403, 400),
     ("console/earlier/", "GET"):                                      (302, 302, 302, 403, 200, 200, 200, 200),
     ("console/done/<str:ticket_no>/", "GET"):                         (302, 302, 302, 403, 200, 200, 404, 200),
     ("queue/", "GET"):                                                (302, 302, 302, 403, 200, 200, 200, 200),
     ("queue/rows/", "GET"):                                           (302, 302, 302, 403, 200, 200, 200, 200),
     ("search/", "GET"):                                               (302, 302, 302, 403, 200, 200, 200, 200),
-    # Staff notices: everyone signed in has an inbox; a notice (bob's here) is only its owner's.
-    ("notices/", "GET"):                                              (302, 302, 302, 200, 200, 200, 200, 200),
-    ("notices/badge/", "GET"):                                        (302, 302, 302, 200, 200, 200, 200, 200),
-    ("notices/read-all/", "POST"):                                    (302, 302, 302, 302, 302, 302, 302, 302),
-    ("notices/<int:notice_id>/read/", "POST"):                        (302, 302, 302, 404, 404, 302, 404, 404),
-    ("notices/<int:notice_id>/open/", "POST"):                        (302, 302, 302, 404, 404, 302, 404, 404),
+    # Staff notices: every staff account has an inbox; a notice (bob's here) is only its owner's.
+    ("notices/", "GET"):                                              (302, 302, 302, 403, 200, 200, 200, 200),
+    ("notices/badge/", "GET"):                                        (302, 302, 302, 403, 200, 200, 200, 200),
+    ("notices/read-all/", "POST"):                                    (302, 302, 302, 403, 302, 302, 302, 302),
+    ("notices/<int:notice_id>/read/", "POST"):                        (302, 302, 302, 403, 404, 302, 404, 404),
+    ("notices/<int:notice_id>/open/", "POST"):                        (302, 302, 302, 403, 404, 302, 404, 404),
     # The dashboard: supervisors see every unit; branch staff only their own unit's figures; agents none.
     # Its JSON endpoints answer 401 rather than a login redirect the charts could not follow.
     ("dashboard/", "GET"):                                            (302, 302, 302, 403, 403, 200, 200, 200),
@@ -233,10 +234,10 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("regulators/appeals/", "GET"):                                   (302, 302, 302, 403, 403, 403, 403, 200),
     ("regulators/statistics/", "GET"):                                (302, 302, 302, 403, 403, 403, 403, 200),
     # The admin: only the supervisor is an admin user (is_staff), as in the demo data.
-    ("admin/", "GET"):                                                (302, 302, 302, 302, 302, 302, 302, 200),
-    ("admin/complaints/complaint/", "GET"):                           (302, 302, 302, 302, 302, 302, 302, 200),
-    ("admin/complaints/complainttransition/", "GET"):                 (302, 302, 302, 302, 302, 302, 302, 200),
-    ("admin/complaints/personaldataaccess/", "GET"):                  (302, 302, 302, 302, 302, 302, 302, 200),
+    ("admin/", "GET"):                                                (302, 302, 302, 403, 302, 302, 302, 200),
+    ("admin/complaints/complaint/", "GET"):                           (302, 302, 302, 403, 302, 302, 302, 200),
+    ("admin/complaints/complainttransition/", "GET"):                 (302, 302, 302, 403, 302, 302, 302, 200),
+    ("admin/complaints/personaldataaccess/", "GET"):                  (302, 302, 302, 403, 302, 302, 302, 200),
 }
 # fmt: on
 

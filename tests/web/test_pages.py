@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.template import Context, Template
 from django.urls import reverse
 
 from complaints import services
@@ -194,7 +195,11 @@ def test_it_shows_the_12305_line_and_the_timeline(client_as, alice, bob, make_co
         page = client_as(bob).get(reverse("web:ticket", args=[complaint.ticket_no]))
     page = page.content.decode()
     # 7 days after 11-16 is 11-23 (a Monday): the customer may appeal from 11-24.
-    assert "客户可于 2026年11月24日起向 12305 申诉" in page
+    assert "客户可于2026年11月24日起向12305申诉" in page
+    # The same words as the regulators' console line (one wrapper of the eligibility rules).
+    with time_machine.travel(now + timedelta(hours=1), tick=False):
+        tag = Template("{% load appeals %}{% appeal_hint c %}").render(Context({"c": complaint}))
+    assert tag in page
     assert "受理 → 核实" in page
     assert "客户情绪激动" in page and "内部，客户不可见" in page
 

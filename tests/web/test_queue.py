@@ -122,7 +122,7 @@ def _set_policy(**fields):
     for name, value in fields.items():
         setattr(policy, name, value)
     policy.full_clean()
-    policy.save()  # the save tells every cached policy book to reload
+    policy.save()  # a trigger bumps the reference data version: every process reloads
     return policy
 
 
@@ -179,7 +179,7 @@ def test_it_colours_on_the_policys_business_hours_clock(
 def test_it_loads_the_policies_once_not_per_row(
     client_as, bob, alice, make_complaint, org, now, django_assert_max_num_queries
 ):
-    from escalation.policies import _CURRENT
+    from decimal import Decimal
 
     for i in range(5):
         _dispatched(
@@ -187,8 +187,25 @@ def test_it_loads_the_policies_once_not_per_row(
         )
     client = client_as(bob)
     client.get(reverse("web:queue"))
-    _CURRENT.clear()  # a policy changed elsewhere: this request reloads the book, once
-    with django_assert_max_num_queries(5 + 4):
+    _set_policy(warning_share=Decimal("0.70"))  # edited: this request reloads them, once
+    with django_assert_max_num_queries(5 + 5):
         client.get(reverse("web:queue"))
     with django_assert_max_num_queries(5):
         client.get(reverse("web:queue"))
+
+
+def test_it_colours_by_an_edited_policy_on_the_very_next_page(
+    client_as, bob, alice, make_complaint, org, now
+):
+    """One cached copy of the policies for pages and submissions, reloaded on every change."""
+    from decimal import Decimal
+
+    complaint = _dispatched(make_complaint, alice, org["a"], now)  # 24 h first response
+    client = client_as(bob)
+    marker = f'data-ticket="{complaint.ticket_no}"'
+    with time_machine.travel(now + timedelta(hours=10), tick=False):
+        page = client.get(reverse("web:queue")).content.decode()
+        assert f'queue-row level-ok" {marker}' in page
+        _set_policy(warning_share=Decimal("0.30"))  # warn at 7.2 h: already past
+        page = client.get(reverse("web:queue")).content.decode()
+    assert f'queue-row level-warning" {marker}' in page
