@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.db import connections
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -20,7 +21,9 @@ VIEWPORT = {"width": 1366, "height": 768}
 PASSWORD = "pw-for-tests-only"  # tests/conftest.py gives every persona this password
 
 
-@pytest.fixture(scope="session")
+# Package scope: the browser (and Playwright's event loop in this thread) stops after the
+# browser tests, so the tests after them run in a plain sync thread again.
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -42,6 +45,12 @@ def browser():
         )
         yield browser
         browser.close()
+        # While Playwright's loop runs in this thread, Django (asgiref's Local) keeps the
+        # thread's database connections in a context variable, not the thread-local slot
+        # pytest-django set up. Close them while that is still so: left open, the connection
+        # outlives the loop, nobody can reach it, and the test database stays "accessed by other
+        # users" when pytest-django drops it at the end of the run.
+        connections.close_all()
 
 
 @pytest.fixture
