@@ -1,6 +1,6 @@
 """Pausing and resuming the resolution clock (e.g. waiting for the customer's evidence).
 
-A paused complaint's resolution deadline moves out by the time paused (SPEC §4); `_end_pause`
+A paused complaint's resolution deadline moves out by the time paused (SPEC §2, §4); `_end_pause`
 also closes a running pause when a complaint is answered, rejected or withdrawn.
 """
 
