@@ -20,9 +20,10 @@ from complaints import services
 from complaints.errors import Conflict, InvalidInput
 
 ROOT = Path(__file__).resolve().parents[2]
-# The modules whose DomainError messages a person reads (API "message"/"fields", the console).
+# The modules whose DomainError messages a person reads (API "message"/"fields", the console);
+# a package (a directory) counts as one: its modules' messages together.
 SERVICE_MODULES = [
-    "complaints/services.py",
+    "complaints/services/",
     "complaints/attachments.py",
     "complaints/api/idempotency.py",
     "compensation/services.py",
@@ -36,9 +37,11 @@ PGETTEXT = {"pgettext", "pgettext_lazy"}
 
 
 def _messages(path: str) -> list[tuple[str | None, str]]:
-    """Every (context, msgid) the module passes to gettext."""
+    """Every (context, msgid) the module, or every module of the package, passes to gettext."""
     found = []
-    for node in ast.walk(ast.parse((ROOT / path).read_text())):
+    files = sorted((ROOT / path).glob("*.py")) if (ROOT / path).is_dir() else [ROOT / path]
+    trees = [ast.parse(file.read_text()) for file in files]
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
             continue
         args = [a.value for a in node.args if isinstance(a, ast.Constant)]

@@ -1,0 +1,111 @@
+"""Every write to a complaint goes through here.
+
+Each service: checks the actor may do it (django-fsm does not enforce `permission=`), locks the
+row, runs the transition, recomputes the deadlines, saves, writes the audit row and tells
+listeners — all in one transaction. Two people acting on one complaint at once: the second waits
+for the row lock, then sees the changed state and gets a Conflict, never a silent overwrite.
+
+Callers use the package (`from complaints import services`; `services.complaint_dispatch(...)`);
+the modules hold:
+
+- access.py: the actors (CUSTOMER, SYSTEM), `authorize`, access codes, get_for_staff/customer;
+- steps.py: what every service shares (lock, FSM run, save with deadlines, audit + signal);
+- intake.py: NewComplaint, its validation, ticket numbers, repeat lookup, `complaint_create`;
+- urgency.py: automatic urgency and clusters;
+- transitions.py: dispatch, reassign, reply, reject, withdraw;
+- follow_up.py: the follow-up call, closing, reopening, the customer's rating;
+- pause.py: pausing and resuming the resolution clock;
+- flags.py: priority, chase, 投诉升级, 外部投诉, 有理由投诉;
+- records.py: contacts with the customer and internal notes;
+- personal_data.py: revealing the unmasked name and phone (audited).
+"""
+
+from .access import (
+    CUSTOMER,
+    CUSTOMER_ACTIONS,
+    SYSTEM,
+    access_code_matches,
+    authorize,
+    get_for_customer,
+    get_for_staff,
+    hash_access_code,
+    new_access_code,
+)
+from .access import _actor_fields as _actor_fields  # complaints/attachments.py
+from .flags import (
+    complaint_chase,
+    complaint_mark_escalated,
+    complaint_mark_external,
+    complaint_set_justified,
+    complaint_set_priority,
+)
+from .follow_up import (
+    RATEABLE_STATES,
+    UNSATISFIED_SCORE,
+    complaint_rate,
+    complaint_record_follow_up,
+    complaint_reopen,
+    complaint_start_follow_up,
+)
+from .intake import (
+    EarlierComplaint,
+    NewComplaint,
+    complaint_create,
+    find_earlier_complaint,
+    next_ticket_no,
+    validate_new_complaint,
+)
+from .pause import complaint_pause, complaint_resume
+from .personal_data import complaint_reveal_personal_data
+from .records import complaint_add_note, complaint_log_contact
+from .steps import ACTION_LABELS
+from .steps import _audit as _audit  # complaints/attachments.py
+from .transitions import (
+    ReplyInput,
+    complaint_dispatch,
+    complaint_reassign,
+    complaint_reject,
+    complaint_reply,
+    complaint_withdraw,
+)
+
+__all__ = [
+    "ACTION_LABELS",
+    "CUSTOMER",
+    "CUSTOMER_ACTIONS",
+    "RATEABLE_STATES",
+    "SYSTEM",
+    "UNSATISFIED_SCORE",
+    "EarlierComplaint",
+    "NewComplaint",
+    "ReplyInput",
+    "access_code_matches",
+    "authorize",
+    "complaint_add_note",
+    "complaint_chase",
+    "complaint_create",
+    "complaint_dispatch",
+    "complaint_log_contact",
+    "complaint_mark_escalated",
+    "complaint_mark_external",
+    "complaint_pause",
+    "complaint_rate",
+    "complaint_reassign",
+    "complaint_record_follow_up",
+    "complaint_reject",
+    "complaint_reopen",
+    "complaint_reply",
+    "complaint_resume",
+    "complaint_reveal_personal_data",
+    "complaint_set_justified",
+    "complaint_set_priority",
+    "complaint_start_follow_up",
+    "complaint_withdraw",
+    "find_earlier_complaint",
+    "get_for_customer",
+    "get_for_staff",
+    "hash_access_code",
+    "new_access_code",
+    "next_ticket_no",
+    "validate_new_complaint",
+]

@@ -1,0 +1,105 @@
+"""Who may act on a complaint, and how a complaint is found for the person asking.
+
+The actors that are not staff users (`CUSTOMER`, `SYSTEM`), `authorize` (the permission check
+every service runs first: django-fsm does not enforce `permission=`; branch staff see only
+their own unit's complaints, SPEC §1), the customer's access code (a keyed hash, never stored
+in clear) and the reads `get_for_staff` / `get_for_customer`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from ..errors import NotAllowed, NotFound
+from ..models import ActorKind, Complaint, Role
+
+# Actors that are not staff users.
+CUSTOMER = "customer"
+SYSTEM = "system"
+
+# What a customer may do on their own ticket (by ticket number + access code).
+CUSTOMER_ACTIONS = {"create", "withdraw", "reopen", "chase", "evidence", "rating"}
+
+
+def _actor_fields(by) -> tuple[object | None, str]:
+    if by == CUSTOMER:
+        return None, ActorKind.CUSTOMER
+    if by == SYSTEM:
+        return None, ActorKind.SYSTEM
+    profile = getattr(by, "staff", None)
+    if profile and profile.role == Role.PARTNER:
+        return by, ActorKind.PARTNER
+    return by, ActorKind.STAFF
+
+
+def authorize(by, perm: str, complaint: Complaint | None = None, *, action: str = "") -> None:
+    """Refuse unless the actor may use `perm` on this complaint.
+
+    Customers may only do the CUSTOMER_ACTIONS (the caller has already checked their access
+    code); the system may do anything. Branch staff see and act only on their own unit's
+    complaints: another unit's complaint is answered as "not found", as if it did not exist.
+    """
+    if by == SYSTEM:
+        return
+    if by == CUSTOMER:
+        if action not in CUSTOMER_ACTIONS:
+            raise NotAllowed(_("客户不能执行此操作。"))
+        return
+    if by is None or not getattr(by, "is_active", False):
+        raise NotAllowed(_("请先登录。"))
+    if complaint is not None and not by.is_superuser:
+        profile = getattr(by, "staff", None)
+        if profile is None:
+            raise NotAllowed(_("您不是系统内的员工，不能处理投诉。"))
+        if profile.role == Role.BRANCH and complaint.unit_id != profile.unit_id:
+            raise NotFound(_("工单不存在。"))
+    if not by.has_perm(f"complaints.{perm}"):
+        raise NotAllowed(_("您没有权限执行此操作。"))
+
+
+# Access codes avoid letters people confuse (0/O, 1/I/L).
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_access_code() -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+
+
+def hash_access_code(ticket_no: str, code: str) -> str:
+    message = f"{ticket_no}:{code.strip().upper()}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def access_code_matches(complaint: Complaint, code: str | None) -> bool:
+    if not code:
+        return False
+    return hmac.compare_digest(
+        complaint.access_code_hash, hash_access_code(complaint.ticket_no, code)
+    )
+
+
+def get_for_staff(*, ticket_no: str, by) -> Complaint:
+    """Find a complaint the staff user may see, or NotFound (the same for another unit's)."""
+    if by is None or not getattr(by, "is_active", False):
+        raise NotAllowed(_("请先登录。"))
+    if not by.has_perm("complaints.view_complaint"):
+        raise NotAllowed(_("您没有权限查看工单。"))
+    if "\x00" in ticket_no:  # PostgreSQL refuses NUL in text: a 500 (found by tests/security)
+        raise NotFound(_("工单不存在。"))
+    complaint = Complaint.objects.visible_to(by).filter(ticket_no=ticket_no).first()
+    if complaint is None:
+        raise NotFound(_("工单不存在。"))
+    return complaint
+
+
+def get_for_customer(*, ticket_no: str, access_code: str | None) -> Complaint:
+    """Find the customer's own complaint; a wrong code is answered exactly like a missing one."""
+    complaint = Complaint.objects.filter(ticket_no=ticket_no).first()
+    if complaint is None or not access_code_matches(complaint, access_code):
+        raise NotFound(_("工单不存在。"))
+    return complaint

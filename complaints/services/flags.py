@@ -1,0 +1,144 @@
+"""The flags staff set by hand: priority, chase, 投诉升级, 外部投诉, 有理由投诉.
+
+Each keeps its reason in the audit trail. Seed 001 §(二)2 (escalated complaints), §(二)4 (a
+second chase makes a general complaint urgent), §(二)5 (justified complaints); external
+complaints are those the regulator forwarded (regulators/, 12305).
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .. import rules
+from ..errors import Conflict, InvalidInput
+from ..models import Complaint, Priority, Status
+from .access import authorize
+from .steps import _audit, _now, _require, _save
+from .urgency import _apply_urgency, _audit_raised_priority
+
+
+@transaction.atomic
+def complaint_set_priority(*, complaint: Complaint, by, priority: str, reason: str, now=None):
+    """Override the priority by hand; the reason is kept in the audit trail."""
+    now = _now(now)
+    authorize(by, "set_priority", complaint, action="set_priority")
+    if priority not in Priority.values:
+        raise InvalidInput(_("优先级无效。"), field_errors={"priority": _("优先级无效。")})
+    reason = _require(reason, "reason", _("调整原因"))
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if not locked.is_open:
+        raise Conflict(
+            _("工单已%(status)s，不能调整优先级。") % {"status": locked.get_status_display()}
+        )
+    if locked.priority == priority:
+        raise Conflict(_("优先级没有变化。"))
+    previous = locked.priority
+    locked.priority = priority
+    locked.urgent_reasons = (
+        [*locked.urgent_reasons, f"人工设定：{reason}"] if priority == Priority.URGENT else []
+    )
+    _save(locked, now=now)
+    _audit(
+        locked,
+        by,
+        "set_priority",
+        locked.status,
+        now=now,
+        reason=reason,
+        priority=priority,
+        previous=previous,
+    )
+    return locked
+
+
+@transaction.atomic
+def complaint_chase(*, complaint: Complaint, by, note: str = "", now=None):
+    """The customer chases (催促); the second chase makes a general complaint urgent."""
+    now = _now(now)
+    authorize(by, "follow_up_complaint", complaint, action="chase")
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if not locked.is_open:
+        raise Conflict(_("工单已%(status)s，无需催促。") % {"status": locked.get_status_display()})
+    locked.chase_count += 1
+    became_urgent = _apply_urgency(locked, now=now)
+    _save(locked, now=now)
+    _audit(locked, by, "chase", locked.status, now=now, reason=note, chase_count=locked.chase_count)
+    if became_urgent:
+        _audit_raised_priority(locked, now=now)
+    return locked
+
+
+@transaction.atomic
+def complaint_mark_escalated(*, complaint: Complaint, by, reason: str, now=None):
+    """Flag 投诉升级: the customer took it to a higher level or an authority (seed 001 §(二)2)."""
+    now = _now(now)
+    authorize(by, "escalate_complaint", complaint, action="escalate")
+    reason = _require(reason, "reason", _("升级情况"))
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.is_escalated:
+        raise Conflict(_("工单已标记为投诉升级。"))
+    locked.is_escalated = True
+    _apply_urgency(locked, now=now)
+    if locked.priority != Priority.URGENT:
+        locked.priority = Priority.URGENT
+        locked.urgent_reasons = [*locked.urgent_reasons, "投诉升级"]
+    _save(locked, now=now)
+    _audit(locked, by, "escalate", locked.status, now=now, reason=reason)
+    return locked
+
+
+@transaction.atomic
+def complaint_mark_external(*, complaint: Complaint, by, reason: str, now=None):
+    """Flag 外部投诉 (the regulator forwarded it): urgent targets, 2 h follow-up (seed 001).
+
+    Marking an already external complaint again changes nothing and writes no audit row.
+    """
+    now = _now(now)
+    authorize(by, "escalate_complaint", complaint, action="mark_external")
+    reason = _require(reason, "reason", _("外部投诉来源"))
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.is_external:
+        return locked
+    locked.is_external = True
+    _apply_urgency(locked, now=now)
+    _save(locked, now=now)
+    _audit(locked, by, "mark_external", locked.status, now=now, reason=reason)
+    return locked
+
+
+@transaction.atomic
+def complaint_set_justified(
+    *,
+    complaint: Complaint,
+    by,
+    facts_confirmed: bool,
+    our_fault: bool,
+    obstructed: bool,
+    reason: str,
+    now=None,
+):
+    """Decide 有理由投诉 (seed 001 §(二)5) at or after verification, with the reason audited."""
+    now = _now(now)
+    authorize(by, "set_priority", complaint, action="set_justified")
+    reason = _require(reason, "reason", _("判定依据"))
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.status in (Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN):
+        raise Conflict(_("工单尚未核实，不能判定是否有理由。"))
+    locked.justified = rules.is_justified(
+        facts_confirmed=facts_confirmed, our_fault=our_fault, obstructed=obstructed
+    )
+    _save(locked, now=now)
+    _audit(
+        locked,
+        by,
+        "set_justified",
+        locked.status,
+        now=now,
+        reason=reason,
+        justified=locked.justified,
+        facts_confirmed=facts_confirmed,
+        our_fault=our_fault,
+        obstructed=obstructed,
+    )
+    return locked

@@ -1,0 +1,158 @@
+"""Closing the loop: the follow-up call (回访), closing (闭环), reopening, the customer's rating.
+
+Seed 001 §(四)5–6: a satisfied customer (or one with no objection, or not called with the
+reason written down) closes the complaint; an unsatisfied one sends it back to the unit
+(重新下发), repeat count + 1 — so does a low rating during the follow-up. Reopening after
+closing is allowed within the reopen window (SPEC §2).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ..errors import Conflict, InvalidInput
+from ..models import Complaint, FollowUp, FollowUpOutcome, Status
+from .access import authorize
+from .steps import _audit, _conf, _lock, _now, _require, _run, _save
+
+
+@transaction.atomic
+def complaint_start_follow_up(*, complaint: Complaint, by, now=None):
+    """反馈 → 回访: the customer-service centre starts the follow-up call."""
+    now = _now(now)
+    authorize(by, "follow_up_complaint", complaint, action="start_follow_up")
+    locked = _lock(complaint)
+    from_state = _run(locked, "start_follow_up")
+    _save(locked, now=now)
+    _audit(locked, by, "start_follow_up", from_state, now=now)
+    return locked
+
+
+@transaction.atomic
+def complaint_record_follow_up(
+    *,
+    complaint: Complaint,
+    by,
+    outcome: str,
+    customer_words: str = "",
+    reply_truthful: bool | None = None,
+    now=None,
+):
+    """Record the follow-up call (回访) and close the loop or send it back (seed 001 §(四)5–6).
+
+    Satisfied or no objection → 闭环. Not satisfied → 重新下发 to the unit, repeat count + 1.
+    Not called (the seed allows it with the reason written down) → 闭环 with that reason.
+    From 反馈 the call is started implicitly: one click for the agent, two audit rows.
+    """
+    now = _now(now)
+    authorize(by, "follow_up_complaint", complaint, action="follow_up")
+    if outcome not in FollowUpOutcome.values:
+        raise InvalidInput(_("回访结果无效。"), field_errors={"outcome": _("回访结果无效。")})
+    words = (customer_words or "").strip()
+    if outcome != FollowUpOutcome.SATISFIED and not words:
+        label = _("客户意见") if outcome == FollowUpOutcome.UNSATISFIED else _("不回访原因")
+        raise InvalidInput(
+            _("请填写%(label)s。") % {"label": label},
+            field_errors={"customer_words": _("请填写%(label)s。") % {"label": label}},
+        )
+    locked = _lock(complaint)
+    if locked.status == Status.ANSWERED:
+        from_state = _run(locked, "start_follow_up")
+        _save(locked, now=now)
+        _audit(locked, by, "start_follow_up", from_state, now=now)
+    elif locked.status != Status.FOLLOW_UP:
+        raise Conflict(
+            _("工单当前状态为“%(status)s”，不能回访。") % {"status": locked.get_status_display()}
+        )
+    FollowUp.objects.create(
+        complaint=locked,
+        by=by,
+        at=now,
+        outcome=outcome,
+        customer_words=words,
+        reply_truthful=reply_truthful,
+    )
+    locked.follow_up_at = now
+    if outcome == FollowUpOutcome.UNSATISFIED:
+        locked.satisfied = False
+        _reopen(locked, by, reason=words, now=now)
+    else:
+        locked.satisfied = True if outcome == FollowUpOutcome.SATISFIED else locked.satisfied
+        from_state = _run(locked, "close")
+        locked.closed_at = now
+        _save(locked, now=now)
+        _audit(locked, by, "close", from_state, now=now, reason=words, outcome=outcome)
+    return locked
+
+
+def _reopen(locked: Complaint, by, *, reason: str, now: datetime) -> None:
+    from_state = _run(locked, "reopen")
+    locked.repeat_count += 1
+    locked.reopened_at = now
+    locked.answered_at = None
+    locked.closed_at = None
+    locked.paused_seconds = 0
+    _save(locked, now=now)
+    _audit(
+        locked, by, "reopen", from_state, now=now, reason=reason, repeat_count=locked.repeat_count
+    )
+
+
+@transaction.atomic
+def complaint_reopen(*, complaint: Complaint, by, reason: str, now=None):
+    """闭环 → 核实: the customer is not satisfied after closing, within the reopen window.
+
+    After the window a new complaint is created and linked instead (SPEC §2).
+    """
+    now = _now(now)
+    authorize(by, "follow_up_complaint", complaint, action="reopen")
+    reason = _require(reason, "reason", _("重新下发原因"))
+    locked = _lock(complaint)
+    if locked.status == Status.CLOSED:
+        window = timedelta(days=_conf("REOPEN_WINDOW_DAYS"))
+        if locked.closed_at and now - locked.closed_at > window:
+            raise Conflict(
+                _("工单闭环已超过%(days)s天，不能重新打开，请新建投诉（系统将自动关联）。")
+                % {"days": window.days}
+            )
+    _reopen(locked, by, reason=reason, now=now)
+    return locked
+
+
+# A score at or below this during the follow-up counts as "unsatisfied" (不满意) and sends the
+# complaint back for handling, like an unsatisfied follow-up call (seed 001 §(四)6).
+UNSATISFIED_SCORE = 2
+RATEABLE_STATES = (Status.FOLLOW_UP, Status.CLOSED)
+
+
+@transaction.atomic
+def complaint_rate(*, complaint: Complaint, by, score: int, comment: str = "", now=None):
+    """The customer rates the outcome (1–5) once it is answered: in follow-up or closed.
+
+    A low score during the follow-up is the customer saying "not satisfied": the complaint is
+    reopened (重新下发) to the unit, repeat count + 1, exactly as an unsatisfied follow-up call.
+    """
+    now = _now(now)
+    authorize(by, "follow_up_complaint", complaint, action="rating")
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise InvalidInput(
+            _("评分必须是1到5的整数。"), field_errors={"score": _("评分必须是1到5的整数。")}
+        )
+    comment = (comment or "").strip()[:1000]
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.status not in RATEABLE_STATES:
+        raise Conflict(
+            _("工单当前状态为“%(status)s”，答复并进入回访后才能评价。")
+            % {"status": locked.get_status_display()}
+        )
+    locked.rating = score
+    unsatisfied = score <= UNSATISFIED_SCORE
+    _save(locked, now=now)
+    _audit(locked, by, "rate", locked.status, now=now, reason=comment, score=score)
+    if unsatisfied and locked.status == Status.FOLLOW_UP:
+        locked.satisfied = False
+        _reopen(locked, by, reason=comment or f"客户评价不满意（{score}分）", now=now)
+    return locked

@@ -1,0 +1,236 @@
+"""Accepting a complaint (受理): the input, its validation, the ticket number, repeats.
+
+`complaint_create` is the submission hot path (docs/api.md, "Benchmark";
+tests/api/test_submission_cost.py pins its SQL statements): the repeat lookup is written-out
+SQL, the INSERTs are prebuilt (complaints/inserts.py), ticket numbers come from
+complaints/numbering.py. Repeat complaints (重复投诉) follow seed 001 §(二)3; the first staff
+member to receive a complaint owns it (首问责任制).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from escalation import refdata
+from escalation.deadlines import refresh_deadlines
+
+from .. import inserts, numbering, rules
+from ..errors import InvalidInput
+from ..models import (
+    OPEN_STATES,
+    ActorKind,
+    Category,
+    Channel,
+    Complaint,
+    Demand,
+    Party,
+    Service,
+    Status,
+    Unit,
+)
+from .access import _actor_fields, authorize, hash_access_code, new_access_code
+from .steps import _audit, _conf, _now
+from .urgency import _apply_urgency, _escalate_cluster
+
+
+@dataclass(frozen=True)
+class NewComplaint:
+    """What a complaint is created from (the API and the intake form fill it)."""
+
+    tracking_no: str
+    complainant_name: str
+    phone: str
+    party: str
+    category: str
+    description: str
+    channel: str = Channel.API
+    demand: str = ""
+    demand_detail: str = ""
+    service: str = Service.EXPRESS
+    insured: bool = False
+    insured_amount: Decimal | None = None
+    declared_value: Decimal | None = None
+    freight: Decimal | None = None
+    unit_code: str = ""
+    key_account: bool = False
+    urgent_contents: bool = False
+    is_external: bool = False
+
+
+def _money(value, field: str, label: str, errors: dict[str, str]) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        errors[field] = _("%(label)s必须是金额数字。") % {"label": label}
+        return None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+        errors[field] = _("%(label)s必须是不小于0的合理金额。") % {"label": label}
+        return None
+    if amount != amount.quantize(Decimal("0.01")):
+        errors[field] = _("%(label)s最多两位小数。") % {"label": label}
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+def validate_new_complaint(data: NewComplaint) -> tuple[dict, dict[str, str]]:
+    """Check a new complaint; return its cleaned fields and the Chinese error per field."""
+    errors: dict[str, str] = {}
+    cleaned: dict = {}
+    for field, label, max_len in (
+        ("tracking_no", _("运单号"), 40),
+        ("complainant_name", _("投诉人姓名"), 50),
+        ("description", _("投诉内容"), 5000),
+    ):
+        value = (getattr(data, field) or "").strip()
+        if not value:
+            errors[field] = _("请填写%(label)s。") % {"label": label}
+        elif len(value) > max_len:
+            errors[field] = _("%(label)s不能超过%(max_len)s个字。") % {
+                "label": label,
+                "max_len": max_len,
+            }
+        cleaned[field] = value
+    tracking = cleaned["tracking_no"].upper()
+    if tracking and not tracking.replace("-", "").isalnum():
+        errors["tracking_no"] = _("运单号只能包含字母和数字。")
+    cleaned["tracking_no"] = tracking
+    phone = rules.normalize_phone(data.phone)
+    if not rules.is_valid_phone(phone):
+        errors["phone"] = _("请填写正确的手机号或带区号的固定电话。")
+    cleaned["phone"] = phone
+    for field, choices, label in (
+        ("party", Party, _("投诉人身份")),
+        ("category", Category, _("投诉类别")),
+        ("channel", Channel, _("渠道")),
+        ("service", Service, _("业务类型")),
+    ):
+        value = getattr(data, field)
+        if value not in choices.values:
+            errors[field] = _("%(label)s无效。") % {"label": label}
+        cleaned[field] = value
+    if data.demand and data.demand not in Demand.values:
+        errors["demand"] = _("诉求无效。")
+    cleaned["demand"] = data.demand or ""
+    cleaned["demand_detail"] = (data.demand_detail or "").strip()[:2000]
+    cleaned["insured"] = bool(data.insured)
+    cleaned["insured_amount"] = _money(data.insured_amount, "insured_amount", _("保价金额"), errors)
+    cleaned["declared_value"] = _money(data.declared_value, "declared_value", _("申报价值"), errors)
+    cleaned["freight"] = _money(data.freight, "freight", _("资费"), errors)
+    if cleaned["insured"] and not cleaned["insured_amount"] and "insured_amount" not in errors:
+        errors["insured_amount"] = _("保价的邮件请填写保价金额。")
+    if not cleaned["insured"] and cleaned["insured_amount"]:
+        errors["insured_amount"] = _("未保价的邮件不应填写保价金额。")
+    cleaned["unit"] = None
+    if data.unit_code:
+        unit = Unit.objects.filter(code=data.unit_code, is_active=True).first()
+        if unit is None:
+            errors["unit"] = _("责任单位不存在。")
+        cleaned["unit"] = unit
+    cleaned["key_account"] = bool(data.key_account)
+    cleaned["urgent_contents"] = bool(data.urgent_contents)
+    cleaned["is_external"] = bool(data.is_external) or data.channel == Channel.REGULATOR
+    return cleaned, errors
+
+
+def next_ticket_no(now: datetime) -> str:
+    """Give out the next ticket number of the day, e.g. TS20261128000123 (complaints.numbering).
+
+    Concurrent creations each get their own number without waiting for one another's commit.
+    """
+    day = timezone.localtime(now).date()
+    return f"TS{day:%Y%m%d}{numbering.next_number(day):06d}"
+
+
+class EarlierComplaint(NamedTuple):
+    """What a repeat records of the complaint it repeats."""
+
+    id: int
+    ticket_no: str
+    repeat_count: int
+
+
+def find_earlier_complaint(
+    *, tracking_no: str, phone: str, category: str, now: datetime
+) -> EarlierComplaint | None:
+    """Return the earlier complaint a new one repeats, or None (重复投诉, seed 001 §(二)3).
+
+    Same tracking number, or same phone and category, while the earlier one is open or was
+    answered within the repeat window (default 30 days).
+    """
+    since = now - timedelta(days=_conf("REPEAT_WINDOW_DAYS"))
+    # Written out once rather than built by the ORM on every submission: compiling this query
+    # was the largest single cost of a submission in the profile (docs/api.md, Benchmark).
+    # The same conditions as Q(tracking_no) | Q(phone, category), open or recently answered or
+    # closed, not rejected; the indexes on tracking_no and (phone, category) serve it.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, ticket_no, repeat_count FROM {Complaint._meta.db_table} "
+            "WHERE (tracking_no = %s OR (phone = %s AND category = %s)) "
+            f"AND (status IN ({', '.join(['%s'] * len(OPEN_STATES))}) "
+            "OR answered_at >= %s OR closed_at >= %s) AND status <> %s "
+            "ORDER BY accepted_at DESC LIMIT 1",  # nosec B608  # the model's table and placeholders only
+            [tracking_no, phone, category, *OPEN_STATES, since, since, Status.REJECTED],
+        )
+        row = cursor.fetchone()
+    return EarlierComplaint(*row) if row else None
+
+
+@transaction.atomic
+def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
+    """Accept (受理) a complaint; return it with the customer's access code (shown once).
+
+    The first staff member to receive it owns it (首问责任制). Repeat and urgent detection run
+    here; nothing is stored when any field is invalid.
+    """
+    now = _now(now)
+    authorize(by, "add_complaint", action="create")
+    cleaned, errors = validate_new_complaint(data)
+    if errors:
+        raise InvalidInput(_("提交的投诉信息有误，请修改后重试。"), field_errors=errors)
+
+    actor, kind = _actor_fields(by)
+    earlier = find_earlier_complaint(
+        tracking_no=cleaned["tracking_no"],
+        phone=cleaned["phone"],
+        category=cleaned["category"],
+        now=now,
+    )
+    ticket_no = next_ticket_no(now)
+    code = new_access_code()
+    complaint = Complaint(
+        ticket_no=ticket_no,
+        access_code_hash=hash_access_code(ticket_no, code),
+        accepted_at=now,
+        created_by=actor,
+        owner=actor if kind == ActorKind.STAFF else None,
+        repeat_of_id=earlier.id if earlier else None,
+        repeat_count=(earlier.repeat_count + 1) if earlier else 0,
+        **cleaned,
+    )
+    reference = refdata.current()  # phrase lists and policies, one version check for both
+    _apply_urgency(complaint, now=now, reference=reference)
+    refresh_deadlines(complaint, now=now, book=reference.book)
+    inserts.insert(complaint)
+    _audit(
+        complaint,
+        by,
+        "create",
+        Status.ACCEPTED,
+        now=now,
+        reason="",
+        channel=complaint.channel,
+        repeat_of=earlier.ticket_no if earlier else None,
+        urgent_reasons=complaint.urgent_reasons,
+    )
+    if complaint.unit_id:
+        _escalate_cluster(complaint, now=now)
+    return complaint, code

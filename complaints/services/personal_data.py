@@ -1,0 +1,17 @@
+"""Revealing the customer's unmasked name and phone, recorded per look (SPEC §9)."""
+
+from __future__ import annotations
+
+from ..models import Complaint, PersonalDataAccess
+from .access import authorize
+from .steps import _now
+
+
+def complaint_reveal_personal_data(
+    *, complaint: Complaint, by, purpose: str = "", now=None
+) -> dict:
+    """Return the customer's full name and phone, and record who looked (SPEC §9)."""
+    now = _now(now)
+    authorize(by, "view_personal_data", complaint, action="reveal")
+    PersonalDataAccess.objects.create(complaint=complaint, user=by, at=now, purpose=purpose[:100])
+    return {"complainant_name": complaint.complainant_name, "phone": complaint.phone}

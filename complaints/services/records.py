@@ -1,0 +1,58 @@
+"""What staff write down without moving the complaint: contacts and internal notes.
+
+A contact that reached the customer is the first response and stops the 24 h timer (SPEC §4);
+notes are for staff only and never shown to the customer. Evidence uploads are in
+complaints/attachments.py.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from ..errors import Conflict, InvalidInput
+from ..models import Complaint, Contact, ContactMethod, Note
+from .access import authorize
+from .steps import _audit, _now, _require, _save
+
+
+@transaction.atomic
+def complaint_log_contact(
+    *, complaint: Complaint, by, method: str, summary: str, reached: bool = True, at=None, now=None
+) -> Contact:
+    """Record a contact with the customer; the first one that reached them stops the 24 h timer."""
+    now = _now(now)
+    authorize(by, "contact_customer", complaint, action="contact")
+    if method not in ContactMethod.values:
+        raise InvalidInput(_("联系方式无效。"), field_errors={"method": _("联系方式无效。")})
+    summary = _require(summary, "summary", _("联系内容"))
+    at = at or now
+    if at > now + timedelta(minutes=5):
+        raise InvalidInput(
+            _("联系时间不能晚于现在。"), field_errors={"at": _("联系时间不能晚于现在。")}
+        )
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if not locked.is_open:
+        raise Conflict(
+            _("工单已%(status)s，不能再记录联系。") % {"status": locked.get_status_display()}
+        )
+    contact = Contact.objects.create(
+        complaint=locked, by=by, at=at, method=method, summary=summary, reached=reached
+    )
+    # The first response is a contact that reached the customer, or a reply (SPEC §4).
+    if reached and locked.first_response_at is None:
+        locked.first_response_at = at
+        _save(locked, now=now)
+    _audit(locked, by, "contact", locked.status, now=now, method=method, reached=reached)
+    return contact
+
+
+@transaction.atomic
+def complaint_add_note(*, complaint: Complaint, by, text: str, now=None) -> Note:
+    """An internal note for staff; never shown to the customer."""
+    now = _now(now)
+    authorize(by, "note_complaint", complaint, action="note")
+    text = _require(text, "text", _("备注内容"))
+    return Note.objects.create(complaint=complaint, by=by, at=now, text=text)

@@ -1,0 +1,125 @@
+"""The steps every write service shares: lock, transition, save, audit.
+
+`_lock` takes the row lock and refuses a state that changed since the caller read it (the
+second of two people acting at once gets a Conflict, never a silent overwrite); `_run` runs
+the FSM transition; `_save` recomputes the deadlines (escalation/deadlines.py) and saves;
+`_audit` writes the append-only ComplaintTransition row and sends `complaint_changed` inside
+the transaction. Plus the settings lookup, the clock and the required-text check.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+from django_fsm import ConcurrentTransition, can_proceed
+
+from escalation.deadlines import refresh_deadlines
+
+from .. import inserts
+from ..errors import Conflict, InvalidInput, NotFound
+from ..models import Complaint, ComplaintTransition
+from ..signals import complaint_changed
+from .access import _actor_fields
+
+# Words for "cannot be … now" refusals (their own context: the buttons say it differently).
+ACTION_LABELS = {
+    "dispatch": pgettext_lazy("refused action", "下发"),
+    "reassign": pgettext_lazy("refused action", "改派"),
+    "reply": pgettext_lazy("refused action", "答复"),
+    "start_follow_up": pgettext_lazy("refused action", "开始回访"),
+    "close": pgettext_lazy("refused action", "闭环"),
+    "reopen": pgettext_lazy("refused action", "重新下发"),
+    "reject": pgettext_lazy("refused action", "不予受理"),
+    "withdraw": pgettext_lazy("refused action", "撤诉"),
+}
+
+
+def _conf(key: str):
+    return settings.COMPLAINTS[key]
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _audit(
+    complaint: Complaint,
+    by,
+    transition: str,
+    from_state: str,
+    *,
+    now: datetime,
+    reason: str = "",
+    **details,
+) -> ComplaintTransition:
+    actor, kind = _actor_fields(by)
+    row = ComplaintTransition(
+        complaint=complaint,
+        at=now,
+        actor=actor,
+        actor_kind=kind,
+        transition=transition,
+        from_state=from_state,
+        to_state=complaint.status,
+        reason=reason,
+        details=details,
+    )
+    inserts.insert(row)  # the statement built once (complaints/inserts.py)
+    complaint_changed.send(
+        sender=Complaint,
+        complaint=complaint,
+        event=transition,
+        actor=actor,
+        details=details,
+        audit=row,
+    )
+    return row
+
+
+def _lock(complaint: Complaint) -> Complaint:
+    """Lock the complaint row; refuse if it changed state since the caller read it."""
+    try:
+        locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    except Complaint.DoesNotExist as exc:
+        raise NotFound(_("工单不存在。")) from exc
+    if locked.status != complaint.status:
+        raise Conflict(
+            _("工单已被他人处理，当前状态为“%(status)s”，请刷新后再操作。")
+            % {"status": locked.get_status_display()}
+        )
+    return locked
+
+
+def _run(locked: Complaint, name: str) -> str:
+    """Run the FSM transition `name` in memory; return the state it left."""
+    method = getattr(locked, name)
+    if not can_proceed(method):
+        raise Conflict(
+            _("工单当前状态为“%(status)s”，不能%(action)s。")
+            % {"status": locked.get_status_display(), "action": ACTION_LABELS.get(name, name)}
+        )
+    from_state = locked.status
+    method()
+    return from_state
+
+
+def _save(locked: Complaint, *, now: datetime) -> None:
+    refresh_deadlines(locked, now=now)
+    try:
+        locked.save()
+    except ConcurrentTransition as exc:  # a path that did not lock the row lost the race
+        raise Conflict(_("工单已被他人处理，请刷新后再操作。")) from exc
+
+
+def _require(text: str, field: str, label: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput(
+            _("请填写%(label)s。") % {"label": label},
+            field_errors={field: _("请填写%(label)s。") % {"label": label}},
+        )
+    return text

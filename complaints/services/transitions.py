@@ -1,0 +1,178 @@
+"""Moving a complaint through the loop: dispatch, reassign, reply, reject, withdraw.
+
+受理 → 核实 (dispatch to the responsible unit, reassign to another), 核实 → 反馈 (the unit's
+structured reply, 回复要素 seed 001 §(五)1, which also gives the first view of 有理由投诉,
+seed 001 §(二)5), and the two ends 不予受理 / 撤诉 (SPEC §2). The follow-up, closing and
+reopening are in follow_up.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .. import rules
+from ..errors import InvalidInput
+from ..models import Complaint, Phrase, Reply, Status, Unit
+from .access import authorize
+from .pause import _end_pause
+from .steps import _audit, _lock, _now, _require, _run, _save
+from .urgency import _apply_urgency, _audit_raised_priority, _escalate_cluster
+
+
+def _assignable_unit(unit: Unit | None) -> Unit:
+    if unit is None or not unit.is_active:
+        raise InvalidInput(
+            _("请选择有效的责任单位。"), field_errors={"unit": _("请选择有效的责任单位。")}
+        )
+    return unit
+
+
+@transaction.atomic
+def complaint_dispatch(*, complaint: Complaint, unit: Unit, by, reason: str = "", now=None):
+    """受理 → 核实: send the complaint to its responsible unit."""
+    now = _now(now)
+    authorize(by, "dispatch_complaint", complaint, action="dispatch")
+    unit = _assignable_unit(unit)
+    locked = _lock(complaint)
+    from_state = _run(locked, "dispatch")
+    locked.unit = unit
+    locked.dispatched_at = now
+    became_urgent = _apply_urgency(locked, now=now)
+    _save(locked, now=now)
+    _audit(locked, by, "dispatch", from_state, now=now, reason=reason, unit=unit.code)
+    if became_urgent:
+        _audit_raised_priority(locked, now=now)
+    _escalate_cluster(locked, now=now)
+    return locked
+
+
+@transaction.atomic
+def complaint_reassign(*, complaint: Complaint, unit: Unit, by, reason: str, now=None):
+    """核实 → 核实: hand the complaint to another unit; the reason is required."""
+    now = _now(now)
+    authorize(by, "dispatch_complaint", complaint, action="reassign")
+    reason = _require(reason, "reason", _("改派原因"))
+    unit = _assignable_unit(unit)
+    if unit.pk == complaint.unit_id:
+        raise InvalidInput(_("工单已在该单位。"), field_errors={"unit": _("请选择另一个单位。")})
+    locked = _lock(complaint)
+    from_state = _run(locked, "reassign")
+    previous = locked.unit.code if locked.unit else None
+    locked.unit = unit
+    locked.dispatched_at = now
+    _save(locked, now=now)
+    _audit(
+        locked,
+        by,
+        "reassign",
+        from_state,
+        now=now,
+        reason=reason,
+        unit=unit.code,
+        previous=previous,
+    )
+    return locked
+
+
+@dataclass(frozen=True)
+class ReplyInput:
+    basic_facts: str
+    handling: str
+    result: str
+    customer_accepts: bool | None = None
+    facts_confirmed: bool = False
+    our_fault: bool = False
+
+
+@transaction.atomic
+def complaint_reply(*, complaint: Complaint, by, reply: ReplyInput, now=None) -> Reply:
+    """核实 → 反馈: the unit's structured reply, refused when a part is missing or vague.
+
+    The reply also decides the first view of 有理由投诉 (seed 001 §(二)5) from the unit's own
+    finding; the customer-service centre may correct it later with a reason.
+    """
+    now = _now(now)
+    authorize(by, "reply_complaint", complaint, action="reply")
+    parts = {"basic_facts": reply.basic_facts, "handling": reply.handling, "result": reply.result}
+    problems = rules.reply_problems(parts, Phrase.active(Phrase.Kind.VAGUE_REPLY))
+    if problems:
+        raise InvalidInput(_("答复不符合回复要素要求，请补充后再提交。"), field_errors=problems)
+    locked = _lock(complaint)
+    from_state = _run(locked, "reply")
+    if locked.is_paused:
+        _end_pause(locked, now=now)
+    saved = Reply.objects.create(
+        complaint=locked,
+        unit=locked.unit,
+        by=by,
+        at=now,
+        basic_facts=reply.basic_facts.strip(),
+        handling=reply.handling.strip(),
+        result=reply.result.strip(),
+        customer_accepts=reply.customer_accepts,
+        facts_confirmed=reply.facts_confirmed,
+        our_fault=reply.our_fault,
+    )
+    locked.answered_at = now
+    locked.first_answered_at = locked.first_answered_at or now
+    locked.first_response_at = locked.first_response_at or now
+    locked.justified = rules.is_justified(
+        facts_confirmed=reply.facts_confirmed, our_fault=reply.our_fault, obstructed=False
+    )
+    _save(locked, now=now)
+    _audit(locked, by, "reply", from_state, now=now, reply_id=saved.pk, justified=locked.justified)
+    return saved
+
+
+@transaction.atomic
+def complaint_reject(
+    *, complaint: Complaint, by, reason: str, merged_into: Complaint | None = None, now=None
+):
+    """→ 不予受理: out of scope, or a duplicate merged into the complaint that is kept."""
+    now = _now(now)
+    authorize(by, "reject_complaint", complaint, action="reject")
+    reason = _require(reason, "reason", _("不予受理原因"))
+    if merged_into is not None and merged_into.pk == complaint.pk:
+        raise InvalidInput(
+            _("不能合并到自身。"), field_errors={"merged_into": _("不能合并到自身。")}
+        )
+    if merged_into is not None and merged_into.status in (Status.REJECTED, Status.WITHDRAWN):
+        raise InvalidInput(
+            _("只能合并到有效工单。"), field_errors={"merged_into": _("只能合并到有效工单。")}
+        )
+    locked = _lock(complaint)
+    from_state = _run(locked, "reject")
+    locked.merged_into = merged_into
+    locked.ended_at = now
+    if locked.is_paused:
+        _end_pause(locked, now=now)
+    _save(locked, now=now)
+    _audit(
+        locked,
+        by,
+        "reject",
+        from_state,
+        now=now,
+        reason=reason,
+        merged_into=merged_into.ticket_no if merged_into else None,
+    )
+    return locked
+
+
+@transaction.atomic
+def complaint_withdraw(*, complaint: Complaint, by, reason: str, now=None):
+    """→ 撤诉: the customer withdraws the complaint (from any open state)."""
+    now = _now(now)
+    authorize(by, "withdraw_complaint", complaint, action="withdraw")
+    reason = _require(reason, "reason", _("撤诉原因"))
+    locked = _lock(complaint)
+    from_state = _run(locked, "withdraw")
+    locked.ended_at = now
+    if locked.is_paused:
+        _end_pause(locked, now=now)
+    _save(locked, now=now)
+    _audit(locked, by, "withdraw", from_state, now=now, reason=reason)
+    return locked

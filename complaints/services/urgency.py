@@ -1,0 +1,108 @@
+"""Raising a complaint to urgent (重大、紧急, seed 001 §(二)4; SPEC §3 "Urgent").
+
+The rules themselves are pure (complaints/rules.py: urgent_reasons); here they are applied to
+a complaint: threat and contents words from the phrase lists, key accounts, a second chase,
+external complaints, and clusters (several complaints of one category against one unit within
+a window: when one completes a cluster, the other open ones become urgent too). Urgency is only
+ever raised automatically, always with an audit row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from escalation import refdata
+
+from .. import rules
+from ..models import OPEN_STATES, Complaint, Phrase, Priority, Status
+from .access import SYSTEM
+from .steps import _audit, _conf, _save
+
+
+def _cluster_count(complaint: Complaint, *, now: datetime) -> int:
+    if not complaint.unit_id:
+        return 0
+    since = now - timedelta(hours=_conf("CLUSTER_WINDOW_HOURS"))
+    others = Complaint.objects.filter(
+        unit_id=complaint.unit_id,
+        category=complaint.category,
+        accepted_at__gte=since,
+        accepted_at__lte=now,
+    ).exclude(status__in=[Status.REJECTED, Status.WITHDRAWN])
+    if complaint.pk:
+        others = others.exclude(pk=complaint.pk)
+    return others.count() + 1
+
+
+def _urgent_reasons(
+    complaint: Complaint, *, now: datetime, reference: refdata.ReferenceData | None = None
+) -> list[str]:
+    reference = reference or refdata.current()  # the phrase lists, cached until edited
+    return rules.urgent_reasons(
+        text=f"{complaint.description}\n{complaint.demand_detail}",
+        threat_words=reference.active_phrases(Phrase.Kind.URGENT_THREAT),
+        contents_words=reference.active_phrases(Phrase.Kind.URGENT_CONTENTS),
+        key_account=complaint.key_account,
+        urgent_contents=complaint.urgent_contents,
+        chase_count=complaint.chase_count,
+        chase_limit=_conf("URGENT_ON_CHASE"),
+        cluster_count=_cluster_count(complaint, now=now),
+        cluster_size=_conf("CLUSTER_SIZE"),
+    )
+
+
+def _apply_urgency(
+    complaint: Complaint, *, now: datetime, reference: refdata.ReferenceData | None = None
+) -> bool:
+    """Make the complaint urgent when a rule says so; return whether it became urgent now.
+
+    Urgency is only ever raised automatically; lowering it takes an agent with a reason.
+    """
+    reasons = _urgent_reasons(complaint, now=now, reference=reference)
+    if complaint.is_external and "外部投诉" not in reasons:
+        reasons.insert(0, "外部投诉")
+    new = [r for r in reasons if r not in complaint.urgent_reasons]
+    if not new:
+        return False
+    complaint.urgent_reasons = [*complaint.urgent_reasons, *new]
+    was_urgent = complaint.priority == Priority.URGENT
+    complaint.priority = Priority.URGENT
+    return not was_urgent
+
+
+def _audit_raised_priority(complaint: Complaint, *, now: datetime, **details) -> None:
+    """Record that the system made a complaint urgent, with the reasons it found."""
+    _audit(
+        complaint,
+        SYSTEM,
+        "set_priority",
+        complaint.status,
+        now=now,
+        reason="；".join(complaint.urgent_reasons),
+        priority=Priority.URGENT,
+        **details,
+    )
+
+
+def _escalate_cluster(complaint: Complaint, *, now: datetime) -> None:
+    """When this complaint completes a cluster, make the other open ones in it urgent too."""
+    if _cluster_count(complaint, now=now) < _conf("CLUSTER_SIZE"):
+        return
+    since = now - timedelta(hours=_conf("CLUSTER_WINDOW_HOURS"))
+    siblings = (
+        Complaint.objects.select_for_update()
+        .filter(
+            unit_id=complaint.unit_id,
+            category=complaint.category,
+            accepted_at__gte=since,
+            accepted_at__lte=now,
+            status__in=OPEN_STATES,
+            priority=Priority.NORMAL,
+        )
+        .exclude(pk=complaint.pk)
+        .order_by("pk")
+    )
+    for sibling in siblings:
+        if _apply_urgency(sibling, now=now):
+            _save(sibling, now=now)
+            _audit_raised_priority(sibling, now=now, cluster_with=complaint.ticket_no)
