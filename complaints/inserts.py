@@ -19,6 +19,7 @@ from functools import cache
 
 from django.db import connections, models, router
 from django.db.models import signals
+from django_fsm import FSMField
 
 
 @cache
@@ -47,10 +48,28 @@ def _statement(model: type[models.Model], alias: str, rows: int, ignore_conflict
     return sql + f" RETURNING {quote(meta.pk.column)}"
 
 
+# Field classes whose conversion leaves a value of exactly this type unchanged (Django's
+# get_prep_value is str() / int() / bool() of it and the PostgreSQL adapters pass it through).
+_PLAIN_TYPES: dict[type[models.Field], type] = {
+    models.CharField: str,
+    models.TextField: str,
+    FSMField: str,
+    models.BooleanField: bool,
+    models.IntegerField: int,
+    models.SmallIntegerField: int,
+    models.BigIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+}
+
+
 def _db_value(field: models.Field, obj: models.Model, connection):
     value = field.pre_save(obj, True)
-    # Every field stores None as NULL; skipping the conversion chain for it is half the work.
-    return None if value is None else field.get_db_prep_save(value, connection)
+    # Every field stores None as NULL, and a plain str / int / bool of a plain field as itself:
+    # skipping the conversion chain for those is most of the work of a row.
+    if value is None or type(value) is _PLAIN_TYPES.get(type(field)):
+        return value
+    return field.get_db_prep_save(value, connection)
 
 
 def insert(obj: models.Model) -> models.Model:

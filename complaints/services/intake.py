@@ -17,6 +17,7 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from escalation import refdata
 from escalation.deadlines import refresh_deadlines
@@ -82,13 +83,17 @@ def _money(value, field: str, label: str, errors: dict[str, str]) -> Decimal | N
 
 
 def validate_new_complaint(data: NewComplaint) -> tuple[dict, dict[str, str]]:
-    """Check a new complaint; return its cleaned fields and the Chinese error per field."""
+    """Check a new complaint; return its cleaned fields and the Chinese error per field.
+
+    Field labels are lazy (_lazy): translated only when an error message needs them (every
+    submission passes through here).
+    """
     errors: dict[str, str] = {}
     cleaned: dict = {}
     for field, label, max_len in (
-        ("tracking_no", _("运单号"), 40),
-        ("complainant_name", _("投诉人姓名"), 50),
-        ("description", _("投诉内容"), 5000),
+        ("tracking_no", _lazy("运单号"), 40),
+        ("complainant_name", _lazy("投诉人姓名"), 50),
+        ("description", _lazy("投诉内容"), 5000),
     ):
         value = (getattr(data, field) or "").strip()
         if not value:
@@ -108,10 +113,10 @@ def validate_new_complaint(data: NewComplaint) -> tuple[dict, dict[str, str]]:
         errors["phone"] = _("请填写正确的手机号或带区号的固定电话。")
     cleaned["phone"] = phone
     for field, choices, label in (
-        ("party", Party, _("投诉人身份")),
-        ("category", Category, _("投诉类别")),
-        ("channel", Channel, _("渠道")),
-        ("service", Service, _("业务类型")),
+        ("party", Party, _lazy("投诉人身份")),
+        ("category", Category, _lazy("投诉类别")),
+        ("channel", Channel, _lazy("渠道")),
+        ("service", Service, _lazy("业务类型")),
     ):
         value = getattr(data, field)
         if value not in choices.values:
@@ -122,9 +127,13 @@ def validate_new_complaint(data: NewComplaint) -> tuple[dict, dict[str, str]]:
     cleaned["demand"] = data.demand or ""
     cleaned["demand_detail"] = (data.demand_detail or "").strip()[:2000]
     cleaned["insured"] = bool(data.insured)
-    cleaned["insured_amount"] = _money(data.insured_amount, "insured_amount", _("保价金额"), errors)
-    cleaned["declared_value"] = _money(data.declared_value, "declared_value", _("申报价值"), errors)
-    cleaned["freight"] = _money(data.freight, "freight", _("资费"), errors)
+    cleaned["insured_amount"] = _money(
+        data.insured_amount, "insured_amount", _lazy("保价金额"), errors
+    )
+    cleaned["declared_value"] = _money(
+        data.declared_value, "declared_value", _lazy("申报价值"), errors
+    )
+    cleaned["freight"] = _money(data.freight, "freight", _lazy("资费"), errors)
     if cleaned["insured"] and not cleaned["insured_amount"] and "insured_amount" not in errors:
         errors["insured_amount"] = _("保价的邮件请填写保价金额。")
     if not cleaned["insured"] and cleaned["insured_amount"]:

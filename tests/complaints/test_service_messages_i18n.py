@@ -32,7 +32,7 @@ SERVICE_MODULES = [
     "regulators/hints.py",
     "escalation/notices.py",
 ]
-GETTEXT = {"_", "gettext", "gettext_lazy"}
+GETTEXT = {"_", "_lazy", "gettext", "gettext_lazy"}
 PGETTEXT = {"pgettext", "pgettext_lazy"}
 
 
