@@ -19,6 +19,8 @@ from rest_framework.exceptions import Throttled
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from complaints import resilient_cache
+
 logger = logging.getLogger("complaints.api.security")
 
 
@@ -60,15 +62,20 @@ class CountingThrottle(SimpleRateThrottle):
 
 
 def _count(key: str, duration: int) -> int:
-    """Add one to the window's counter and return it."""
+    """Add one to the window's counter and return it (0 while Redis is unreachable)."""
     client = _redis_client()
     if client is not None:
-        # One round trip: create the counter with its expiry (first request), then count.
-        key = cache.make_key(key)
-        pipe = client.pipeline(transaction=False)
-        pipe.set(key, 0, ex=duration + 1, nx=True)
-        pipe.incr(key)
-        return int(pipe.execute()[1])
+
+        def count() -> int:
+            # One round trip: create the counter with its expiry (first request), then count.
+            pipe = client.pipeline(transaction=False)
+            pipe.set(cache.make_key(key), 0, ex=duration + 1, nx=True)
+            pipe.incr(cache.make_key(key))
+            return int(pipe.execute()[1])
+
+        # Redis down: the limit opens instead of refusing everyone with a 500
+        # (complaints.resilient_cache explains the trade-off).
+        return resilient_cache.guarded("throttle", count, lambda: 0)
     if cache.add(key, 1, timeout=duration + 1):
         return 1
     try:
