@@ -32,6 +32,8 @@ def send_lease() -> timedelta:
     from escalation.sweep import sla_conf
 
     return timedelta(seconds=float(sla_conf("SEND_LEASE_SECONDS") or SEND_LEASE.total_seconds()))
+
+
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=6)

@@ -96,11 +96,15 @@ def _finish(stack: Stack, report: suite.Report, run: str, log, *, allow_redelive
     The last urgent complaints of the run must first reach their first-response deadline
     (and the sweep's grace after it), so that every warning and breach they owe is checked.
     """
-    started = time.monotonic()
     time.sleep(FIRST_RESPONSE_SECONDS + suite.grace().total_seconds())
-    drained = suite.wait_drained(timeout=150, run_prefixes=[run])
+    started = time.monotonic()
+    drained, stopped = suite.quiesce(stack, timeout=150)
     catch_up = round(time.monotonic() - started, 1)
-    report.check("outbox and sweep caught up", drained, f"in {catch_up} s after the load ended")
+    report.check(
+        "outbox and sweep caught up",
+        drained,
+        f"nothing due {catch_up} s after the last timers of the run ran out",
+    )
     records = suite.read_log(log)
     suite.consistency(
         report,
@@ -111,6 +115,11 @@ def _finish(stack: Stack, report: suite.Report, run: str, log, *, allow_redelive
     )
     summary = suite.summarize(records, 0)
     summary["catch_up_s"] = catch_up
+    for name in stopped:  # the next scenario starts with the same processes again
+        if name.startswith("beat"):
+            stack.start_beat(name)
+        else:
+            stack.start_worker(name)
     return records, summary
 
 
@@ -285,16 +294,32 @@ def worker_sigkill(stack: Stack, tokens, report: suite.Report, run: str) -> dict
 def two_beats_two_workers(stack: Stack, tokens, report: suite.Report, run: str) -> dict:
     """Two beat processes by mistake, and two workers"""
     log = stack.dir / f"{run}.jsonl"
-    stack.start_beat("beat2")
-    stack.start_worker("worker2")
+    # The second pair logs at INFO, so we can show that both really worked.
+    stack.start_beat("beat2", loglevel="INFO")
+    stack.start_worker("worker2", loglevel="INFO")
     load = suite.run_load(stack, tokens, run=run, rate=RATE, seconds=60, log=log)
     _wait(load, 120)
     records, summary = _finish(stack, report, run, log)
     bad = suite.server_errors(records, allow_503=False)
     report.check("zero 5xx", not bad, f"{sum(bad.values())} 5xx {dict(bad)}")
+    beat2_sent = _count_in(stack.dir / "beat2.log", "Sending due task")
+    worker2_ran = _count_in(stack.dir / "worker2.log", "succeeded in")
+    report.check(
+        "the second beat and the second worker really ran",
+        beat2_sent > 0 and worker2_ran > 0,
+        f"beat2 sent {beat2_sent} scheduled tasks (as many as beat 1: the duplicates); "
+        f"worker2 ran {worker2_ran} tasks",
+    )
     stack.kill("beat2")
     stack.kill("worker2")
-    return summary
+    return {**summary, "beat2_sent": beat2_sent, "worker2_ran": worker2_ran}
+
+
+def _count_in(path, text: str) -> int:
+    if not path.exists():
+        return 0
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return sum(1 for line in f if text in line)
 
 
 # --- 5. Media folder full / read-only ----------------------------------------------------

@@ -295,7 +295,7 @@ class Stack:
         self._wait_http(f"{self.base_url}/healthz")
         self.log(f"gunicorn up on port {self.web_port} ({self.web_workers} workers)")
 
-    def start_worker(self, name: str = "worker") -> None:
+    def start_worker(self, name: str = "worker", loglevel: str = "WARNING") -> None:
         self._spawn(
             name,
             [
@@ -305,7 +305,7 @@ class Stack:
                 "worker",
                 "-n",
                 f"{name}@%h",
-                "--loglevel=WARNING",
+                f"--loglevel={loglevel}",
                 f"--concurrency={self.worker_concurrency}",
                 "--pool=prefork",
                 "--without-gossip",
@@ -314,7 +314,7 @@ class Stack:
         )
         self.log(f"Celery {name} started (pid {self.procs[name].pid})")
 
-    def start_beat(self, name: str = "beat") -> None:
+    def start_beat(self, name: str = "beat", loglevel: str = "WARNING") -> None:
         self._spawn(
             name,
             [
@@ -322,7 +322,7 @@ class Stack:
                 "-A",
                 "config",
                 "beat",
-                "--loglevel=WARNING",
+                f"--loglevel={loglevel}",
                 "-s",
                 str(self.dir / f"{name}-schedule"),
                 "--pidfile",

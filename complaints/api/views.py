@@ -71,6 +71,7 @@ ERROR_TEXT = {
     415: "不支持的内容类型",
     422: "Idempotency-Key 已用于不同内容",
     429: "请求过于频繁（见 Retry-After）",
+    503: "服务暂时不可用（数据库或存储中断），请按 Retry-After 稍后重试",
 }
 
 

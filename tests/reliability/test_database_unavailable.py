@@ -126,3 +126,16 @@ def test_it_reconnects_after_the_server_dropped_a_kept_connection(django_db_bloc
         cursor.execute("SELECT pg_backend_pid()")
         (new_pid,) = cursor.fetchone()
     assert new_pid != pid
+
+
+def test_it_routes_uncaught_errors_through_the_availability_handler():
+    from django.urls import get_resolver
+
+    assert get_resolver().resolve_error_handler(500) is availability.server_error
+
+
+def test_it_documents_503_with_retry_after_on_every_operation(api):
+    schema = json.loads(api.get("/api/schema/?format=json").content)
+    operations = [op for methods in schema["paths"].values() for op in methods.values()]
+    assert operations
+    assert all("503" in op["responses"] for op in operations if isinstance(op, dict))
