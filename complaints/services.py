@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
@@ -364,6 +364,8 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
         category=cleaned["category"],
         now=now,
     )
+    if earlier is not None:
+        _hold_key(earlier)
     ticket_no = next_ticket_no(now)
     code = new_access_code()
     complaint = Complaint(
@@ -393,6 +395,22 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
     if complaint.unit_id:
         _escalate_cluster(complaint, now=now)
     return complaint, code
+
+
+def _hold_key(earlier: Complaint) -> None:
+    """Take the lock the repeat_of foreign key needs now, not at COMMIT.
+
+    The key is checked at commit (Django's keys are deferred), after the signal has upserted
+    the dashboard's dirty day: a staff action holding the earlier complaint FOR UPDATE and
+    waiting for that same day row then deadlocked with the submission (`make faults` found it
+    under load). Taken first, the submission simply waits for the action to finish.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {Complaint._meta.db_table} WHERE id = %s FOR KEY SHARE",  # nosec B608  # table name from the model
+                [earlier.pk],
+            )
 
 
 # --- Urgency ------------------------------------------------------------------------------

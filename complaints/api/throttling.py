@@ -52,7 +52,12 @@ class CountingThrottle(SimpleRateThrottle):
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
         counter = f"{self.key}:{window}"
-        if _count(counter, self.duration) <= self.num_requests:
+        # Redis down: the limit opens (counts 0) instead of refusing everyone with a 500
+        # (complaints.resilient_cache explains the trade-off).
+        count = resilient_cache.guarded(
+            "throttle", lambda: _count(counter, self.duration), lambda: 0
+        )
+        if count <= self.num_requests:
             return True
         _uncount(counter)
         return False
@@ -62,20 +67,15 @@ class CountingThrottle(SimpleRateThrottle):
 
 
 def _count(key: str, duration: int) -> int:
-    """Add one to the window's counter and return it (0 while Redis is unreachable)."""
+    """Add one to the window's counter and return it."""
     client = _redis_client()
     if client is not None:
-
-        def count() -> int:
-            # One round trip: create the counter with its expiry (first request), then count.
-            pipe = client.pipeline(transaction=False)
-            pipe.set(cache.make_key(key), 0, ex=duration + 1, nx=True)
-            pipe.incr(cache.make_key(key))
-            return int(pipe.execute()[1])
-
-        # Redis down: the limit opens instead of refusing everyone with a 500
-        # (complaints.resilient_cache explains the trade-off).
-        return resilient_cache.guarded("throttle", count, lambda: 0)
+        # One round trip: create the counter with its expiry (first request), then count.
+        key = cache.make_key(key)
+        pipe = client.pipeline(transaction=False)
+        pipe.set(key, 0, ex=duration + 1, nx=True)
+        pipe.incr(key)
+        return int(pipe.execute()[1])
     if cache.add(key, 1, timeout=duration + 1):
         return 1
     try:
