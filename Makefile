@@ -114,3 +114,17 @@ bench-regulators: system-deps install-dev
 BENCH_HISTORY ?= 1000000
 bench-dashboard: install-dev
 	BENCH_HISTORY=$(BENCH_HISTORY) LOG_LEVEL=WARNING scripts/with-test-services.sh $(PY) -m complaints.dashboard.bench
+
+## Reliability (issue 9; not part of `make test`): the whole stack on this machine — durable
+## PostgreSQL, Redis, gunicorn, Celery worker and beat — under open-loop load on 127.0.0.1.
+## `make soak`: SOAK_RATE submissions/s (400) for SOAK_MINUTES (10, at most 30).
+## `make faults`: PostgreSQL restart, Redis outage, worker SIGKILL, two beats, full media disk.
+## Exit non-zero when a check fails; everything started is stopped on exit. docs/reliability.md.
+.PHONY: soak faults
+SOAK_RATE ?= 400
+SOAK_MINUTES ?= 10
+soak: system-deps install-dev
+	SOAK_RATE=$(SOAK_RATE) SOAK_MINUTES=$(SOAK_MINUTES) $(PY) -m benchmarks.reliability soak
+
+faults: system-deps install-dev
+	$(PY) -m benchmarks.reliability faults

@@ -4,7 +4,8 @@
 
 `code` is stable and meant for programs; `message` is Chinese and meant for people; `fields`
 (only on input errors) names each bad field with its own message. Domain errors from the
-services map to 400 / 403 / 404 / 409; DRF's own exceptions keep their status (401, 405, 415,
+services map to 400 / 403 / 404 / 409 (503 with Retry-After when the database is
+unreachable, see complaints.availability); DRF's own exceptions keep their status (401, 405, 415,
 429 with Retry-After, …) but are reshaped the same way.
 """
 
@@ -65,8 +66,27 @@ def _fields(detail) -> dict[str, str]:
 
 
 def exception_handler(exc, context):
+    from complaints.availability import API_MESSAGE, RETRY_AFTER_SECONDS, is_unavailable
+
+    if is_unavailable(exc):  # the database went away: retry shortly, not a 500
+        request = context.get("request")
+        if request is not None:
+            from complaints.availability import log_unavailable
+
+            log_unavailable(request, exc)
+        return Response(
+            error_body("unavailable", API_MESSAGE),
+            status=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, exc.field_errors), status=exc.status_code)
+        # A 503 (storage or database down) always says when to try again.
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if exc.status_code == 503 else None
+        return Response(
+            error_body(exc.code, exc.message, exc.field_errors),
+            status=exc.status_code,
+            headers=headers,
+        )
     if isinstance(exc, PermissionError):  # a model refusing a delete or an audit rewrite
         return Response(error_body("forbidden", str(exc)), status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, RequestDataTooBig):  # Django's DATA_UPLOAD_MAX_MEMORY_SIZE

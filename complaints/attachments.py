@@ -8,6 +8,7 @@ detected type, so nothing uploaded can ever be rendered as HTML.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from django.utils.translation import gettext as _
 from .errors import Conflict, InvalidInput, TooLarge, Unavailable
 from .models import Attachment, Complaint
 from .services import _actor_fields, _audit, authorize
+
+log = logging.getLogger(__name__)
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PER_COMPLAINT = 20
@@ -89,6 +92,19 @@ def read_upload(upload) -> bytes:
     return data
 
 
+def _remove_partial(attachment: Attachment) -> None:
+    """Remove what a failed write left (the storage does not: a disk filling up mid-write
+    leaves a truncated file under the attachment's random name). Best effort: on a read-only
+    folder nothing was written and nothing can be removed."""
+    storage = attachment.file.storage
+    name = attachment.file.field.generate_filename(attachment, "evidence")
+    try:
+        if storage.exists(name):
+            storage.delete(name)
+    except OSError:
+        log.warning("could not remove the partial evidence file %s", name)
+
+
 @transaction.atomic
 def attachment_add(*, complaint: Complaint, by, upload, now=None) -> Attachment:
     """Attach evidence to an open or recently answered complaint; audited like any change."""
@@ -122,6 +138,8 @@ def attachment_add(*, complaint: Complaint, by, upload, now=None) -> Attachment:
     try:
         attachment.file.save("evidence", ContentFile(data), save=False)
     except OSError as exc:  # disk full, read-only media folder…
+        _remove_partial(attachment)
+        log.warning("evidence storage unavailable for %s: %s", locked.ticket_no, exc)
         raise Unavailable(_("证据存储暂不可用，请稍后重试；投诉本身不受影响。")) from exc
     try:
         attachment.save()

@@ -55,6 +55,8 @@ MIDDLEWARE = [
     "complaints.web.access.PartnerApiOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A lost database connection in a view: 503 + Retry-After, not 500 (complaints.availability).
+    "complaints.availability.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it locks out repeated failed logins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -83,6 +85,9 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+# A kept connection is checked before each request reuses it, so after a database restart the
+# first request of each worker reconnects instead of failing (issue 9, `make faults`).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, the worker and beat share one SQLite file in development.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
@@ -154,9 +159,16 @@ _cache_url = env("CACHE_URL", default="") or env("REDIS_URL", default="")
 if _cache_url.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis, degrading to "no cache" while Redis is down (throttles open, caches miss)
+            # instead of failing the request; short socket timeouts so a hung Redis cannot
+            # hold a worker (complaints.resilient_cache, `make faults`).
+            "BACKEND": "complaints.resilient_cache.DegradingRedisCache",
             "LOCATION": _cache_url,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="complaints"),
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_CONNECT_TIMEOUT", default=0.5),
+                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+            },
         }
     }
 else:
@@ -207,6 +219,16 @@ SPECTACULAR_SETTINGS = {
 # Celery. The default broker is Kombu's filesystem transport, so `make run` needs no Redis;
 # production and the integration tests set CELERY_BROKER_URL=redis://…
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# Publishing (the outbox kick after a web request's commit) tries Redis twice and gives up at
+# once: Kombu's default retries with back-off for ~6 s, which held every web worker for 6 s per
+# request while Redis was down (`make faults`). The beat catch-up delivers instead. The worker's
+# own consumer connection keeps retrying as before (broker_connection_* settings).
+BROKER_PUBLISH_FAIL_FAST = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "socket_connect_timeout": 2,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -220,7 +242,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     # A task not acknowledged within an hour is delivered again; tasks are idempotent.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **BROKER_PUBLISH_FAIL_FAST}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -280,6 +302,8 @@ SLA = {
     "SWEEP_PAUSE_SECONDS": env.float("SLA_SWEEP_PAUSE_SECONDS", default=0.0),
     # Threads sweeping disjoint batches at once (PostgreSQL; each uses its own connection).
     "SWEEP_WORKERS": env.int("SLA_SWEEP_WORKERS", default=2),
+    # A message claimed by a worker that died is sent again after this lease (seconds).
+    "SEND_LEASE_SECONDS": env.float("SLA_SEND_LEASE_SECONDS", default=300.0),
     # SMS: escalation.backends.ConsoleSmsBackend (log) or escalation.backends.HttpSmsBackend.
     "SMS_BACKEND": env("SLA_SMS_BACKEND", default="escalation.backends.ConsoleSmsBackend"),
     "SMS_GATEWAY_URL": env("SLA_SMS_GATEWAY_URL", default=""),

@@ -23,3 +23,6 @@ urlpatterns = [
 ]
 
 # Friendly Chinese error pages (templates/403.html, 404.html, 500.html) are Django's defaults.
+
+# A database outage outside a view is a 503 with Retry-After, not a 500 (complaints.availability).
+handler500 = "complaints.availability.server_error"

@@ -23,8 +23,17 @@ from escalation.models import Channel, Notice, Notification, WebhookEndpoint
 
 log = logging.getLogger(__name__)
 
-# A send that has not finished after this long is taken to have died with its worker.
+# A send that has not finished after this long is taken to have died with its worker
+# (SLA["SEND_LEASE_SECONDS"], default 5 minutes: far above one HTTP send's 10 s timeout).
 SEND_LEASE = timedelta(minutes=5)
+
+
+def send_lease() -> timedelta:
+    from escalation.sweep import sla_conf
+
+    return timedelta(seconds=float(sla_conf("SEND_LEASE_SECONDS") or SEND_LEASE.total_seconds()))
+
+
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=6)
@@ -153,7 +162,7 @@ def _claim(notification_id: int, now: datetime) -> int:
         .update(
             status=Notification.Status.SENDING,
             attempts=F("attempts") + 1,
-            locked_until=now + SEND_LEASE,
+            locked_until=now + send_lease(),
         )
     )
 

@@ -102,6 +102,7 @@ def sla_conf(key: str):
         "DELIVERY_BATCH": 500,
         "SWEEP_PAUSE_SECONDS": 0.0,
         "SWEEP_WORKERS": 2,
+        "SEND_LEASE_SECONDS": 300,
     }
     return getattr(settings, "SLA", {}).get(key, defaults.get(key))
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from complaints.api.views import ERROR_TEXT
 
-READ_ERRORS = (400, 401, 403, 404, 429)
-WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 429)
+# 503 (with Retry-After) when the database or the evidence storage is unreachable
+# (complaints.availability): any operation can meet it.
+READ_ERRORS = (400, 401, 403, 404, 429, 503)
+WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 429, 503)
 GENERIC_TEXT = {**ERROR_TEXT, 404: "未找到（或无权查看）"}
 ERROR_SCHEMA = {"$ref": "#/components/schemas/Error"}
 

@@ -19,6 +19,8 @@ from rest_framework.exceptions import Throttled
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from complaints import resilient_cache
+
 logger = logging.getLogger("complaints.api.security")
 
 
@@ -50,7 +52,12 @@ class CountingThrottle(SimpleRateThrottle):
         window = int(self.now // self.duration)
         self.window_end = (window + 1) * self.duration
         counter = f"{self.key}:{window}"
-        if _count(counter, self.duration) <= self.num_requests:
+        # Redis down: the limit opens (counts 0) instead of refusing everyone with a 500
+        # (complaints.resilient_cache explains the trade-off).
+        count = resilient_cache.guarded(
+            "throttle", lambda: _count(counter, self.duration), lambda: 0
+        )
+        if count <= self.num_requests:
             return True
         _uncount(counter)
         return False

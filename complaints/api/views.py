@@ -7,6 +7,7 @@ complaints.api_errors.
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -70,6 +71,7 @@ ERROR_TEXT = {
     415: "不支持的内容类型",
     422: "Idempotency-Key 已用于不同内容",
     429: "请求过于频繁（见 Retry-After）",
+    503: "服务暂时不可用（数据库或存储中断），请按 Retry-After 稍后重试",
 }
 
 
@@ -309,8 +311,11 @@ class ChaseView(CustomerOrStaffMixin, APIView):
         complaint, by = self.resolve(request, ticket_no)
         serializer = ChaseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.complaint_chase(complaint=complaint, by=by, note=serializer.validated_data["note"])
-        return self.present(complaint, by)
+        with transaction.atomic():  # a 503 means "not done" (see ActionView)
+            services.complaint_chase(
+                complaint=complaint, by=by, note=serializer.validated_data["note"]
+            )
+            return self.present(complaint, by)
 
 
 class RatingView(CustomerOrStaffMixin, APIView):
@@ -326,13 +331,14 @@ class RatingView(CustomerOrStaffMixin, APIView):
         complaint, by = self.resolve(request, ticket_no)
         serializer = RatingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.complaint_rate(
-            complaint=complaint,
-            by=by,
-            score=serializer.validated_data["score"],
-            comment=serializer.validated_data["comment"],
-        )
-        return self.present(complaint, by)
+        with transaction.atomic():  # a 503 means "not done" (see ActionView)
+            services.complaint_rate(
+                complaint=complaint,
+                by=by,
+                score=serializer.validated_data["score"],
+                comment=serializer.validated_data["comment"],
+            )
+            return self.present(complaint, by)
 
 
 class ActionView(CustomerOrStaffMixin, APIView):
@@ -349,8 +355,12 @@ class ActionView(CustomerOrStaffMixin, APIView):
             serializer = spec.body(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
-        spec.run(complaint, request.user, data)
-        return self.present(complaint, request.user)
+        # The change and the answer in one transaction: if the database goes away while the
+        # answer is read, the change rolls back with it, so a 503 always means "not done" (a
+        # retry then succeeds instead of meeting a 409 for a change the client never saw).
+        with transaction.atomic():
+            spec.run(complaint, request.user, data)
+            return self.present(complaint, request.user)
 
 
 def _action_view(name: str):

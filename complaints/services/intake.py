@@ -193,6 +193,22 @@ def find_earlier_complaint(
     return EarlierComplaint(*row) if row else None
 
 
+def _hold_key(earlier: EarlierComplaint) -> None:
+    """Take the lock the repeat_of foreign key needs now, not at COMMIT.
+
+    The key is checked at commit (Django's keys are deferred), after the signal has upserted
+    the dashboard's mark of the day: a staff action holding the earlier complaint FOR UPDATE
+    and waiting for that same mark row then deadlocked with the submission (`make faults`
+    found it under load). Taken first, the submission simply waits for the action to finish.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {Complaint._meta.db_table} WHERE id = %s FOR KEY SHARE",  # nosec B608  # table name from the model
+                [earlier.id],
+            )
+
+
 @transaction.atomic
 def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
     """Accept (受理) a complaint; return it with the customer's access code (shown once).
@@ -213,6 +229,8 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
         category=cleaned["category"],
         now=now,
     )
+    if earlier is not None:
+        _hold_key(earlier)
     ticket_no = next_ticket_no(now)
     code = new_access_code()
     complaint = Complaint(
