@@ -18,7 +18,6 @@ import logging
 import threading
 import time
 
-from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -69,83 +68,41 @@ def guarded(operation: str, call, fallback):
         return fallback()
 
 
-def _missing(key):
-    def fallback():
-        raise ValueError(f"Key '{key}' not found")
+def _missing(key, *args, **kwargs):
+    raise ValueError(f"Key '{key}' not found")
 
-    return fallback
+
+# What an empty cache answers, per operation, while Redis is down (same arguments as the call).
+FALLBACKS = {
+    "add": lambda *a, **k: True,  # the caller goes ahead
+    "get": lambda key, default=None, *a, **k: default,
+    "set": lambda *a, **k: None,
+    "touch": lambda *a, **k: False,
+    "delete": lambda *a, **k: False,
+    "get_many": lambda *a, **k: {},
+    "has_key": lambda *a, **k: False,
+    "incr": _missing,
+    "set_many": lambda data, *a, **k: list(data),  # every key "failed" to be stored
+    "delete_many": lambda *a, **k: None,
+    "clear": lambda *a, **k: False,
+}
+
+
+def _degrading(operation: str):
+    def method(self, *args, **kwargs):
+        return guarded(
+            operation,
+            lambda: getattr(super(DegradingRedisCache, self), operation)(*args, **kwargs),
+            lambda: FALLBACKS[operation](*args, **kwargs),
+        )
+
+    method.__name__ = operation
+    return method
 
 
 class DegradingRedisCache(RedisCache):
-    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return guarded(
-            "add",
-            lambda: super(DegradingRedisCache, self).add(key, value, timeout, version),
-            lambda: True,
-        )
+    """Django's RedisCache whose every operation answers as an empty cache while Redis is down."""
 
-    def get(self, key, default=None, version=None):
-        return guarded(
-            "get",
-            lambda: super(DegradingRedisCache, self).get(key, default, version),
-            lambda: default,
-        )
 
-    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
-        return guarded(
-            "set",
-            lambda: super(DegradingRedisCache, self).set(key, value, timeout, version),
-            lambda: None,
-        )
-
-    def touch(self, key, timeout=DEFAULT_TIMEOUT, version=None):
-        return guarded(
-            "touch",
-            lambda: super(DegradingRedisCache, self).touch(key, timeout, version),
-            lambda: False,
-        )
-
-    def delete(self, key, version=None):
-        return guarded(
-            "delete",
-            lambda: super(DegradingRedisCache, self).delete(key, version),
-            lambda: False,
-        )
-
-    def get_many(self, keys, version=None):
-        return guarded(
-            "get_many",
-            lambda: super(DegradingRedisCache, self).get_many(keys, version),
-            dict,
-        )
-
-    def has_key(self, key, version=None):
-        return guarded(
-            "has_key",
-            lambda: super(DegradingRedisCache, self).has_key(key, version),
-            lambda: False,
-        )
-
-    def incr(self, key, delta=1, version=None):
-        return guarded(
-            "incr",
-            lambda: super(DegradingRedisCache, self).incr(key, delta, version),
-            _missing(key),
-        )
-
-    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
-        return guarded(
-            "set_many",
-            lambda: super(DegradingRedisCache, self).set_many(data, timeout, version),
-            lambda: list(data),
-        )
-
-    def delete_many(self, keys, version=None):
-        return guarded(
-            "delete_many",
-            lambda: super(DegradingRedisCache, self).delete_many(keys, version),
-            lambda: None,
-        )
-
-    def clear(self):
-        return guarded("clear", lambda: super(DegradingRedisCache, self).clear(), lambda: False)
+for _operation in FALLBACKS:
+    setattr(DegradingRedisCache, _operation, _degrading(_operation))

@@ -89,3 +89,13 @@ def test_it_keeps_one_counter_per_window_not_a_list_of_timestamps(api, db, setti
             assert api.post(URL, SUBMISSION, format="json").status_code == 201
         window = int(time.time() // 60)
     assert cache.get(f"throttle_submit_127.0.0.1:{window}") == 3
+
+
+def test_it_gives_each_window_counter_an_expiry_so_none_outlives_its_window(api, db, settings):
+    # The counter is created by INCR inside one script with its EXPIRE: no key without a TTL.
+    _rates(settings, submit="1000/min")
+    assert api.post(URL, SUBMISSION, format="json").status_code == 201
+    window = int(time.time() // 60)
+    key = cache.make_key(f"throttle_submit_127.0.0.1:{window}")
+    ttl = cache._cache.get_client(key).ttl(key)
+    assert 0 < ttl <= 61
