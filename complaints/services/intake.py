@@ -38,7 +38,7 @@ from ..models import (
 )
 from .access import _actor_fields, authorize, hash_access_code, new_access_code
 from .steps import _audit, _conf, _now
-from .urgency import _apply_urgency, _escalate_cluster
+from .urgency import _apply_urgency, _cluster_count, _escalate_cluster
 
 
 @dataclass(frozen=True)
@@ -244,7 +244,8 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
         **cleaned,
     )
     reference = refdata.current()  # phrase lists and policies, one version check for both
-    _apply_urgency(complaint, now=now, reference=reference)
+    cluster_count = _cluster_count(complaint, now=now)  # for the urgency and the cluster's others
+    _apply_urgency(complaint, now=now, reference=reference, cluster_count=cluster_count)
     refresh_deadlines(complaint, now=now, book=reference.book)
     inserts.insert(complaint)
     _audit(
@@ -259,5 +260,5 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
         urgent_reasons=complaint.urgent_reasons,
     )
     if complaint.unit_id:
-        _escalate_cluster(complaint, now=now)
+        _escalate_cluster(complaint, now=now, cluster_count=cluster_count)
     return complaint, code

@@ -19,7 +19,7 @@ from ..models import Complaint, Phrase, Reply, Status, Unit
 from .access import authorize
 from .pause import _end_pause
 from .steps import _audit, _lock, _now, _require, _run, _save
-from .urgency import _apply_urgency, _audit_raised_priority, _escalate_cluster
+from .urgency import _apply_urgency, _audit_raised_priority, _cluster_count, _escalate_cluster
 
 
 def _assignable_unit(unit: Unit | None) -> Unit:
@@ -40,12 +40,13 @@ def complaint_dispatch(*, complaint: Complaint, unit: Unit, by, reason: str = ""
     from_state = _run(locked, "dispatch")
     locked.unit = unit
     locked.dispatched_at = now
-    became_urgent = _apply_urgency(locked, now=now)
+    cluster_count = _cluster_count(locked, now=now)  # for the urgency and the cluster's others
+    became_urgent = _apply_urgency(locked, now=now, cluster_count=cluster_count)
     _save(locked, now=now)
     _audit(locked, by, "dispatch", from_state, now=now, reason=reason, unit=unit.code)
     if became_urgent:
         _audit_raised_priority(locked, now=now)
-    _escalate_cluster(locked, now=now)
+    _escalate_cluster(locked, now=now, cluster_count=cluster_count)
     return locked
 
 

@@ -35,7 +35,11 @@ def _cluster_count(complaint: Complaint, *, now: datetime) -> int:
 
 
 def _urgent_reasons(
-    complaint: Complaint, *, now: datetime, reference: refdata.ReferenceData | None = None
+    complaint: Complaint,
+    *,
+    now: datetime,
+    reference: refdata.ReferenceData | None = None,
+    cluster_count: int | None = None,
 ) -> list[str]:
     reference = reference or refdata.current()  # the phrase lists, cached until edited
     return rules.urgent_reasons(
@@ -46,19 +50,26 @@ def _urgent_reasons(
         urgent_contents=complaint.urgent_contents,
         chase_count=complaint.chase_count,
         chase_limit=_conf("URGENT_ON_CHASE"),
-        cluster_count=_cluster_count(complaint, now=now),
+        cluster_count=(
+            _cluster_count(complaint, now=now) if cluster_count is None else cluster_count
+        ),
         cluster_size=_conf("CLUSTER_SIZE"),
     )
 
 
 def _apply_urgency(
-    complaint: Complaint, *, now: datetime, reference: refdata.ReferenceData | None = None
+    complaint: Complaint,
+    *,
+    now: datetime,
+    reference: refdata.ReferenceData | None = None,
+    cluster_count: int | None = None,
 ) -> bool:
     """Make the complaint urgent when a rule says so; return whether it became urgent now.
 
     Urgency is only ever raised automatically; lowering it takes an agent with a reason.
+    `cluster_count`, when the caller has counted the complaint's cluster already.
     """
-    reasons = _urgent_reasons(complaint, now=now, reference=reference)
+    reasons = _urgent_reasons(complaint, now=now, reference=reference, cluster_count=cluster_count)
     if complaint.is_external and "外部投诉" not in reasons:
         reasons.insert(0, "外部投诉")
     new = [r for r in reasons if r not in complaint.urgent_reasons]
@@ -84,9 +95,13 @@ def _audit_raised_priority(complaint: Complaint, *, now: datetime, **details) ->
     )
 
 
-def _escalate_cluster(complaint: Complaint, *, now: datetime) -> None:
-    """When this complaint completes a cluster, make the other open ones in it urgent too."""
-    if _cluster_count(complaint, now=now) < _conf("CLUSTER_SIZE"):
+def _escalate_cluster(complaint: Complaint, *, now: datetime, cluster_count: int) -> None:
+    """When this complaint completes a cluster, make the other open ones in it urgent too.
+
+    Every member of the cluster (one unit, one category, one window ending now) has the same
+    count, so the caller's count serves the siblings too.
+    """
+    if cluster_count < _conf("CLUSTER_SIZE"):
         return
     since = now - timedelta(hours=_conf("CLUSTER_WINDOW_HOURS"))
     siblings = (
@@ -103,6 +118,6 @@ def _escalate_cluster(complaint: Complaint, *, now: datetime) -> None:
         .order_by("pk")
     )
     for sibling in siblings:
-        if _apply_urgency(sibling, now=now):
+        if _apply_urgency(sibling, now=now, cluster_count=cluster_count):
             _save(sibling, now=now)
             _audit_raised_priority(sibling, now=now, cluster_with=complaint.ticket_no)

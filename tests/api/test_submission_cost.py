@@ -3,7 +3,7 @@
 The statements of an anonymous submission without a unit (BEGIN … COMMIT): the repeat lookup,
 the day's ticket number, the reference-data version (once, for the urgency rules and the
 deadlines), the complaint, its audit row, the dashboard's mark of the day, its outbox row.
-With a unit: the unit, the cluster count (twice: urgency and then the cluster's other members)
+With a unit: the unit, the cluster count (once, for the urgency and the cluster's other members)
 and the unit's staff for the assignment notice.
 """
 
@@ -20,7 +20,7 @@ from .conftest import SUBMISSION
 URL = "/api/v1/complaints/"
 # Includes the dashboard's upsert that marks the day for its rollup (complaints.dashboard).
 MAX_STATEMENTS = 9
-MAX_STATEMENTS_WITH_UNIT = 13
+MAX_STATEMENTS_WITH_UNIT = 12
 
 
 def _submit(api, n: int, **fields):
