@@ -120,11 +120,15 @@ bench-dashboard: install-dev
 ## `make soak`: SOAK_RATE submissions/s (400) for SOAK_MINUTES (10, at most 30).
 ## `make faults`: PostgreSQL restart, Redis outage, worker SIGKILL, two beats, full media disk.
 ## Exit non-zero when a check fails; everything started is stopped on exit. docs/reliability.md.
-.PHONY: soak faults
+.PHONY: soak faults reliability-deps
 SOAK_RATE ?= 400
 SOAK_MINUTES ?= 10
-soak: system-deps install-dev
+# nginx: the reverse proxy in front of gunicorn, as in production.
+reliability-deps: system-deps install-dev
+	@$(MAKE) --no-print-directory apt-install APT_PACKAGES=nginx
+
+soak: reliability-deps
 	SOAK_RATE=$(SOAK_RATE) SOAK_MINUTES=$(SOAK_MINUTES) $(PY) -m benchmarks.reliability soak
 
-faults: system-deps install-dev
+faults: reliability-deps
 	$(PY) -m benchmarks.reliability faults

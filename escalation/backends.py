@@ -5,13 +5,15 @@ Each `send` raises DeliveryError (or any exception) on failure; the outbox retri
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import http.client
 import json
 import logging
-import urllib.error
+import ssl
 import urllib.parse
-import urllib.request
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -26,6 +28,10 @@ TIMEOUT_SECONDS = 10
 
 class DeliveryError(Exception):
     pass
+
+
+class GatewayUnreachable(DeliveryError):
+    """No answer at all (refused, reset, timed out): the next message would fare no better."""
 
 
 class ConsoleSmsBackend:
@@ -69,28 +75,95 @@ def send_email(*, to: str, subject: str, text: str) -> None:
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> int:
-    """POST `body` as JSON; raise DeliveryError unless the answer is 2xx."""
+    """POST `body` as JSON; raise DeliveryError unless the answer is 2xx.
+
+    Inside `keep_alive()` the connection to the host stays open for the next message (a
+    delivery run sends hundreds to the same gateway); outside it, one connection per call.
+    A 3xx is not success: a gateway that moved must be reconfigured, not followed blindly.
+    """
+    parts = urllib.parse.urlsplit(url)
     # Gateway and webhook addresses are typed into the admin: only http(s), never file:// or
-    # other urllib schemes (bandit B310).
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+    # other schemes.
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise DeliveryError("只支持 http/https 地址")
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={"Content-Type": "application/json; charset=utf-8", **headers},
-    )
+    pool = _pool.get()
+    if pool is None:
+        with keep_alive() as pool:
+            return pool.post(parts, body, headers)
+    return pool.post(parts, body, headers)
+
+
+_pool: ContextVar[Connections | None] = ContextVar("delivery_connections", default=None)
+
+
+@contextlib.contextmanager
+def keep_alive():
+    """Reuse one HTTP connection per host for the sends inside the block."""
+    pool = Connections()
+    token = _pool.set(pool)
     try:
-        # The scheme is checked above (http/https only).
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # nosec B310
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"HTTP {exc.code}") from exc
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise DeliveryError(f"连接失败：{exc}") from exc
-    if not 200 <= status < 300:
-        raise DeliveryError(f"HTTP {status}")
-    return status
+        yield pool
+    finally:
+        _pool.reset(token)
+        pool.close()
+
+
+class Connections:
+    """Open HTTP/1.1 connections by (scheme, host, port), reused while the server allows it."""
+
+    def __init__(self):
+        self._open: dict[tuple[str, str, int | None], http.client.HTTPConnection] = {}
+
+    def post(self, parts: urllib.parse.SplitResult, body: bytes, headers: dict[str, str]) -> int:
+        key = (parts.scheme, parts.hostname, parts.port)
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        headers = {"Content-Type": "application/json; charset=utf-8", **headers}
+        reused = key in self._open
+        try:
+            try:
+                response = self._request(key, path, body, headers)
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                if not reused:
+                    raise
+                # The server closed the idle connection we kept: once more on a new one. (If
+                # it had received the message, the gateway drops the repeat by delivery id.)
+                self._drop(key)
+                response = self._request(key, path, body, headers)
+        except (http.client.HTTPException, OSError) as exc:  # refused, reset, timeout, TLS
+            self._drop(key)
+            raise GatewayUnreachable(f"连接失败：{exc}") from exc
+        if not 200 <= response.status < 300:
+            raise DeliveryError(f"HTTP {response.status}")
+        return response.status
+
+    def _request(self, key, path, body, headers) -> http.client.HTTPResponse:
+        connection = self._open.get(key)
+        if connection is None:
+            scheme, host, port = key
+            if scheme == "https":
+                connection = http.client.HTTPSConnection(
+                    host, port, timeout=TIMEOUT_SECONDS, context=ssl.create_default_context()
+                )
+            else:
+                connection = http.client.HTTPConnection(host, port, timeout=TIMEOUT_SECONDS)
+            self._open[key] = connection
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()  # the whole answer, so the connection can carry the next request
+        if response.will_close:
+            self._drop(key)
+        return response
+
+    def _drop(self, key) -> None:
+        connection = self._open.pop(key, None)
+        if connection is not None:
+            connection.close()
+
+    def close(self) -> None:
+        for key in list(self._open):
+            self._drop(key)
 
 
 def signature(secret: str, body: bytes) -> str:

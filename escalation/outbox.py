@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from escalation import backends
-from escalation.models import Channel, Notice, Notification, WebhookEndpoint
+from escalation.models import Channel, Notice, Notification
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,9 @@ def render(notification: Notification) -> tuple[str, str]:
 
     The first line of the template is the subject, the rest the text.
     """
-    from complaints.models import Complaint
-
-    complaint = None
-    if notification.complaint_id:
-        complaint = Complaint.objects.select_related("unit").get(pk=notification.complaint_id)
+    # Loaded with the message when it is delivered (select_related); fetched when a single
+    # message is rendered elsewhere.
+    complaint = notification.complaint if notification.complaint_id else None
     context = dict(notification.context)
     if context.get("due_at"):
         context["due_at"] = datetime.fromisoformat(context["due_at"])
@@ -130,35 +129,69 @@ def _duration_text(seconds: int) -> str:
 
 
 # --- Delivery -------------------------------------------------------------------------------
+#
+# A run claims the due messages a chunk at a time: one UPDATE … RETURNING takes up to CHUNK rows
+# (SKIP LOCKED: two workers never take the same row, nor wait for each other), one query loads
+# them with their complaint, recipient and endpoint, the sends share one kept-alive connection
+# per gateway, and one UPDATE marks what was sent. The claim is a lease (locked_until): a row
+# whose worker died mid-send is taken again once it expires, and every write-back is guarded by
+# the lease it was claimed with, so a late worker never overwrites a newer claim. In-app notices
+# are claimed, written and marked in one transaction, so they appear exactly once.
+
+CHUNK = 100
+# A run stops starting sends after this long (the task's soft time limit is 120 s).
+RUN_BUDGET_SECONDS = 60
+# Marks are written at least this often, so a crash re-sends little.
+MARK_EVERY_SECONDS = 1.0
+
+_DELIVERY_RELATED = ("complaint__unit", "endpoint", "user__staff")
 
 
 def outbox_deliver_due(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
-    """Deliver the messages that are due (the catch-up re-finds anything a kick missed)."""
-    now = now or timezone.now()
-    ids = list(
-        Notification.objects.filter(
-            status__in=[Notification.Status.PENDING, Notification.Status.SENDING],
-            next_attempt_at__lte=now,
-        )
-        .order_by("next_attempt_at", "id")
-        .values_list("id", flat=True)[:limit]
-    )
-    counts: dict[str, int] = {}
-    for notification_id in ids:
-        outcome = notification_deliver(notification_id=notification_id)
-        counts[outcome] = counts.get(outcome, 0) + 1
-    return counts
+    """Deliver up to `limit` messages that are due (kicked after commits, and every minute)."""
+    counts: Counter[str] = Counter()
+    began = time.monotonic()
+    unreachable: set[str] = set()  # gateways that refused a connection during this run
+    with backends.keep_alive():
+        while counts.total() < limit and time.monotonic() - began < RUN_BUDGET_SECONDS:
+            size = min(CHUNK, limit - counts.total())
+            done = _deliver_chunk(
+                now or timezone.now(),
+                size,
+                deadline=began + RUN_BUDGET_SECONDS,
+                unreachable=unreachable,
+            )
+            counts.update(done)
+            if done.total() < size:
+                break  # the chunk came up short: nothing else is due
+    return dict(counts)
+
+
+def notification_deliver(*, notification_id: int) -> str:
+    """Deliver one message now; return "sent", "retry", "failed", "skipped" or "taken"."""
+    now = timezone.now()
+    channel = Notification.objects.filter(pk=notification_id).values_list("channel", flat=True)
+    if not channel:
+        return "taken"
+    if channel[0] == Channel.IN_APP:
+        with transaction.atomic():
+            if _claim(notification_id, now) != 1:
+                return "taken"
+            rows = _load([notification_id])
+            _write_notices(rows, now)
+            return "sent"
+    if _claim(notification_id, now) != 1:
+        return "taken"
+    counts = _send_claimed(_load([notification_id]), deadline=None, unreachable=set())
+    (outcome,) = counts.elements()
+    return outcome
 
 
 def _claim(notification_id: int, now: datetime) -> int:
-    """Take the row for one attempt; 0 when another worker has it or it is not due."""
+    """Take one row for one attempt; 0 when another worker has it or it is not due."""
     return (
-        Notification.objects.filter(
-            pk=notification_id,
-            status__in=[Notification.Status.PENDING, Notification.Status.SENDING],
-            next_attempt_at__lte=now,
-        )
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
+        _due(now)
+        .filter(pk=notification_id)
         .update(
             status=Notification.Status.SENDING,
             attempts=F("attempts") + 1,
@@ -167,59 +200,187 @@ def _claim(notification_id: int, now: datetime) -> int:
     )
 
 
-def notification_deliver(*, notification_id: int) -> str:
-    """Deliver one message; return "sent", "retry", "failed", "skipped" or "taken"."""
-    now = timezone.now()
-    notification = Notification.objects.filter(pk=notification_id).first()
-    if notification is None:
-        return "taken"
-    if notification.channel == Channel.IN_APP:
-        return _deliver_in_app(notification_id, now)
-    if _claim(notification_id, now) != 1:
-        return "taken"
-    notification.refresh_from_db()
-    try:
-        sent = _send(notification)
-    except Exception as exc:  # any failure is retried, never raised to callers
-        return _failed(notification, exc)
-    status = Notification.Status.SENT if sent else Notification.Status.SKIPPED
-    Notification.objects.filter(pk=notification.pk, attempts=notification.attempts).update(
-        status=status, sent_at=timezone.now(), locked_until=None, last_error=""
+def _due(now: datetime):
+    return Notification.objects.filter(
+        Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+        status__in=[Notification.Status.PENDING, Notification.Status.SENDING],
+        next_attempt_at__lte=now,
     )
-    return "sent" if sent else "skipped"
 
 
-@transaction.atomic
-def _deliver_in_app(notification_id: int, now: datetime) -> str:
-    # Claim, write the notice and mark sent in one transaction: exactly one notice.
-    if _claim(notification_id, now) != 1:
-        return "taken"
-    notification = Notification.objects.get(pk=notification_id)
-    subject, text = render(notification)
-    Notice.objects.create(
-        user_id=notification.user_id,
-        notification=notification,
-        complaint_id=notification.complaint_id,
-        level=notification.context.get("kind", "info"),
-        title=subject[:120],
-        body=text,
-        created_at=notification.created_at,
+def _claim_chunk(now: datetime, size: int) -> list[int]:
+    """Take up to `size` due rows, oldest due first, in one statement; return their ids."""
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    # SQLite has no row locks (it runs one writer at a time) and no SKIP LOCKED.
+    skip = ""
+    if connection.features.has_select_for_update_skip_locked:
+        skip = " FOR UPDATE SKIP LOCKED"
+    adapt = connection.ops.adapt_datetimefield_value
+    sql = (
+        f"UPDATE {table} SET status = %s, attempts = attempts + 1, locked_until = %s "  # nosec B608  # the model's table; values are parameters
+        f"WHERE id IN (SELECT id FROM {table} "
+        "WHERE status IN (%s, %s) AND next_attempt_at <= %s "
+        "AND (locked_until IS NULL OR locked_until < %s) "
+        f"ORDER BY next_attempt_at, id LIMIT %s{skip}) RETURNING id"
     )
-    notification.status = Notification.Status.SENT
-    notification.sent_at = now
-    notification.locked_until = None
-    notification.save(update_fields=["status", "sent_at", "locked_until"])
-    return "sent"
+    params = [
+        Notification.Status.SENDING,
+        adapt(now + send_lease()),
+        Notification.Status.PENDING,
+        Notification.Status.SENDING,
+        adapt(now),
+        adapt(now),
+        size,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _load(ids: list[int]) -> list[Notification]:
+    """The claimed rows with what their messages need, in one query."""
+    return list(
+        Notification.objects.filter(pk__in=ids)
+        .select_related(*_DELIVERY_RELATED)
+        .order_by("next_attempt_at", "id")
+    )
+
+
+def _write_notices(rows: list[Notification], now: datetime) -> None:
+    notices = []
+    for notification in rows:
+        subject, text = render(notification)
+        notices.append(
+            Notice(
+                user_id=notification.user_id,
+                notification=notification,
+                complaint_id=notification.complaint_id,
+                level=notification.context.get("kind", "info"),
+                title=subject[:120],
+                body=text,
+                created_at=notification.created_at,
+            )
+        )
+    Notice.objects.bulk_create(notices)
+    Notification.objects.filter(pk__in=[n.pk for n in rows]).update(
+        status=Notification.Status.SENT, sent_at=now, locked_until=None
+    )
+
+
+def _deliver_chunk(
+    now: datetime, size: int, *, deadline: float, unreachable: set[str]
+) -> Counter[str]:
+    # In-app notices are written in the claiming transaction: exactly one notice each, as a
+    # notice either commits with its claim or neither happened. The rest are sent after it.
+    with transaction.atomic():
+        ids = _claim_chunk(now, size)
+        if not ids:
+            return Counter()
+        rows = _load(ids)
+        in_app = [n for n in rows if n.channel == Channel.IN_APP]
+        if in_app:
+            _write_notices(in_app, now)
+    others = [n for n in rows if n.channel != Channel.IN_APP]
+    return Counter(sent=len(in_app)) + _send_claimed(
+        others, deadline=deadline, unreachable=unreachable
+    )
+
+
+def _send_claimed(
+    rows: list[Notification], *, deadline: float | None, unreachable: set[str]
+) -> Counter[str]:
+    """Send claimed rows one by one; write the outcomes back in few statements."""
+    counts: Counter[str] = Counter()
+    marks = _Marks()
+    for index, notification in enumerate(rows):
+        host = _host(notification)
+        # Past the run's budget, or the gateway refused this run already: hand the rest back
+        # untouched (the attempt is not counted) instead of holding them until the lease ends.
+        if (deadline is not None and time.monotonic() > deadline) or host in unreachable:
+            marks.release(notification, later=host in unreachable)
+            counts["deferred"] += 1
+            continue
+        try:
+            sent = _send(notification)
+        except Exception as exc:  # any failure is retried, never raised to callers
+            if isinstance(exc, backends.GatewayUnreachable) and host:
+                unreachable.add(host)
+            counts[_failed(notification, exc)] += 1
+            continue
+        marks.done(notification, sent)
+        counts["sent" if sent else "skipped"] += 1
+        if marks.due() or index == len(rows) - 1:
+            marks.flush()
+    marks.flush()
+    return counts
+
+
+def _host(notification: Notification) -> str:
+    """Which gateway a message goes through (for giving up on one that refuses)."""
+    from urllib.parse import urlsplit
+
+    if notification.channel == Channel.WEBHOOK and notification.endpoint_id:
+        return urlsplit(notification.endpoint.url).netloc
+    if notification.channel == Channel.SMS:
+        return "sms"
+    return ""
+
+
+class _Marks:
+    """Outcomes waiting to be written: one UPDATE per kind, guarded by each row's lease."""
+
+    def __init__(self):
+        self.sent: list[Notification] = []
+        self.skipped: list[Notification] = []
+        self.released: list[tuple[Notification, bool]] = []
+        self.last = time.monotonic()
+
+    def done(self, notification: Notification, sent: bool) -> None:
+        (self.sent if sent else self.skipped).append(notification)
+
+    def release(self, notification: Notification, *, later: bool) -> None:
+        self.released.append((notification, later))
+
+    def due(self) -> bool:
+        return time.monotonic() - self.last >= MARK_EVERY_SECONDS
+
+    def flush(self) -> None:
+        now = timezone.now()
+        for status, rows in (
+            (Notification.Status.SENT, self.sent),
+            (Notification.Status.SKIPPED, self.skipped),
+        ):
+            for lease, ids in _by_lease(rows).items():
+                Notification.objects.filter(pk__in=ids, locked_until=lease).update(
+                    status=status, sent_at=now, locked_until=None, last_error=""
+                )
+        for later in (False, True):
+            rows = [n for n, wait in self.released if wait is later]
+            for lease, ids in _by_lease(rows).items():
+                Notification.objects.filter(pk__in=ids, locked_until=lease).update(
+                    status=Notification.Status.PENDING,
+                    attempts=F("attempts") - 1,
+                    locked_until=None,
+                    next_attempt_at=now + BACKOFF_BASE if later else now,
+                )
+        self.sent, self.skipped, self.released = [], [], []
+        self.last = time.monotonic()
+
+
+def _by_lease(rows: list[Notification]) -> dict[datetime, list[int]]:
+    groups: dict[datetime, list[int]] = {}
+    for notification in rows:
+        groups.setdefault(notification.locked_until, []).append(notification.pk)
+    return groups
 
 
 def _send(notification: Notification) -> bool:
     """Send through the channel's backend; False when there is nobody to send to any more."""
-    from complaints.models import Complaint
     from complaints.rules import _MOBILE
 
     delivery_id = str(notification.delivery_id)
     if notification.channel == Channel.WEBHOOK:
-        endpoint = WebhookEndpoint.objects.get(pk=notification.endpoint_id)
+        endpoint = notification.endpoint
         if not endpoint.is_active:
             return False
         payload = {
@@ -245,9 +406,7 @@ def _send(notification: Notification) -> bool:
         return True
     if notification.channel == Channel.SMS:
         if notification.recipient_key == "customer":
-            phone = Complaint.objects.values_list("phone", flat=True).get(
-                pk=notification.complaint_id
-            )
+            phone = notification.complaint.phone
         else:
             staff = getattr(notification.user, "staff", None)
             phone = staff.phone if staff else ""
@@ -272,7 +431,7 @@ def _failed(notification: Notification, exc: Exception) -> str:
     else:
         status, outcome = Notification.Status.PENDING, "retry"
         log.warning("notification %s attempt %d failed: %s", notification.pk, attempts, error)
-    Notification.objects.filter(pk=notification.pk, attempts=attempts).update(
+    Notification.objects.filter(pk=notification.pk, locked_until=notification.locked_until).update(
         status=status,
         next_attempt_at=timezone.now() + backoff(attempts),
         locked_until=None,

@@ -35,7 +35,6 @@ FIRST_RESPONSE_SECONDS = 36
 
 def run() -> dict:
     stack = Stack(
-        web_workers=3,
         sweep_seconds=5,
         extra_env={
             # Small sweep batches with a pause, so that a sweep lasts long enough to be killed

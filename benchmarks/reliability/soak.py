@@ -28,7 +28,8 @@ def run() -> dict:
     # Warm-up: caches, connection pools, imported code. Memory is measured from its end.
     warmup = min(60.0, seconds * 0.2)
     stack = Stack(
-        web_workers=int(os.environ.get("SOAK_WEB_WORKERS", "4")),
+        web_workers=int(os.environ.get("SOAK_WEB_WORKERS", "2")),
+        web_threads=int(os.environ.get("SOAK_WEB_THREADS", "4")),
         sweep_seconds=float(os.environ.get("SOAK_SWEEP_SECONDS", "10")),
     )
     report = suite.Report()
@@ -41,6 +42,8 @@ def run() -> dict:
         # run, so the sweep has real work alongside the intake.
         tokens = suite.prepare(stack, first_response_hours=0.1)
         stack.start_web()
+        if os.environ.get("SOAK_PROXY", "0") == "1":
+            stack.start_proxy()
         stack.start_worker()
         stack.start_beat()
         log = stack.dir / "load.jsonl"
@@ -73,6 +76,10 @@ def run() -> dict:
             if elapsed > seconds + 120:
                 load.kill()
         rss_end = stack.rss()
+        result["top_statements"] = stack.top_statements()
+        stack.log("database time by statement (pg_stat_statements):")
+        for line in result["top_statements"]:
+            stack.log(f"  {line}")
         result["loadavg_end"] = stack.loadavg()
         stack.log(f"RSS at the end (KiB): {rss_end}")
         records = suite.read_log(log)
@@ -101,6 +108,7 @@ def run() -> dict:
                 growth <= RSS_GROWTH_LIMIT,
                 f"{start / 1024:.0f} MiB → {end / 1024:.0f} MiB ({growth:+.1%})",
             )
+        suite.wait_web_idle()
         backlog = suite.outbox_backlog()
         result["outbox_backlog_at_end"] = backlog
         stack.log(f"outbox backlog when the load stopped: {backlog} messages due")

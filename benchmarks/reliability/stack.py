@@ -80,7 +80,10 @@ class Proc:
 
 @dataclass
 class Stack:
-    web_workers: int = 4
+    # As the Dockerfile runs it: gthread workers, one process per core, four threads each.
+    web_workers: int = 2
+    # Threads per gunicorn process (gthread worker); 0 = sync workers.
+    web_threads: int = 4
     worker_concurrency: int = 2
     sweep_seconds: float = 5.0
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -92,6 +95,7 @@ class Stack:
         self.media.mkdir()
         self.pg_port, self.redis_port = free_port(), free_port()
         self.web_port, self.receiver_port = free_port(), free_port()
+        self.proxy_port: int | None = None
         self.procs: dict[str, Proc] = {}
         self.pg_bin = sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1]
         self.as_pg = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
@@ -109,7 +113,8 @@ class Stack:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.web_port}"
+        """Where clients go: the reverse proxy when it runs (as in production), else gunicorn."""
+        return f"http://127.0.0.1:{self.proxy_port or self.web_port}"
 
     @property
     def receiver_url(self) -> str:
@@ -200,10 +205,38 @@ class Stack:
         opts = (
             f"-p {self.pg_port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=on "
             "-c synchronous_commit=on -c full_page_writes=on -c max_connections=200 "
-            "-c shared_buffers=256MB"
+            "-c shared_buffers=256MB -c shared_preload_libraries=pg_stat_statements"
         )
         self._pg("-l", str(self.dir / "pg.log"), "-w", "-o", opts, "start")
         self.log(f"PostgreSQL up on port {self.pg_port}")
+
+    def top_statements(self, limit: int = 12) -> list[str]:
+        """The statements that took the database's time (pg_stat_statements), for the log."""
+        sql = (
+            "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; "
+            "SELECT round(total_exec_time)::int || ' ms, ' || calls || ' calls, ' "
+            "|| round((total_exec_time / greatest(calls, 1))::numeric, 2) || ' ms each: ' "
+            "|| left(regexp_replace(query, '\\s+', ' ', 'g'), 160) "
+            f"FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT {int(limit)}"
+        )
+        out = subprocess.run(
+            [
+                f"{self.pg_bin}/psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.pg_port),
+                "-U",
+                "postgres",
+                "-d",
+                "complaints",
+                "-Atqc",
+                sql,
+            ],
+            capture_output=True,
+            text=True,
+        )
+        return out.stdout.splitlines() or [out.stderr.strip()]
 
     def stop_pg(self, mode: str = "fast") -> None:
         self._pg("-m", mode, "-w", "stop", check=False)
@@ -282,10 +315,17 @@ class Stack:
                 f"127.0.0.1:{self.web_port}",
                 "-w",
                 str(self.web_workers),
+                *(
+                    ["--worker-class", "gthread", "--threads", str(self.web_threads)]
+                    if self.web_threads
+                    else []
+                ),
                 "--timeout",
                 "30",
                 "--backlog",
                 "512",
+                "--limit-request-line",
+                "8190",
                 "--graceful-timeout",
                 "5",
                 "--log-level",
@@ -293,7 +333,33 @@ class Stack:
             ],
         )
         self._wait_http(f"{self.base_url}/healthz")
-        self.log(f"gunicorn up on port {self.web_port} ({self.web_workers} workers)")
+        threads = f" × {self.web_threads} threads" if self.web_threads else " (sync)"
+        self.log(f"gunicorn up on port {self.web_port} ({self.web_workers} workers{threads})")
+
+    def start_proxy(self) -> None:
+        """nginx in front of gunicorn, as in production (README, "In production").
+
+        gunicorn's sync workers must not read requests from the clients themselves: a client
+        that connects and is slow to send (any mobile network; an overloaded load generator
+        here) holds a worker idle until its bytes arrive. nginx reads the whole request first,
+        then hands it to gunicorn in one piece.
+        """
+        self.proxy_port = free_port()
+        folder = self.dir / "nginx"
+        folder.mkdir()
+        os.chmod(folder, 0o777)  # nginx's workers run as nobody and buffer bodies here
+        conf = folder / "nginx.conf"
+        conf.write_text(
+            NGINX_CONF.format(
+                dir=folder,
+                port=self.proxy_port,
+                upstream=f"127.0.0.1:{self.web_port}",
+                static=ROOT / "staticfiles",
+            )
+        )
+        self._spawn("proxy", ["nginx", "-c", str(conf), "-p", str(folder), "-e", "stderr"])
+        self._wait_http(f"{self.base_url}/healthz")
+        self.log(f"nginx up on port {self.proxy_port} (→ gunicorn {self.web_port})")
 
     def start_worker(self, name: str = "worker", loglevel: str = "WARNING") -> None:
         self._spawn(
@@ -399,6 +465,41 @@ class Stack:
             self.log(f"kept {self.dir}")
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# The reverse proxy of the production shape, on loopback. Request bodies are read completely
+# before gunicorn sees them (proxy_request_buffering, the default); the limits match the
+# application's (API_MAX_REQUEST_BYTES for evidence uploads), so its own 413 answers stay its own.
+NGINX_CONF = """
+daemon off;
+worker_processes 1;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    client_max_body_size 64m;
+    proxy_http_version 1.0;
+    upstream app {{ server {upstream}; }}
+    keepalive_requests 100000;
+    server {{
+        listen 127.0.0.1:{port} backlog=4096;
+        location /static/ {{ alias {static}/; }}
+        location / {{
+            proxy_pass http://app;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_read_timeout 60s;
+        }}
+    }}
+}}
+"""
 
 
 def _redis_ping(port: int) -> bool:

@@ -273,6 +273,25 @@ def quiesce(stack: Stack, *, timeout: float) -> tuple[bool, list[str]]:
     return drained, beats + workers
 
 
+def wait_web_idle(*, quiet_seconds: float = 5, timeout: float = 120) -> None:
+    """Wait until no complaint has been stored for `quiet_seconds`: requests still queued at
+    the server when the load stopped (their clients gone) are served and write messages too."""
+    from django.db import close_old_connections
+
+    from complaints.models import Complaint
+
+    deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        close_old_connections()
+        newest = Complaint.objects.order_by("-id").values_list("id", flat=True).first()
+        if newest != last:
+            last, since = newest, time.monotonic()
+        elif time.monotonic() - since >= quiet_seconds:
+            return
+        time.sleep(1)
+
+
 def wait_drained(*, timeout: float, run_prefixes: list[str]) -> bool:
     """Wait until the outbox has nothing due left and the sweep has nothing overdue."""
     from django.db import close_old_connections, connection
@@ -286,9 +305,9 @@ def wait_drained(*, timeout: float, run_prefixes: list[str]) -> bool:
         try:
             close_old_connections()
             now = timezone.now()
-            pending = Notification.objects.filter(
-                status__in=["pending", "sending"], next_attempt_at__lte=now
-            ).count()
+            # Retries waiting out their back-off count too: "caught up" means every message
+            # has its final state, not only the ones due this second.
+            pending = Notification.objects.filter(status__in=["pending", "sending"]).count()
             unswept = Complaint.objects.filter(sla_next_check__lt=now - grace()).count()
             if pending == 0 and unswept == 0:
                 return True

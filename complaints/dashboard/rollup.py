@@ -423,13 +423,18 @@ def rollup_refresh(*, max_days: int = 120) -> int:
         with transaction.atomic():
             new_days = _advance_watermark()
         mark_dirty(new_days)
-        done = 0
-        while done < max_days:
+        done: list[date] = []
+        while len(done) < max_days:
+            # Each day at most once per run: today is marked again by every submission while
+            # it is being recomputed, and re-claiming it at once kept the refresher recomputing
+            # the busiest day back to back (a quarter-second statement, hundreds of times a
+            # minute at 400 submissions/s). Marks of a day already done wait for the next run.
             with transaction.atomic(), connection.cursor() as cursor:
                 table = DirtyMark._meta.db_table
                 cursor.execute(
                     f"DELETE FROM {table} WHERE day IN (SELECT DISTINCT day FROM {table} "
-                    "ORDER BY day LIMIT 31) RETURNING day"  # nosec B608  # SQL from constant fragments
+                    "WHERE NOT (day = ANY(%s::date[])) ORDER BY day LIMIT 31) RETURNING day",  # nosec B608  # SQL from constant fragments
+                    [done],
                 )
                 claimed = sorted({row[0] for row in cursor.fetchall()})
             if not claimed:
@@ -441,9 +446,9 @@ def rollup_refresh(*, max_days: int = 120) -> int:
             except Exception:
                 mark_dirty(claimed)
                 raise
-            done += len(claimed)
+            done += claimed
         RollupState.objects.filter(id=1).update(refreshed_at=timezone.now())
-        return done
+        return len(done)
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_unlock(%s)", [REFRESH_LOCK])

@@ -118,3 +118,32 @@ def test_it_never_loses_a_change_committed_while_the_refresher_claims_its_day(
     rollup.rollup_refresh()
     received = DailyRollup.objects.filter(day=day).values_list("received", flat=True)
     assert sum(received) == 2 and not DirtyMark.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_day_marked_again_while_it_is_recomputed_waits_for_the_next_run(
+    make_complaint, monkeypatch
+):
+    """Under steady intake today is marked again during its own recompute: one run recomputes
+    it once (not back to back until max_days), and the new mark is the next run's."""
+    now = timezone.now()
+    day = timezone.localdate(now)
+    make_complaint(at=now)
+    recomputed = []
+    real = rollup.recompute_days
+
+    def recompute_while_a_submission_arrives(first, last, **kwargs):
+        recomputed.append((first, last))
+        if len(recomputed) == 1:
+            make_complaint(at=now, tracking_no="SF7000000003")  # marks today again
+        return real(first, last, **kwargs)
+
+    monkeypatch.setattr(rollup, "recompute_days", recompute_while_a_submission_arrives)
+    assert rollup.rollup_refresh() == 1
+    assert recomputed == [(day, day)]
+    assert DirtyMark.objects.filter(day=day).exists()
+
+    assert rollup.rollup_refresh() == 1
+    assert recomputed == [(day, day), (day, day)]
+    assert not DirtyMark.objects.exists()
+    assert sum(DailyRollup.objects.filter(day=day).values_list("received", flat=True)) == 2

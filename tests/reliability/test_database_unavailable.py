@@ -7,6 +7,7 @@ reconnect after a server-side disconnect on the real test database.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
@@ -121,6 +122,7 @@ def test_it_reconnects_after_the_server_dropped_a_kept_connection(django_db_bloc
     with other.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
     other.close()
+    time.sleep(0.2)  # the backend ends asynchronously: its goodbye reaches the socket shortly
     close_old_connections()  # what Django does when a request starts
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -139,3 +141,22 @@ def test_it_documents_503_with_retry_after_on_every_operation(api):
     operations = [op for methods in schema["paths"].values() for op in methods.values()]
     assert operations
     assert all("503" in op["responses"] for op in operations if isinstance(op, dict))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_health_check_costs_no_round_trip():
+    """An idle connection is checked by polling its socket, not by a SELECT 1 per request."""
+    connection.ensure_connection()
+    raw = connection.connection
+
+    class NoQueries:
+        def __getattr__(self, name):
+            if name == "cursor":
+                raise AssertionError("the health check sent a query")
+            return getattr(raw, name)
+
+    connection.connection = NoQueries()
+    try:
+        assert connection.is_usable()
+    finally:
+        connection.connection = raw
