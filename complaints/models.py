@@ -273,6 +273,8 @@ class Complaint(GuardedStateMixin, NoDeleteModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="complaints",
+        # No index of its own: four composite indexes lead with it (queue, cluster, keyset).
+        db_index=False,
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -361,12 +363,8 @@ class Complaint(GuardedStateMixin, NoDeleteModel):
         verbose_name_plural = _("投诉工单")
         ordering = ["-accepted_at"]
         indexes = [
-            # The sweeps: open complaints by their nearest deadline.
-            models.Index(
-                fields=["next_deadline"],
-                name="complaint_open_deadline",
-                condition=models.Q(status__in=["accepted", "verifying", "answered", "follow_up"]),
-            ),
+            # (Open complaints by nearest deadline: complaint_open_summary, created on
+            # PostgreSQL by complaints/web/migrations/0001_queue_index.py, with the priority.)
             # The SLA sweep: an index range scan over what is due, nearest first.
             models.Index(
                 fields=["sla_next_check"],
