@@ -141,8 +141,10 @@ def _duration_text(seconds: int) -> str:
 CHUNK = 100
 # A run stops starting sends after this long (the task's soft time limit is 120 s).
 RUN_BUDGET_SECONDS = 60
-# Marks are written at least this often, so a crash re-sends little.
-MARK_EVERY_SECONDS = 1.0
+# Outcomes are written after this many sends or this long, whichever comes first: a worker
+# killed mid-chunk re-sends at most that many messages (with their delivery ids) after the lease.
+MARK_EVERY_MESSAGES = 25
+MARK_EVERY_SECONDS = 0.5
 
 _DELIVERY_RELATED = ("complaint__unit", "endpoint", "user__staff")
 
@@ -342,7 +344,10 @@ class _Marks:
         self.released.append((notification, later))
 
     def due(self) -> bool:
-        return time.monotonic() - self.last >= MARK_EVERY_SECONDS
+        return (
+            len(self.sent) + len(self.skipped) >= MARK_EVERY_MESSAGES
+            or time.monotonic() - self.last >= MARK_EVERY_SECONDS
+        )
 
     def flush(self) -> None:
         now = timezone.now()

@@ -88,7 +88,9 @@ def test_a_run_sends_each_due_message_once_over_one_kept_connection(make_complai
 
 
 @pytest.mark.django_db
-def test_a_run_costs_the_same_statements_for_5_or_40_messages(make_complaint, gateway):
+def test_a_run_costs_one_claim_and_one_load_per_chunk_and_one_mark_per_25_sent(
+    make_complaint, gateway
+):
     def statements(count: int) -> int:
         Notification.objects.all().delete()
         _customer_messages(make_complaint, count)
@@ -96,11 +98,14 @@ def test_a_run_costs_the_same_statements_for_5_or_40_messages(make_complaint, ga
             assert outbox_deliver_due(now=NOW) == {"sent": count}
         return len(queries)
 
-    few, many = statements(5), statements(40)
-    assert few == many
     # The claim and the load in one transaction (here a savepoint and its release, inside the
-    # test's transaction), then one statement marking the chunk sent.
-    assert many == 5
+    # test's transaction), then the marks of the sent: one per MARK_EVERY_MESSAGES.
+    assert outbox.MARK_EVERY_MESSAGES == 25
+    assert statements(5) == 4 + 1
+    assert statements(25) == 4 + 1
+    assert statements(40) == 4 + 2
+    # Two chunks of 100: twice the claim and load.
+    assert statements(150) == 2 * 4 + 6
 
 
 @pytest.mark.django_db
