@@ -123,12 +123,13 @@ bench-dashboard: install-dev
 .PHONY: soak faults reliability-deps
 SOAK_RATE ?= 400
 SOAK_MINUTES ?= 10
-# nginx: the reverse proxy in front of gunicorn, as in production.
+# SOAK_PROXY=1: nginx in front of gunicorn, as the reverse proxy of production.
+SOAK_PROXY ?= 0
 reliability-deps: system-deps install-dev
-	@$(MAKE) --no-print-directory apt-install APT_PACKAGES=nginx
+	@if [ "$(SOAK_PROXY)" = 1 ]; then $(MAKE) --no-print-directory apt-install APT_PACKAGES=nginx; fi
 
 soak: reliability-deps
-	SOAK_RATE=$(SOAK_RATE) SOAK_MINUTES=$(SOAK_MINUTES) $(PY) -m benchmarks.reliability soak
+	SOAK_PROXY=$(SOAK_PROXY) SOAK_RATE=$(SOAK_RATE) SOAK_MINUTES=$(SOAK_MINUTES) $(PY) -m benchmarks.reliability soak
 
 faults: reliability-deps
 	$(PY) -m benchmarks.reliability faults

@@ -22,6 +22,9 @@ import sys
 import time
 from urllib.parse import urlsplit
 
+# Reuse an idle connection only this long (gunicorn's keep-alive timeout is 2 s).
+IDLE_REUSE_S = 1.0
+
 REPLY = {
     "facts": "经查，该快件在分拨中心滞留一天，物流信息未及时更新。",
     "process": "网点投诉专员已电话联系客户说明原因并致歉，当日安排专人派送。",
@@ -53,7 +56,7 @@ class Http:
         if url.hostname not in ("127.0.0.1", "localhost"):
             raise SystemExit("only loopback targets are allowed")
         self.host, self.port, self.timeout = url.hostname, url.port or 80, timeout
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter, float]] = []
 
     async def request(self, method: str, path: str, body=None, headers=()) -> tuple[int, dict]:
         head = [f"Host: {self.host}:{self.port}", *headers]
@@ -68,7 +71,7 @@ class Http:
             # Kept-alive connections, as HTTP clients (and locust) use them: an idle one is
             # reused, else a new one is opened, so arrivals stay open-loop. A request is never
             # repeated on another connection (a repeated submission would be a second one).
-            reader, writer = self.idle.pop() if self.idle else await self._connect()
+            reader, writer = await self._take()
             reusable = False
             try:
                 writer.write(raw.encode() + data)
@@ -95,7 +98,7 @@ class Http:
                 raise
             finally:
                 if reusable:
-                    self.idle.append((reader, writer))
+                    self.idle.append((reader, writer, time.monotonic()))
                 else:
                     writer.close()
         try:
@@ -107,7 +110,15 @@ class Http:
         parsed["_retry_after"] = retry_after
         return status, parsed
 
-    async def _connect(self):
+    async def _take(self):
+        """The most recently used idle connection, unless the server may have closed it: gunicorn
+        closes a kept-alive connection after 2 s idle, and a request written into a connection
+        the server is closing is lost (a cut connection, not a server failure)."""
+        while self.idle:
+            reader, writer, since = self.idle.pop()
+            if time.monotonic() - since < IDLE_REUSE_S and not reader.at_eof():
+                return reader, writer
+            writer.close()
         return await asyncio.open_connection(self.host, self.port)
 
 

@@ -144,7 +144,6 @@ class Stack:
                 "SLA_SMS_GATEWAY_URL": f"{self.receiver_url}/sms",
                 "SLA_SMS_GATEWAY_KEY": "reliability",
                 "SLA_SWEEP_SECONDS": str(self.sweep_seconds),
-                "DASHBOARD_ROLLUP_SECONDS": "30",
                 "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
                 "PYTHONUNBUFFERED": "1",
             }
