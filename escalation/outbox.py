@@ -13,6 +13,7 @@ import logging
 import time
 from collections import Counter
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -172,19 +173,13 @@ def outbox_deliver_due(*, now: datetime | None = None, limit: int = 500) -> dict
 def notification_deliver(*, notification_id: int) -> str:
     """Deliver one message now; return "sent", "retry", "failed", "skipped" or "taken"."""
     now = timezone.now()
-    channel = Notification.objects.filter(pk=notification_id).values_list("channel", flat=True)
-    if not channel:
+
+    def claim() -> list[int]:
+        return [notification_id] if _claim(notification_id, now) == 1 else []
+
+    counts = _deliver_claimed(claim, now, deadline=None, unreachable=set())
+    if not counts:
         return "taken"
-    if channel[0] == Channel.IN_APP:
-        with transaction.atomic():
-            if _claim(notification_id, now) != 1:
-                return "taken"
-            rows = _load([notification_id])
-            _write_notices(rows, now)
-            return "sent"
-    if _claim(notification_id, now) != 1:
-        return "taken"
-    counts = _send_claimed(_load([notification_id]), deadline=None, unreachable=set())
     (outcome,) = counts.elements()
     return outcome
 
@@ -272,10 +267,19 @@ def _write_notices(rows: list[Notification], now: datetime) -> None:
 def _deliver_chunk(
     now: datetime, size: int, *, deadline: float, unreachable: set[str]
 ) -> Counter[str]:
+    return _deliver_claimed(
+        lambda: _claim_chunk(now, size), now, deadline=deadline, unreachable=unreachable
+    )
+
+
+def _deliver_claimed(
+    claim, now: datetime, *, deadline: float | None, unreachable: set[str]
+) -> Counter[str]:
+    """Claim (one row or a chunk), write its in-app notices, send the rest."""
     # In-app notices are written in the claiming transaction: exactly one notice each, as a
     # notice either commits with its claim or neither happened. The rest are sent after it.
     with transaction.atomic():
-        ids = _claim_chunk(now, size)
+        ids = claim()
         if not ids:
             return Counter()
         rows = _load(ids)
@@ -319,8 +323,6 @@ def _send_claimed(
 
 def _host(notification: Notification) -> str:
     """Which gateway a message goes through (for giving up on one that refuses)."""
-    from urllib.parse import urlsplit
-
     if notification.channel == Channel.WEBHOOK and notification.endpoint_id:
         return urlsplit(notification.endpoint.url).netloc
     if notification.channel == Channel.SMS:

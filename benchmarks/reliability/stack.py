@@ -185,19 +185,12 @@ class Stack:
             capture_output=True,
         )
         self.start_pg()
-        subprocess.run(
-            [
-                f"{self.pg_bin}/createdb",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.pg_port),
-                "-U",
-                "postgres",
-                "complaints",
-            ],
-            check=True,
-        )
+        subprocess.run(self._pg_client("createdb", "complaints"), check=True)
+
+    def _pg_client(self, tool: str, *args: str) -> list[str]:
+        """A PostgreSQL client command against this cluster, as its superuser."""
+        server = ["-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "postgres"]
+        return [f"{self.pg_bin}/{tool}", *server, *args]
 
     def start_pg(self) -> None:
         # Durable, as in production: fsync, synchronous commit, full page writes.
@@ -219,19 +212,7 @@ class Stack:
             f"FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT {int(limit)}"
         )
         out = subprocess.run(
-            [
-                f"{self.pg_bin}/psql",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.pg_port),
-                "-U",
-                "postgres",
-                "-d",
-                "complaints",
-                "-Atqc",
-                sql,
-            ],
+            self._pg_client("psql", "-d", "complaints", "-Atqc", sql),
             capture_output=True,
             text=True,
         )
