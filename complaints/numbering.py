@@ -29,11 +29,21 @@ def sequence_name(day: date) -> str:
     return f"complaints_ticket_{day:%Y%m%d}"
 
 
+# On PostgreSQL: the next number of the day given as the one parameter, as an expression a
+# submission's opening statement selects beside its other reads (services.intake).
+NEXT_NUMBER_SQL = "complaints_next_ticket_number(%s)"
+
+
+def ticket_no(day: date, number: int) -> str:
+    """TS + the day + the day's running number, e.g. TS20261128000123."""
+    return f"TS{day:%Y%m%d}{number:06d}"
+
+
 def next_number(day: date) -> int:
     """Take the next number of `day` (inside the caller's transaction)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT complaints_next_ticket_number(%s)", [day])
+            cursor.execute(f"SELECT {NEXT_NUMBER_SQL}", [day])
         else:
             table = TicketSequence._meta.db_table
             cursor.execute(

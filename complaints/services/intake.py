@@ -82,6 +82,14 @@ def _money(value, field: str, label: str, errors: dict[str, str]) -> Decimal | N
     return amount.quantize(Decimal("0.01"))
 
 
+# Each choice's stored values, once: an enum's `.values` builds a new list on every use.
+_PARTIES = frozenset(Party.values)
+_CATEGORIES = frozenset(Category.values)
+_CHANNELS = frozenset(Channel.values)
+_SERVICES = frozenset(Service.values)
+_DEMANDS = frozenset(Demand.values)
+
+
 def validate_new_complaint(data: NewComplaint) -> tuple[dict, dict[str, str]]:
     """Check a new complaint; return its cleaned fields and the Chinese error per field.
 
@@ -112,17 +120,17 @@ def validate_new_complaint(data: NewComplaint) -> tuple[dict, dict[str, str]]:
     if not rules.is_valid_phone(phone):
         errors["phone"] = _("请填写正确的手机号或带区号的固定电话。")
     cleaned["phone"] = phone
-    for field, choices, label in (
-        ("party", Party, _lazy("投诉人身份")),
-        ("category", Category, _lazy("投诉类别")),
-        ("channel", Channel, _lazy("渠道")),
-        ("service", Service, _lazy("业务类型")),
+    for field, values, label in (
+        ("party", _PARTIES, _lazy("投诉人身份")),
+        ("category", _CATEGORIES, _lazy("投诉类别")),
+        ("channel", _CHANNELS, _lazy("渠道")),
+        ("service", _SERVICES, _lazy("业务类型")),
     ):
         value = getattr(data, field)
-        if value not in choices.values:
+        if value not in values:
             errors[field] = _("%(label)s无效。") % {"label": label}
         cleaned[field] = value
-    if data.demand and data.demand not in Demand.values:
+    if data.demand and data.demand not in _DEMANDS:
         errors["demand"] = _("诉求无效。")
     cleaned["demand"] = data.demand or ""
     cleaned["demand_detail"] = (data.demand_detail or "").strip()[:2000]
@@ -156,7 +164,7 @@ def next_ticket_no(now: datetime) -> str:
     Concurrent creations each get their own number without waiting for one another's commit.
     """
     day = timezone.localtime(now).date()
-    return f"TS{day:%Y%m%d}{numbering.next_number(day):06d}"
+    return numbering.ticket_no(day, numbering.next_number(day))
 
 
 class EarlierComplaint(NamedTuple):
@@ -167,46 +175,77 @@ class EarlierComplaint(NamedTuple):
     repeat_count: int
 
 
+def _repeat_lookup(*, tracking_no: str, phone: str, category: str, now: datetime):
+    """The repeat lookup's SELECT (at most one row: id, ticket_no, repeat_count) and parameters.
+
+    Same tracking number, or same phone and category, while the earlier one is open or was
+    answered or closed within the repeat window (default 30 days); rejected ones never count.
+    Written out once rather than built by the ORM on every submission: compiling this query
+    was the largest single cost of a submission in the profile (docs/api.md, Benchmark). The
+    indexes on tracking_no and (phone, category) serve it.
+    """
+    since = now - timedelta(days=_conf("REPEAT_WINDOW_DAYS"))
+    sql = (
+        f"SELECT id, ticket_no, repeat_count FROM {Complaint._meta.db_table} "
+        "WHERE (tracking_no = %s OR (phone = %s AND category = %s)) "
+        f"AND (status IN ({', '.join(['%s'] * len(OPEN_STATES))}) "
+        "OR answered_at >= %s OR closed_at >= %s) AND status <> %s "
+        "ORDER BY accepted_at DESC LIMIT 1"  # nosec B608  # the model's table and placeholders only
+    )
+    return sql, [tracking_no, phone, category, *OPEN_STATES, since, since, Status.REJECTED]
+
+
 def find_earlier_complaint(
     *, tracking_no: str, phone: str, category: str, now: datetime
 ) -> EarlierComplaint | None:
-    """Return the earlier complaint a new one repeats, or None (重复投诉, seed 001 §(二)3).
-
-    Same tracking number, or same phone and category, while the earlier one is open or was
-    answered within the repeat window (default 30 days).
-    """
-    since = now - timedelta(days=_conf("REPEAT_WINDOW_DAYS"))
-    # Written out once rather than built by the ORM on every submission: compiling this query
-    # was the largest single cost of a submission in the profile (docs/api.md, Benchmark).
-    # The same conditions as Q(tracking_no) | Q(phone, category), open or recently answered or
-    # closed, not rejected; the indexes on tracking_no and (phone, category) serve it.
+    """Return the earlier complaint a new one repeats, or None (重复投诉, seed 001 §(二)3)."""
+    sql, params = _repeat_lookup(tracking_no=tracking_no, phone=phone, category=category, now=now)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, ticket_no, repeat_count FROM {Complaint._meta.db_table} "
-            "WHERE (tracking_no = %s OR (phone = %s AND category = %s)) "
-            f"AND (status IN ({', '.join(['%s'] * len(OPEN_STATES))}) "
-            "OR answered_at >= %s OR closed_at >= %s) AND status <> %s "
-            "ORDER BY accepted_at DESC LIMIT 1",  # nosec B608  # the model's table and placeholders only
-            [tracking_no, phone, category, *OPEN_STATES, since, since, Status.REJECTED],
-        )
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return EarlierComplaint(*row) if row else None
 
 
-def _hold_key(earlier: EarlierComplaint) -> None:
-    """Take the lock the repeat_of foreign key needs now, not at COMMIT.
+class Opening(NamedTuple):
+    """What a submission reads before it writes."""
 
-    The key is checked at commit (Django's keys are deferred), after the signal has upserted
-    the dashboard's mark of the day: a staff action holding the earlier complaint FOR UPDATE
-    and waiting for that same mark row then deadlocked with the submission (`make faults`
-    found it under load). Taken first, the submission simply waits for the action to finish.
+    earlier: EarlierComplaint | None
+    ticket_no: str
+    reference: refdata.ReferenceData
+
+
+def _open_submission(cleaned: dict, now: datetime) -> Opening:
+    """The earlier complaint this one repeats, the day's next number, the reference data.
+
+    On PostgreSQL one statement reads all three (each round trip is paid by the web process
+    and the database alike: docs/reliability.md). The earlier complaint is locked FOR KEY
+    SHARE as it is found: the repeat_of foreign key takes that lock anyway, but only at
+    COMMIT (Django's keys are deferred), after the dashboard's mark of the day was upserted —
+    a staff action holding the earlier complaint FOR UPDATE and waiting for that same mark
+    row then deadlocked with the submission (`make faults` found it under load). Locked
+    first, the submission simply waits for the action to finish.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT 1 FROM {Complaint._meta.db_table} WHERE id = %s FOR KEY SHARE",  # nosec B608  # table name from the model
-                [earlier.id],
-            )
+    day = timezone.localtime(now).date()
+    lookup = {k: cleaned[k] for k in ("tracking_no", "phone", "category")}
+    if connection.vendor != "postgresql":
+        return Opening(
+            find_earlier_complaint(**lookup, now=now),
+            numbering.ticket_no(day, numbering.next_number(day)),
+            refdata.current(),
+        )
+    repeat_sql, repeat_params = _repeat_lookup(**lookup, now=now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT e.id, e.ticket_no, e.repeat_count, {numbering.NEXT_NUMBER_SQL}, "
+            f"({refdata.VERSION_SQL}) FROM (SELECT 1) AS one "
+            f"LEFT JOIN LATERAL ({repeat_sql} FOR KEY SHARE) AS e ON true",  # nosec B608  # constant fragments; values are parameters
+            [day, *repeat_params],  # in the order of the placeholders in the text
+        )
+        earlier_id, earlier_no, earlier_count, number, version = cursor.fetchone()
+    earlier = None
+    if earlier_id is not None:
+        earlier = EarlierComplaint(earlier_id, earlier_no, earlier_count)
+    return Opening(earlier, numbering.ticket_no(day, number), refdata.current(version=version))
 
 
 @transaction.atomic
@@ -223,15 +262,7 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
         raise InvalidInput(_("提交的投诉信息有误，请修改后重试。"), field_errors=errors)
 
     actor, kind = _actor_fields(by)
-    earlier = find_earlier_complaint(
-        tracking_no=cleaned["tracking_no"],
-        phone=cleaned["phone"],
-        category=cleaned["category"],
-        now=now,
-    )
-    if earlier is not None:
-        _hold_key(earlier)
-    ticket_no = next_ticket_no(now)
+    earlier, ticket_no, reference = _open_submission(cleaned, now)
     code = new_access_code()
     complaint = Complaint(
         ticket_no=ticket_no,
@@ -243,7 +274,6 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
         repeat_count=(earlier.repeat_count + 1) if earlier else 0,
         **cleaned,
     )
-    reference = refdata.current()  # phrase lists and policies, one version check for both
     cluster_count = _cluster_count(complaint, now=now)  # for the urgency and the cluster's others
     _apply_urgency(complaint, now=now, reference=reference, cluster_count=cluster_count)
     refresh_deadlines(complaint, now=now, book=reference.book)
