@@ -147,3 +147,36 @@ def test_a_day_marked_again_while_it_is_recomputed_waits_for_the_next_run(
     assert recomputed == [(day, day), (day, day)]
     assert not DirtyMark.objects.exists()
     assert sum(DailyRollup.objects.filter(day=day).values_list("received", flat=True)) == 2
+
+
+@pytest.mark.django_db
+def test_a_day_whose_recompute_was_slow_rests_before_the_next(make_complaint, monkeypatch):
+    """Today's recompute reads every complaint of the day: when it took 5 s, the day keeps its
+    new marks for 20 × 5 s before it is recomputed again; quick days are never held back."""
+    clock = [1_000_000.0]
+    monkeypatch.setattr(rollup, "_clock", lambda: clock[0])
+    now = timezone.now()
+    day = timezone.localdate(now)
+    make_complaint(at=now)
+    real = rollup.recompute_days
+
+    def slow(first, last, **kwargs):
+        clock[0] += 5.0 if first == day else 0.01
+        return real(first, last, **kwargs)
+
+    monkeypatch.setattr(rollup, "recompute_days", slow)
+    assert rollup.rollup_refresh() == 1
+
+    make_complaint(at=now, tracking_no="SF7000000004")
+    yesterday = now - timezone.timedelta(days=1)
+    make_complaint(at=yesterday, tracking_no="SF7000000005")  # marks yesterday (and today)
+    clock[0] += 60  # the next beat run: today rests (100 s), yesterday is done
+    assert rollup.rollup_refresh() == 1
+    assert set(DirtyMark.objects.values_list("day", flat=True)) == {day}
+    received = dict(DailyRollup.objects.values_list("day", "received"))
+    assert received == {day: 1, timezone.localdate(yesterday): 1}
+
+    clock[0] += 41  # 101 s after today's recompute
+    assert rollup.rollup_refresh() == 1
+    assert not DirtyMark.objects.exists()
+    assert sum(DailyRollup.objects.filter(day=day).values_list("received", flat=True)) == 2
