@@ -13,9 +13,7 @@ RUN DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput \
 USER app
 
 EXPOSE 8000
-# gthread: WEB_CONCURRENCY processes (one per core) of four threads each. A thread waiting on the
-# database, or on a client still sending its request, does not hold a whole process (sync
-# workers did: under `make soak` they idled waiting for request bytes while requests queued).
-# --limit-request-line: the API's documented query filters fit (gunicorn's default is 4094 bytes).
-ENV WEB_CONCURRENCY=2
-CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--threads", "4", "--limit-request-line", "8190", "--access-logfile", "-"]
+# granian (config/server.py): WEB_CONCURRENCY processes (one per core) of WEB_THREADS Django
+# threads; HTTP is read and written outside the GIL, so a slow client never holds a thread.
+ENV WEB_CONCURRENCY=2 WEB_THREADS=2 WEB_ACCESS_LOG=1
+CMD ["python", "-m", "config.server"]

@@ -79,7 +79,7 @@ messages: install
 bench-sla: system-deps install-dev
 	LOG_LEVEL=WARNING scripts/with-test-services.sh scripts/bench-sla.sh $(BENCH_ARGS)
 
-## API benchmark (not part of `make test`): 1M complaints, gunicorn, open-loop load on 127.0.0.1.
+## API benchmark (not part of `make test`): 1M complaints, the web server, open-loop load on 127.0.0.1.
 ## PostgreSQL runs durable here (fsync, synchronous commit), unlike the throwaway test cluster.
 bench-api: system-deps install-dev
 	PG_EXTRA_OPTS="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=512MB" \
@@ -116,14 +116,14 @@ bench-dashboard: install-dev
 	BENCH_HISTORY=$(BENCH_HISTORY) LOG_LEVEL=WARNING scripts/with-test-services.sh $(PY) -m complaints.dashboard.bench
 
 ## Reliability (issue 9; not part of `make test`): the whole stack on this machine — durable
-## PostgreSQL, Redis, gunicorn, Celery worker and beat — under open-loop load on 127.0.0.1.
+## PostgreSQL, Redis, the web server, Celery worker and beat — under open-loop load on 127.0.0.1.
 ## `make soak`: SOAK_RATE submissions/s (400) for SOAK_MINUTES (10, at most 30).
 ## `make faults`: PostgreSQL restart, Redis outage, worker SIGKILL, two beats, full media disk.
 ## Exit non-zero when a check fails; everything started is stopped on exit. docs/reliability.md.
 .PHONY: soak faults reliability-deps
 SOAK_RATE ?= 400
 SOAK_MINUTES ?= 10
-# SOAK_PROXY=1: nginx in front of gunicorn, as the reverse proxy of production.
+# SOAK_PROXY=1: nginx in front of the web server, as the reverse proxy of production.
 SOAK_PROXY ?= 0
 reliability-deps: system-deps install-dev
 	@if [ "$(SOAK_PROXY)" = 1 ]; then $(MAKE) --no-print-directory apt-install APT_PACKAGES=nginx; fi

@@ -1,4 +1,4 @@
-"""WSGI entry point (gunicorn config.wsgi)."""
+"""WSGI entry point (served by granian: `python -m config.server`, config/server.py)."""
 
 import os
 

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The API benchmark (`make bench-api`), run inside scripts/with-test-services.sh with durable
-# PostgreSQL settings: 1 million complaints generated with COPY, gunicorn on a free loopback
-# port, then an open-loop generator at a fixed arrival rate against submission and the staff
+# PostgreSQL settings: 1 million complaints generated with COPY, the web server as production
+# runs it (config/server.py) on a free loopback port, then an open-loop generator at a fixed arrival rate against submission and the staff
 # list. Everything it starts is stopped on exit. Tunables (environment):
-#   BENCH_COMPLAINTS (1000000) BENCH_WORKERS (4) BENCH_SECONDS (10)
+#   BENCH_COMPLAINTS (1000000) BENCH_WORKERS (2) BENCH_THREADS (2) BENCH_SECONDS (10)
 #   BENCH_SUBMIT_RATES ("100 200 300 400") BENCH_LIST_RATES ("50 100")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 COUNT=${BENCH_COMPLAINTS:-1000000}
-WORKERS=${BENCH_WORKERS:-4}
+WORKERS=${BENCH_WORKERS:-2}
+THREADS=${BENCH_THREADS:-2}
 SECONDS_EACH=${BENCH_SECONDS:-10}
 SUBMIT_RATES=${BENCH_SUBMIT_RATES:-100 200 300 400}
 LIST_RATES=${BENCH_LIST_RATES:-50 100}
@@ -70,12 +71,10 @@ services.find_earlier_complaint(tracking_no='NEW', phone='19811112222', category
 print(f'  repeat lookup on submission: {(time.perf_counter() - t) * 1000:.1f} ms')
 "
 
-# A short listen backlog: an overloaded server refuses at once instead of queueing thousands of
-# requests whose clients have long given up.
-.venv/bin/gunicorn config.wsgi -b "127.0.0.1:$port" -w "$WORKERS" --timeout 30 --backlog 256 \
-  --graceful-timeout 5 --log-level warning >"${TMPDIR:-/tmp}/bench-gunicorn-$port.log" 2>&1 &
-gunicorn_pid=$!
-trap 'kill $gunicorn_pid 2>/dev/null; wait $gunicorn_pid 2>/dev/null || true' EXIT
+WEB_HOST=127.0.0.1 WEB_PORT=$port WEB_CONCURRENCY=$WORKERS WEB_THREADS=$THREADS \
+  $PY -m config.server >"${TMPDIR:-/tmp}/bench-web-$port.log" 2>&1 &
+web_pid=$!
+trap 'kill $web_pid 2>/dev/null; wait $web_pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 
 base="http://127.0.0.1:$port/api/v1/complaints/"
@@ -90,7 +89,7 @@ drain() {
 }
 agent="Authorization: Token $agent_token"
 branch="Authorization: Token $branch_token"
-echo "gunicorn: $WORKERS sync workers; $(nproc) cores shared with the generator and other work"
+echo "web: $WORKERS processes × $THREADS threads (config/server.py); $(nproc) cores shared with the generator and other work"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 gen --url "$base" --kind submit --rate 20 --seconds 3 >/dev/null   # warm-up
 gen --url "$base?page_size=25" --kind list --rate 20 --seconds 2 --header "$agent" >/dev/null

@@ -22,7 +22,8 @@ import sys
 import time
 from urllib.parse import urlsplit
 
-# Reuse an idle connection only this long (gunicorn's keep-alive timeout is 2 s).
+# Reuse an idle connection only this long (servers close idle kept-alive connections: gunicorn
+# after 2 s, nginx after 75 s; well under any of them).
 IDLE_REUSE_S = 1.0
 
 REPLY = {
@@ -111,9 +112,9 @@ class Http:
         return status, parsed
 
     async def _take(self):
-        """The most recently used idle connection, unless the server may have closed it: gunicorn
-        closes a kept-alive connection after 2 s idle, and a request written into a connection
-        the server is closing is lost (a cut connection, not a server failure)."""
+        """The most recently used idle connection, unless the server may have closed it: a
+        request written into a connection the server is closing is lost (a cut connection, not
+        a server failure)."""
         while self.idle:
             reader, writer, since = self.idle.pop()
             if time.monotonic() - since < IDLE_REUSE_S and not reader.at_eof():

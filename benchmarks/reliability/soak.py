@@ -3,7 +3,7 @@
 SOAK_RATE submissions per second (default 400) for SOAK_MINUTES (default 10, at most 30), while
 two staff clients list and act and the SLA sweep and the outbox run every few seconds.
 Pass: zero 5xx; every acknowledged complaint stored exactly once (and the other consistency
-checks of suite.py); the resident memory of gunicorn and of the Celery worker (each with its
+checks of suite.py); the resident memory of the web server and of the Celery worker (each with its
 children) grows by at most 10 % from the end of warm-up to the end of the run.
 """
 
@@ -29,7 +29,7 @@ def run() -> dict:
     warmup = min(60.0, seconds * 0.2)
     stack = Stack(
         web_workers=int(os.environ.get("SOAK_WEB_WORKERS", "2")),
-        web_threads=int(os.environ.get("SOAK_WEB_THREADS", "4")),
+        web_threads=int(os.environ.get("SOAK_WEB_THREADS", "2")),
         sweep_seconds=float(os.environ.get("SOAK_SWEEP_SECONDS", "10")),
     )
     report = suite.Report()

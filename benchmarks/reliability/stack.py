@@ -1,10 +1,10 @@
 """The whole production stack on this machine, as separate processes that can be hurt.
 
 A durable PostgreSQL cluster (fsync and synchronous commit on, run as the `postgres` user when
-we are root), Redis, gunicorn, Celery workers and beats, and a fake SMS / webhook receiver, all
-on 127.0.0.1 and free ports, in one temporary folder. Every process is started in its own
-session, so `stop_all()` (called from a `finally` and on SIGTERM / SIGINT) ends it with its
-children; nothing outlives a run, a failed one included.
+we are root), Redis, the web server (granian, config/server.py), Celery workers and beats, and
+a fake SMS / webhook receiver, all on 127.0.0.1 and free ports, in one temporary folder. Every
+process is started in its own session, so `stop_all()` (called from a `finally` and on SIGTERM /
+SIGINT) ends it with its children; nothing outlives a run, a failed one included.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from config import server
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -80,10 +82,9 @@ class Proc:
 
 @dataclass
 class Stack:
-    # As the Dockerfile runs it: gthread workers, one process per core, four threads each.
+    # As the Dockerfile runs it (config/server.py): one process per core, two threads each.
     web_workers: int = 2
-    # Threads per gunicorn process (gthread worker); 0 = sync workers.
-    web_threads: int = 4
+    web_threads: int = 2
     worker_concurrency: int = 2
     sweep_seconds: float = 5.0
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -113,7 +114,7 @@ class Stack:
 
     @property
     def base_url(self) -> str:
-        """Where clients go: the reverse proxy when it runs (as in production), else gunicorn."""
+        """Where clients go: the reverse proxy when it runs (as in production), else the web."""
         return f"http://127.0.0.1:{self.proxy_port or self.web_port}"
 
     @property
@@ -286,43 +287,27 @@ class Stack:
         self._wait_http(f"{self.receiver_url}/ping")
 
     def start_web(self) -> None:
+        """The web server as production runs it (config/server.py)."""
         self._spawn(
             "web",
-            [
-                str(VENV_BIN / "gunicorn"),
-                "config.wsgi",
-                "-b",
-                f"127.0.0.1:{self.web_port}",
-                "-w",
-                str(self.web_workers),
-                *(
-                    ["--worker-class", "gthread", "--threads", str(self.web_threads)]
-                    if self.web_threads
-                    else []
-                ),
-                "--timeout",
-                "30",
-                "--backlog",
-                "512",
-                "--limit-request-line",
-                "8190",
-                "--graceful-timeout",
-                "5",
-                "--log-level",
-                "warning",
-            ],
+            server.argv(
+                host="127.0.0.1",
+                port=self.web_port,
+                workers=self.web_workers,
+                threads=self.web_threads,
+            ),
         )
         self._wait_http(f"{self.base_url}/healthz")
-        threads = f" × {self.web_threads} threads" if self.web_threads else " (sync)"
-        self.log(f"gunicorn up on port {self.web_port} ({self.web_workers} workers{threads})")
+        self.log(
+            f"granian up on port {self.web_port} "
+            f"({self.web_workers} processes × {self.web_threads} threads)"
+        )
 
     def start_proxy(self) -> None:
-        """nginx in front of gunicorn, as in production (README, "In production").
+        """nginx in front of the web server, as in production (README, "In production").
 
-        gunicorn's sync workers must not read requests from the clients themselves: a client
-        that connects and is slow to send (any mobile network; an overloaded load generator
-        here) holds a worker idle until its bytes arrive. nginx reads the whole request first,
-        then hands it to gunicorn in one piece.
+        nginx ends TLS, serves the static files and reads each request body whole before it
+        hands the request on.
         """
         self.proxy_port = free_port()
         folder = self.dir / "nginx"
@@ -339,7 +324,7 @@ class Stack:
         )
         self._spawn("proxy", ["nginx", "-c", str(conf), "-p", str(folder), "-e", "stderr"])
         self._wait_http(f"{self.base_url}/healthz")
-        self.log(f"nginx up on port {self.proxy_port} (→ gunicorn {self.web_port})")
+        self.log(f"nginx up on port {self.proxy_port} (→ web {self.web_port})")
 
     def start_worker(self, name: str = "worker", loglevel: str = "WARNING") -> None:
         self._spawn(

@@ -133,7 +133,8 @@ def test_it_answers_malformed_bodies_with_a_clean_4xx(world, body, content_type,
      "HTTP_X_FORWARDED_FOR", "HTTP_COOKIE", "HTTP_USER_AGENT"],
 )  # fmt: skip
 def test_it_answers_huge_or_odd_headers_with_4xx_or_success(world, api, header):
-    """The WSGI server caps header size (gunicorn: 8 KB a field); behind it nothing fails."""
+    """The web server caps a request's head (config/server.py: 64 KiB, 431 above it; see
+    tests/reliability/test_web_server.py); below the cap nothing fails."""
     for value in ("A" * 8000, "\x00\x01", "é" * 100, "Token ' OR 1=1 --"):
         response = api.post("/api/v1/complaints/", SUBMISSION, format="json", **{header: value})
         assert response.status_code < 500, (header, value[:20], response.status_code)

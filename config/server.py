@@ -1,0 +1,86 @@
+"""The web server: granian serving config.wsgi. One definition for production and the tests.
+
+`python -m config.server` replaces itself with granian, configured from the environment:
+WEB_HOST (0.0.0.0), WEB_PORT (8000), WEB_CONCURRENCY (2 processes: one per core),
+WEB_THREADS (2 Django threads per process), WEB_ACCESS_LOG (1 logs every request),
+WEB_LOG_LEVEL (warning). The Dockerfile, `make soak` / `make faults` and the schema fuzzing
+test (tests/api/test_schemathesis.py) all start it through `argv()`.
+
+Why granian and not gunicorn: granian reads and writes HTTP in Rust, outside the GIL, and hands
+Django a complete request; Python threads only run Django. Under `make soak` (400 submissions/s
+on two cores, every process of the stack on them) gunicorn's gthread workers (2 × 4 threads)
+kept 332 submissions/s, granian 2 × 2 386/s on the same machine in the same hour
+(docs/reliability.md, "What limits the rate"). A slow client never holds a Django thread.
+
+Limits in front of Django: a request's head (request line and headers) larger than
+HEAD_LIMIT_BYTES, or with more than 100 header fields, is refused with 431; a malformed request
+with 400; Django never sees either. The API's longest documented query (a 200-character cursor
+and percent-encoded 4-byte characters in every filter) fits with room to spare.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+HEAD_LIMIT_BYTES = 64 * 1024
+
+
+def argv(
+    *,
+    host: str = "0.0.0.0",  # nosec B104  # inside the container; the proxy is in front
+    port: int = 8000,
+    workers: int = 2,
+    threads: int = 2,
+    access_log: bool = False,
+    log_level: str = "warning",
+) -> list[str]:
+    """The command line that serves the project on host:port."""
+    return [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        "--no-ws",
+        # The head's cap. (With `--http 1` granian ignores it: HTTP version stays auto, and
+        # HTTP/2 — only with prior knowledge on a plain connection — has the same cap.)
+        "--http1-buffer-size",
+        str(HEAD_LIMIT_BYTES),
+        "--http2-max-headers-size",
+        str(HEAD_LIMIT_BYTES),
+        # A worker that dies (out of memory, a crash in a C extension) is started again.
+        "--respawn-failed-workers",
+        # On SIGTERM, requests in progress get this long to finish before the workers go.
+        "--workers-kill-timeout",
+        "30",
+        "--log-level",
+        log_level,
+        *(["--access-log"] if access_log else []),
+        "config.wsgi:application",
+    ]
+
+
+def from_environment() -> list[str]:
+    env = os.environ
+    return argv(
+        host=env.get("WEB_HOST", "0.0.0.0"),  # nosec B104  # see argv()
+        port=int(env.get("WEB_PORT", "8000")),
+        workers=int(env.get("WEB_CONCURRENCY", "2")),
+        threads=int(env.get("WEB_THREADS", "2")),
+        access_log=env.get("WEB_ACCESS_LOG", "0") == "1",
+        log_level=env.get("WEB_LOG_LEVEL", "warning"),
+    )
+
+
+if __name__ == "__main__":
+    command = from_environment()
+    os.execv(command[0], command)  # nosec B606  # our own interpreter and fixed arguments
