@@ -1,15 +1,16 @@
 """Dirty-day marks: concurrent writers never queue for one row, and no change is missed.
 
-Every change of a complaint marks its days for the rollup refresh inside its own transaction.
-With one row per day, every submission of the day waited for the previous one's commit (the
-row lock of the upsert); each writer now has its own slot row, and the refresher's claim of a
-day still waits for every uncommitted mark of it, so it recomputes with those changes.
+A change of a complaint marks the days it touches for the rollup refresh inside its own
+transaction, except today, which every run of the refresher marks itself. With one row per day,
+every writer of the day waited for the previous one's commit (the row lock of the upsert); each
+writer now has its own slot row, and the refresher's claim of a day still waits for every
+uncommitted mark of it, so it recomputes with those changes.
 """
 
 from __future__ import annotations
 
 import threading
-import time
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import OperationalError, connection, transaction
@@ -79,53 +80,41 @@ def test_it_lets_two_writers_mark_the_same_day_without_waiting(named_slots):
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("writer", ["writer-1", "writer-2"])  # the pending mark's slot, or another
-def test_it_never_loses_a_change_committed_while_the_refresher_claims_its_day(
-    named_slots, alice, writer
-):
-    """A claim either waits for an open transaction's mark of the day (same row) and then
-    recomputes with its change, or does not see the mark (a new row), which stays for the next
-    run: after the next run the day is complete either way."""
+def test_it_never_loses_a_change_committed_while_the_refresher_recomputes_its_day(alice):
+    """A submission still open while the refresher recomputes today is not in that run's
+    figures; it is in the next run's, which marks today again itself."""
     now = timezone.now()
     day = timezone.localdate(now)
     services.complaint_create(data=new_complaint(tracking_no="SF7000000001"), by=alice, now=now)
-    marked, refreshed, runs = threading.Event(), threading.Event(), []
+    created, refreshed = threading.Event(), threading.Event()
 
     def create_slowly():
         with transaction.atomic():
             services.complaint_create(
                 data=new_complaint(tracking_no="SF7000000002"), by=alice, now=now
             )
-            marked.set()
-            # Commits once the refresher is done, or after a second if it waits for this commit.
-            refreshed.wait(1)
+            created.set()
+            refreshed.wait(10)  # commits once the refresher is done
 
     def refresh():
-        marked.wait(10)
-        started = time.monotonic()
+        created.wait(10)
         rollup.rollup_refresh()
-        runs.append(time.monotonic() - started)
         refreshed.set()
 
-    threads = [_run(writer, create_slowly), _run("writer-3", refresh)]
+    threads = [_run("writer-1", create_slowly), _run("writer-3", refresh)]
     for thread in threads:
-        thread.join(10)
+        thread.join(15)
     received = DailyRollup.objects.filter(day=day).values_list("received", flat=True)
-    if writer == "writer-1":  # same row as the committed mark: the claim waited for the commit
-        assert runs[0] > 0.5 and sum(received) == 2 and not DirtyMark.objects.exists()
-    else:  # a row the claim could not see yet: recomputed without it, marked for the next run
-        assert sum(received) == 1 and DirtyMark.objects.filter(day=day).exists()
+    assert sum(received) == 1
     rollup.rollup_refresh()
     received = DailyRollup.objects.filter(day=day).values_list("received", flat=True)
     assert sum(received) == 2 and not DirtyMark.objects.exists()
 
 
 @pytest.mark.django_db
-def test_a_day_marked_again_while_it_is_recomputed_waits_for_the_next_run(
-    make_complaint, monkeypatch
-):
-    """Under steady intake today is marked again during its own recompute: one run recomputes
-    it once (not back to back until max_days), and the new mark is the next run's."""
+def test_a_run_recomputes_today_once_and_the_next_run_again(make_complaint, monkeypatch):
+    """Under steady intake today changes during its own recompute: one run recomputes it once
+    (not back to back until max_days), and the next run recomputes it with the new change."""
     now = timezone.now()
     day = timezone.localdate(now)
     make_complaint(at=now)
@@ -135,18 +124,54 @@ def test_a_day_marked_again_while_it_is_recomputed_waits_for_the_next_run(
     def recompute_while_a_submission_arrives(first, last, **kwargs):
         recomputed.append((first, last))
         if len(recomputed) == 1:
-            make_complaint(at=now, tracking_no="SF7000000003")  # marks today again
+            make_complaint(at=now, tracking_no="SF7000000003")
         return real(first, last, **kwargs)
 
     monkeypatch.setattr(rollup, "recompute_days", recompute_while_a_submission_arrives)
     assert rollup.rollup_refresh() == 1
     assert recomputed == [(day, day)]
-    assert DirtyMark.objects.filter(day=day).exists()
 
     assert rollup.rollup_refresh() == 1
     assert recomputed == [(day, day), (day, day)]
     assert not DirtyMark.objects.exists()
     assert sum(DailyRollup.objects.filter(day=day).values_list("received", flat=True)) == 2
+
+
+@pytest.mark.django_db
+def test_a_change_marks_the_days_it_touches_but_today(make_complaint, time_machine):
+    """Today is the refresher's to mark (every run does); a change of an older complaint marks
+    that complaint's acceptance day."""
+    time_machine.move_to("2026-11-25T04:00:00Z", tick=False)  # 12:00 in Shanghai
+    today = timezone.localdate()
+    make_complaint(at=timezone.now())
+    assert not DirtyMark.objects.exists()
+    make_complaint(at=timezone.now() - timedelta(days=3), tracking_no="SF7000000009")
+    assert set(DirtyMark.objects.values_list("day", flat=True)) == {today - timedelta(days=3)}
+
+
+def _utc(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
+
+
+@pytest.mark.parametrize(
+    ("previous_start", "now", "days"),
+    [
+        (None, "2026-11-25T04:00:00Z", ["2026-11-25"]),
+        ("2026-11-25T03:59:00Z", "2026-11-25T04:00:00Z", ["2026-11-25"]),
+        # Shanghai midnight is 16:00 UTC: a run just after it also marks the day before,
+        ("2026-11-25T15:59:00Z", "2026-11-25T16:00:30Z", ["2026-11-25", "2026-11-26"]),
+        # and so does the next, for a transaction begun before midnight and still open then,
+        ("2026-11-25T16:00:30Z", "2026-11-25T16:01:30Z", ["2026-11-25", "2026-11-26"]),
+        # but not once the margin (10 minutes) is past;
+        ("2026-11-25T16:11:00Z", "2026-11-25T16:12:00Z", ["2026-11-26"]),
+        # after a day without a run (beat down), every day since.
+        ("2026-11-23T08:00:00Z", "2026-11-25T04:00:00Z", ["2026-11-23", "2026-11-24",
+                                                          "2026-11-25"]),
+    ],
+)  # fmt: skip
+def test_each_run_marks_the_days_since_the_previous_one_began(previous_start, now, days):
+    expected = [date.fromisoformat(day) for day in days]
+    assert rollup._days_since(_utc(previous_start), _utc(now)) == expected
 
 
 @pytest.mark.django_db
