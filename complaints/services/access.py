@@ -62,12 +62,23 @@ def authorize(by, perm: str, complaint: Complaint | None = None, *, action: str 
         raise NotAllowed(_("您没有权限执行此操作。"))
 
 
-# Access codes avoid letters people confuse (0/O, 1/I/L).
+# Access codes avoid letters people confuse (0/O, 1/I/L): 10 of 31 symbols, ~49.5 bits.
 _CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+_CODE_LENGTH = 10
 
 
 def new_access_code() -> str:
-    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+    """A uniformly random code: one draw below 31**10 written in base 31.
+
+    One call to the system's random source instead of one per symbol (secrets.choice ten
+    times was 4 % of a submission's CPU in the profile).
+    """
+    number = secrets.randbelow(len(_CODE_ALPHABET) ** _CODE_LENGTH)
+    symbols = []
+    for _place in range(_CODE_LENGTH):
+        number, digit = divmod(number, len(_CODE_ALPHABET))
+        symbols.append(_CODE_ALPHABET[digit])
+    return "".join(symbols)
 
 
 def hash_access_code(ticket_no: str, code: str) -> str:

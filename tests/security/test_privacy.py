@@ -7,6 +7,7 @@ import io
 import logging
 import sys
 import zipfile
+from collections import Counter
 
 import pytest
 from django.test import Client, RequestFactory
@@ -189,6 +190,18 @@ def test_it_issues_long_random_access_codes(world, api):
     assert len(alphabet) >= 30
     stored = Complaint.objects.get(ticket_no=world.ticket_no)
     assert world.access_code not in {stored.access_code_hash, str(stored.__dict__)}
+
+
+def test_every_symbol_is_equally_likely_in_every_place_of_an_access_code():
+    """One random draw written in base 31: no place may favour a symbol (a biased conversion
+    would show as a symbol far from its 1,000 expected appearances; the bound is ~6 sigma)."""
+    from complaints import services
+
+    codes = [services.new_access_code() for _ in range(31_000)]
+    for place in range(10):
+        counts = Counter(code[place] for code in codes)
+        assert len(counts) == 31, place
+        assert min(counts.values()) > 800 and max(counts.values()) < 1200, (place, counts)
 
 
 def test_it_throttles_and_logs_access_code_guessing(world, settings, caplog):
