@@ -357,19 +357,21 @@ def _png(size: int) -> bytes:
 
 
 def _request(stack: Stack, method: str, path: str, *, body=None, headers=None):
+    """(status, headers, JSON body). The headers stay case-insensitive, as HTTP's are (a server
+    may send `retry-after`)."""
     request = urllib.request.Request(
         stack.base_url + path, data=body, method=method, headers=headers or {}
     )
     try:
         with urllib.request.urlopen(request, timeout=15) as response:
-            return response.status, dict(response.headers), json.loads(response.read() or b"{}")
+            return response.status, response.headers, json.loads(response.read() or b"{}")
     except urllib.error.HTTPError as exc:
         payload = exc.read()
         try:
             data = json.loads(payload)
         except ValueError:
             data = {"_raw": payload[:200].decode("utf-8", "replace")}
-        return exc.code, dict(exc.headers), data
+        return exc.code, exc.headers, data
 
 
 def _upload(stack: Stack, ticket: str, code: str, data: bytes):
