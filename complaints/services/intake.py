@@ -220,10 +220,11 @@ def _open_submission(cleaned: dict, now: datetime) -> Opening:
     On PostgreSQL one statement reads all three (each round trip is paid by the web process
     and the database alike: docs/reliability.md). The earlier complaint is locked FOR KEY
     SHARE as it is found: the repeat_of foreign key takes that lock anyway, but only at
-    COMMIT (Django's keys are deferred), after the dashboard's mark of the day was upserted —
-    a staff action holding the earlier complaint FOR UPDATE and waiting for that same mark
-    row then deadlocked with the submission (`make faults` found it under load). Locked
-    first, the submission simply waits for the action to finish.
+    COMMIT (Django's keys are deferred), after the submission's other writes — a staff action
+    holding the earlier complaint FOR UPDATE and waiting for one of those rows (the dashboard's
+    mark of the day, then) deadlocked with the submission (`make faults` found it under load;
+    tests/reliability/test_lock_order.py). Locked first, the submission simply waits for the
+    action to finish.
     """
     day = timezone.localtime(now).date()
     lookup = {k: cleaned[k] for k in ("tracking_no", "phone", "category")}
