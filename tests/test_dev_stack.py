@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -19,6 +18,8 @@ from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
+
+from tests.web_server import stop_process_group
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,11 +68,7 @@ def dev_stack(tmp_path):
     try:
         yield f"http://127.0.0.1:{env['PORT']}", process
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        stop_process_group(process, timeout=20)
 
 
 def _get(opener, url):

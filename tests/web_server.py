@@ -33,6 +33,16 @@ def database_url() -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
+def stop_process_group(process: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM to the process and its children; SIGKILL whatever is left after `timeout`."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 @contextlib.contextmanager
 def serving(tmp_path: Path, *, env: dict[str, str] | None = None, log: Path | None = None):
     port = free_port()
@@ -75,11 +85,6 @@ def serving(tmp_path: Path, *, env: dict[str, str] | None = None, log: Path | No
             pytest.fail("the web server did not start")
         yield base
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        stop_process_group(server, timeout=40)  # granian's own kill timeout is 30 s
         output = log.read_text(errors="replace")
         assert "Traceback" not in output, output[-5000:]

@@ -190,16 +190,15 @@ class Stack:
 
     def _pg_client(self, tool: str, *args: str) -> list[str]:
         """A PostgreSQL client command against this cluster, as its superuser."""
-        server = ["-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "postgres"]
-        return [f"{self.pg_bin}/{tool}", *server, *args]
+        target = ["-h", "127.0.0.1", "-p", str(self.pg_port), "-U", "postgres"]
+        return [f"{self.pg_bin}/{tool}", *target, *args]
 
     def start_pg(self) -> None:
         # Durable, as in production: fsync, synchronous commit, full page writes. Sized as
-        # production would size it on this machine (docker-compose.yml, README "In production"):
-        # shared buffers that hold a day's working set (256 MB held a quarter of it by minute
-        # 10 of the soak), and WAL room for a busy day's writes, so that checkpoints come from
-        # checkpoint_timeout (every 5 minutes, as by default) rather than every 3 minutes from
-        # the WAL volume.
+        # production would size it on this machine (docker-compose.yml): shared buffers for a
+        # busy day's working set (the soak's tables and indexes outgrow 256 MB within minutes),
+        # and WAL room for its writes, so that checkpoints come from checkpoint_timeout (every 5
+        # minutes, as by default) rather than every ~3 minutes from the WAL volume.
         opts = (
             f"-p {self.pg_port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=on "
             "-c synchronous_commit=on -c full_page_writes=on -c max_connections=200 "

@@ -371,7 +371,7 @@ def mark_dirty(days) -> None:
 
 
 def on_complaint_changed(sender, *, complaint, event, **kwargs) -> None:
-    """Mark the complaint's acceptance day (its cohort) and today (activity) dirty.
+    """Mark the days a change touches, but today: the complaint's acceptance day (its cohort).
 
     A reopen clears the closing time of a recent day (within the reopen window), so it marks
     those days too; older days never change by a reopen. Today itself is left out: every run
@@ -395,10 +395,13 @@ def on_complaint_changed(sender, *, complaint, event, **kwargs) -> None:
 OPEN_TRANSACTION_MARGIN = timedelta(minutes=10)
 
 
+def _day_range(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
 def _days_since(previous_start: datetime | None, now: datetime) -> list[date]:
     """The days a run marks itself: today, and every day since the previous run began."""
-    first = local_day((previous_start or now) - OPEN_TRANSACTION_MARGIN)
-    return [first + timedelta(days=i) for i in range((local_day(now) - first).days + 1)]
+    return _day_range(local_day((previous_start or now) - OPEN_TRANSACTION_MARGIN), local_day(now))
 
 
 def _advance_watermark() -> list[date]:
@@ -502,11 +505,7 @@ def rollup_refresh(*, max_days: int = 120) -> int:
                 for first, last in _runs(claimed):
                     began = _clock()
                     recompute_days(first, last)
-                    _rest(
-                        [first + timedelta(days=i) for i in range((last - first).days + 1)],
-                        _clock() - began,
-                        resting,
-                    )
+                    _rest(_day_range(first, last), _clock() - began, resting)
             except Exception:
                 mark_dirty(claimed)
                 raise

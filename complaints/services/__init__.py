@@ -52,7 +52,6 @@ from .intake import (
     NewComplaint,
     complaint_create,
     find_earlier_complaint,
-    next_ticket_no,
     validate_new_complaint,
 )
 from .pause import complaint_pause, complaint_resume
@@ -106,6 +105,5 @@ __all__ = [
     "get_for_staff",
     "hash_access_code",
     "new_access_code",
-    "next_ticket_no",
     "validate_new_complaint",
 ]

@@ -158,15 +158,6 @@ def validate_new_complaint(data: NewComplaint) -> tuple[dict, dict[str, str]]:
     return cleaned, errors
 
 
-def next_ticket_no(now: datetime) -> str:
-    """Give out the next ticket number of the day, e.g. TS20261128000123 (complaints.numbering).
-
-    Concurrent creations each get their own number without waiting for one another's commit.
-    """
-    day = timezone.localtime(now).date()
-    return numbering.ticket_no(day, numbering.next_number(day))
-
-
 class EarlierComplaint(NamedTuple):
     """What a repeat records of the complaint it repeats."""
 
