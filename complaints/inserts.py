@@ -11,10 +11,19 @@ to the ORM's.
 
 Only for plain models: concrete fields of their own table (no multi-table inheritance), no
 database defaults or generated columns, an auto-incremented primary key.
+
+`batch()` sends the INSERTs made inside it in one round trip when it ends (PostgreSQL runs the
+statements of one query message in order, in the caller's transaction). A row needs its primary
+key before it is written for that: `next_id_sql` reserves it inside a statement the caller makes
+anyway (a submission's opening read). Each round trip costs the web process and the database
+~25 µs of CPU apiece on this machine, plus two context switches: a submission's complaint, audit
+row and messages went from three to one (docs/reliability.md).
 """
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from functools import cache
 
 from django.db import connections, models, router
@@ -32,12 +41,18 @@ def _columns(model: type[models.Model]) -> tuple[models.Field, ...]:
     return tuple(f for f in meta.local_concrete_fields if f is not meta.auto_field)
 
 
+def _fields(model: type[models.Model], with_pk: bool) -> tuple[models.Field, ...]:
+    return ((model._meta.pk,) if with_pk else ()) + _columns(model)
+
+
 @cache
-def _statement(model: type[models.Model], alias: str, rows: int, ignore_conflicts: bool) -> str:
+def _statement(
+    model: type[models.Model], alias: str, rows: int, ignore_conflicts: bool, with_pk: bool = False
+) -> str:
     connection = connections[alias]
     quote = connection.ops.quote_name
     meta = model._meta
-    columns = _columns(model)
+    columns = _fields(model, with_pk)
     one_row = "(" + ", ".join(["%s"] * len(columns)) + ")"
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
@@ -45,7 +60,57 @@ def _statement(model: type[models.Model], alias: str, rows: int, ignore_conflict
     )
     if ignore_conflicts:
         return sql + " ON CONFLICT DO NOTHING"
+    if with_pk:
+        return sql
     return sql + f" RETURNING {quote(meta.pk.column)}"
+
+
+@cache
+def next_id_sql(model: type[models.Model], alias: str = "default") -> str:
+    """SQL taking the next primary key of `model` (PostgreSQL), to select beside other reads."""
+    meta = model._meta
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [meta.db_table, meta.pk.column])
+        (sequence,) = cursor.fetchone()
+    if sequence is None:
+        raise TypeError(f"{meta.label}: its primary key has no sequence")
+    return f"nextval('{sequence}'::regclass)"
+
+
+_local = threading.local()
+
+
+@contextmanager
+def batch(using: str = "default"):
+    """Send the INSERTs made inside in one round trip when the block ends (PostgreSQL).
+
+    Queued: `insert` of a row whose primary key was reserved (`next_id_sql`), and
+    `insert_ignoring_conflicts`; an `insert` that needs its key back runs at once. Signals are
+    sent once the rows are written, as outside a batch. Only inside a transaction: if the
+    block raises, nothing queued is written and the caller's transaction is rolled back.
+    Nothing inside may read the queued rows back.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql" or getattr(_local, "batch", None) is not None:
+        yield  # elsewhere, or already batching: each INSERT as it comes / the outer batch
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("inserts.batch() is for use inside a transaction")
+    pending: list[tuple[str, list, list[models.Model]]] = []
+    _local.batch = (using, pending)
+    try:
+        yield
+    finally:
+        _local.batch = None
+    if not pending:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ";\n".join(sql for sql, _, _ in pending), [p for _, ps, _ in pending for p in ps]
+        )
+    for _, _, objs in pending:
+        for obj in objs:
+            _written(obj, using)
 
 
 # Field classes whose conversion leaves a value of exactly this type unchanged (Django's
@@ -72,10 +137,20 @@ def _db_value(field: models.Field, obj: models.Model, connection):
     return field.get_db_prep_save(value, connection)
 
 
+def _pending(alias: str) -> list | None:
+    """The open batch's queue for this database, if any."""
+    current = getattr(_local, "batch", None)
+    return current[1] if current is not None and current[0] == alias else None
+
+
 def insert(obj: models.Model) -> models.Model:
-    """INSERT one new instance, as `obj.save()` would for a new row; return it."""
+    """INSERT one new instance, as `obj.save()` would for a new row; return it.
+
+    A new instance may carry a reserved primary key (`next_id_sql`); inside `batch()` it is
+    written when the batch ends.
+    """
     model = type(obj)
-    if obj.pk is not None:
+    if not obj._state.adding:
         raise ValueError(f"{model._meta.label}: insert() is for new rows only")
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
@@ -83,10 +158,23 @@ def insert(obj: models.Model) -> models.Model:
         obj.save(force_insert=True, using=alias)
         return obj
     signals.pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
-    params = [_db_value(f, obj, connection) for f in _columns(model)]
+    reserved = obj.pk is not None
+    params = [_db_value(f, obj, connection) for f in _fields(model, reserved)]
+    pending = _pending(alias)
+    if reserved and pending is not None:
+        pending.append((_statement(model, alias, 1, False, True), params, [obj]))
+        return obj
     with connection.cursor() as cursor:
-        cursor.execute(_statement(model, alias, 1, False), params)
-        obj.pk = cursor.fetchone()[0]
+        cursor.execute(_statement(model, alias, 1, False, reserved), params)
+        if not reserved:
+            obj.pk = cursor.fetchone()[0]
+    _written(obj, alias)
+    return obj
+
+
+def _written(obj: models.Model, alias: str) -> None:
+    """The state save() leaves a new row in, and its post_save signal."""
+    model = type(obj)
     obj._state.adding = False
     obj._state.db = alias
     if hasattr(obj, "_update_initial_state"):  # django-fsm's ConcurrentTransitionMixin.save
@@ -94,7 +182,6 @@ def insert(obj: models.Model) -> models.Model:
     signals.post_save.send(
         sender=model, instance=obj, created=True, update_fields=None, raw=False, using=alias
     )
-    return obj
 
 
 def insert_ignoring_conflicts(objs: list[models.Model]) -> None:
@@ -112,8 +199,12 @@ def insert_ignoring_conflicts(objs: list[models.Model]) -> None:
         return
     columns = _columns(model)
     params = [_db_value(f, o, connection) for o in objs for f in columns]
-    with connection.cursor() as cursor:
-        cursor.execute(_statement(model, alias, len(objs), True), params)
-    for obj in objs:
+    for obj in objs:  # as bulk_create leaves them (the rows are written in a moment, if batched)
         obj._state.adding = False
         obj._state.db = alias
+    pending = _pending(alias)
+    if pending is not None:
+        pending.append((_statement(model, alias, len(objs), True), params, []))
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(model, alias, len(objs), True), params)

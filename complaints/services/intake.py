@@ -30,6 +30,7 @@ from ..models import (
     Category,
     Channel,
     Complaint,
+    ComplaintTransition,
     Demand,
     Party,
     Service,
@@ -203,6 +204,10 @@ class Opening(NamedTuple):
     earlier: EarlierComplaint | None
     ticket_no: str
     reference: refdata.ReferenceData
+    # Primary keys reserved for the complaint and its audit row (PostgreSQL), so that both are
+    # written with the messages in one round trip (inserts.batch).
+    complaint_id: int | None = None
+    audit_id: int | None = None
 
 
 def _open_submission(cleaned: dict, now: datetime) -> Opening:
@@ -226,18 +231,28 @@ def _open_submission(cleaned: dict, now: datetime) -> Opening:
             refdata.current(),
         )
     repeat_sql, repeat_params = _repeat_lookup(**lookup, now=now)
+    complaint_id_sql = inserts.next_id_sql(Complaint)
+    audit_id_sql = inserts.next_id_sql(ComplaintTransition)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT e.id, e.ticket_no, e.repeat_count, {numbering.NEXT_NUMBER_SQL}, "
-            f"({refdata.VERSION_SQL}) FROM (SELECT 1) AS one "
+            f"({refdata.VERSION_SQL}), {complaint_id_sql}, {audit_id_sql} FROM (SELECT 1) AS one "
             f"LEFT JOIN LATERAL ({repeat_sql} FOR KEY SHARE) AS e ON true",  # nosec B608  # constant fragments; values are parameters
             [day, *repeat_params],  # in the order of the placeholders in the text
         )
-        earlier_id, earlier_no, earlier_count, number, version = cursor.fetchone()
+        earlier_id, earlier_no, earlier_count, number, version, complaint_id, audit_id = (
+            cursor.fetchone()
+        )
     earlier = None
     if earlier_id is not None:
         earlier = EarlierComplaint(earlier_id, earlier_no, earlier_count)
-    return Opening(earlier, numbering.ticket_no(day, number), refdata.current(version=version))
+    return Opening(
+        earlier,
+        numbering.ticket_no(day, number),
+        refdata.current(version=version),
+        complaint_id,
+        audit_id,
+    )
 
 
 @transaction.atomic
@@ -254,9 +269,10 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
         raise InvalidInput(_("提交的投诉信息有误，请修改后重试。"), field_errors=errors)
 
     actor, kind = _actor_fields(by)
-    earlier, ticket_no, reference = _open_submission(cleaned, now)
+    earlier, ticket_no, reference, complaint_id, audit_id = _open_submission(cleaned, now)
     code = new_access_code()
     complaint = Complaint(
+        id=complaint_id,
         ticket_no=ticket_no,
         access_code_hash=hash_access_code(ticket_no, code),
         accepted_at=now,
@@ -269,18 +285,21 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
     cluster_count = _cluster_count(complaint, now=now)  # for the urgency and the cluster's others
     _apply_urgency(complaint, now=now, reference=reference, cluster_count=cluster_count)
     refresh_deadlines(complaint, now=now, book=reference.book)
-    inserts.insert(complaint)
-    _audit(
-        complaint,
-        by,
-        "create",
-        Status.ACCEPTED,
-        now=now,
-        reason="",
-        channel=complaint.channel,
-        repeat_of=earlier.ticket_no if earlier else None,
-        urgent_reasons=complaint.urgent_reasons,
-    )
+    # The complaint, its audit row and the messages it causes go in one round trip.
+    with inserts.batch():
+        inserts.insert(complaint)
+        _audit(
+            complaint,
+            by,
+            "create",
+            Status.ACCEPTED,
+            now=now,
+            pk=audit_id,
+            reason="",
+            channel=complaint.channel,
+            repeat_of=earlier.ticket_no if earlier else None,
+            urgent_reasons=complaint.urgent_reasons,
+        )
     if complaint.unit_id:
         _escalate_cluster(complaint, now=now, cluster_count=cluster_count)
     return complaint, code

@@ -54,10 +54,12 @@ def _audit(
     *,
     now: datetime,
     reason: str = "",
+    pk: int | None = None,
     **details,
 ) -> ComplaintTransition:
     actor, kind = _actor_fields(by)
     row = ComplaintTransition(
+        pk=pk,  # reserved by a caller that batches its writes (complaint_create), else None
         complaint=complaint,
         at=now,
         actor=actor,

@@ -1,9 +1,9 @@
 """What one submission costs in SQL statements: a ceiling, so that the count cannot creep back.
 
 The statements of an anonymous submission without a unit (BEGIN … COMMIT): one opening read
-(the repeat lookup, the day's ticket number and the reference-data version for the urgency
-rules and the deadlines), the complaint, its audit row, the dashboard's mark of the day, its
-outbox row.
+(the repeat lookup, the day's ticket number, the reference-data version for the urgency rules
+and the deadlines, and the primary keys of the complaint and its audit row), then one round trip
+writing the complaint, its audit row and its outbox rows (complaints.inserts.batch).
 With a unit: the unit, the cluster count (once, for the urgency and the cluster's other members)
 and the unit's staff for the assignment notice.
 """
@@ -19,9 +19,8 @@ from complaints.models import Complaint, Phrase
 from .conftest import SUBMISSION
 
 URL = "/api/v1/complaints/"
-# Includes the dashboard's upsert that marks the day for its rollup (complaints.dashboard).
-MAX_STATEMENTS = 7
-MAX_STATEMENTS_WITH_UNIT = 10
+MAX_STATEMENTS = 4
+MAX_STATEMENTS_WITH_UNIT = 7
 
 
 def _submit(api, n: int, **fields):
@@ -38,6 +37,9 @@ def test_it_submits_a_complaint_in_a_bounded_number_of_statements(api, org):
     statements = _submit(api, 2)
     assert len(statements) <= MAX_STATEMENTS, "\n".join(statements)
     assert statements[0] == "BEGIN" and statements[-1] == "COMMIT"  # one transaction
+    (writes,) = [s for s in statements if s.startswith("INSERT")]  # one round trip writes
+    tables = ["complaints_complaint", "complaints_complainttransition", "escalation_notification"]
+    assert [t for t in tables if f'INSERT INTO "{t}"' in writes] == tables
 
 
 @pytest.mark.django_db(transaction=True)

@@ -162,3 +162,90 @@ def test_it_creates_complaints_through_the_service_with_their_audit_row(alice, n
         now,
     )
     assert list(stored.transitions.values_list("transition", flat=True)) == ["create"]
+
+
+# --- batch(): the writes of a block in one round trip ------------------------------------------
+
+
+def _reserved(model) -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {inserts.next_id_sql(model)}")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db
+def test_a_batch_writes_a_complaint_its_audit_row_and_messages_in_one_round_trip(org, alice, now):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    complaint = _complaint(1, org, alice, now)
+    complaint.pk = _reserved(Complaint)
+    audit = _transition(complaint, alice, now)
+    audit.pk = _reserved(ComplaintTransition)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        with inserts.batch():
+            inserts.insert(complaint)
+            inserts.insert(audit)
+            inserts.insert_ignoring_conflicts([_notification(complaint, now)])
+            assert not Complaint.objects.filter(pk=complaint.pk).exists()  # not yet written
+        assert Complaint.objects.filter(pk=complaint.pk).exists()
+    writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(writes) == 1 and writes[0].count("INSERT INTO") == 3
+    # The same rows as written one by one.
+    alone = inserts.insert(_complaint(2, org, alice, now))
+    assert _row(Complaint, complaint.pk) | {"updated_at": None} == (
+        _row(Complaint, alone.pk) | {"updated_at": None}
+    )
+    assert ComplaintTransition.objects.get(pk=audit.pk).complaint_id == complaint.pk
+    assert Notification.objects.filter(complaint_id=complaint.pk).count() == 1
+    assert not complaint._state.adding and not audit._state.adding
+
+
+@pytest.mark.django_db
+def test_a_batch_sends_post_save_once_the_row_is_written(org, alice, now):
+    from django.db import transaction
+
+    seen = []
+
+    def after(sender, instance, created, **kw):
+        seen.append(Complaint.objects.filter(pk=instance.pk).exists())
+
+    complaint = _complaint(1, org, alice, now)
+    complaint.pk = _reserved(Complaint)
+    post_save.connect(after, sender=Complaint)
+    try:
+        with transaction.atomic(), inserts.batch():
+            inserts.insert(complaint)
+            assert seen == []
+    finally:
+        post_save.disconnect(after, sender=Complaint)
+    assert seen == [True]
+
+
+@pytest.mark.django_db
+def test_a_batch_that_raises_writes_nothing(org, alice, now):
+    from django.db import transaction
+
+    complaint = _complaint(1, org, alice, now)
+    complaint.pk = _reserved(Complaint)
+    with pytest.raises(ZeroDivisionError), transaction.atomic(), inserts.batch():
+        inserts.insert(complaint)
+        1 / 0  # noqa: B018
+    assert not Complaint.objects.filter(pk=complaint.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_row_that_needs_its_key_back_is_written_at_once_inside_a_batch(org, alice, now):
+    from django.db import transaction
+
+    with transaction.atomic(), inserts.batch():
+        complaint = inserts.insert(_complaint(1, org, alice, now))
+        assert Complaint.objects.filter(pk=complaint.pk).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_is_only_for_use_inside_a_transaction():
+    with pytest.raises(RuntimeError), inserts.batch():
+        pass
