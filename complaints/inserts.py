@@ -18,6 +18,8 @@ key before it is written for that: `next_id_sql` reserves it inside a statement 
 anyway (a submission's opening read). Each round trip costs the web process and the database
 ~25 µs of CPU apiece on this machine, plus two context switches: a submission's complaint, audit
 row and messages went from three to one (docs/reliability.md).
+
+The statements are prepared once per database session (complaints.prepared).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ from functools import cache
 from django.db import connections, models, router
 from django.db.models import signals
 from django_fsm import FSMField
+
+from . import prepared
 
 
 @cache
@@ -104,10 +108,9 @@ def batch(using: str = "default"):
         _local.batch = None
     if not pending:
         return
+    texts = [prepared.execute_text(connection, sql, params) for sql, params, _ in pending]
     with connection.cursor() as cursor:
-        cursor.execute(
-            ";\n".join(sql for sql, _, _ in pending), [p for _, ps, _ in pending for p in ps]
-        )
+        cursor.execute(";\n".join(text for text, _ in texts), [p for _, ps in texts for p in ps])
     for _, _, objs in pending:
         for obj in objs:
             _written(obj, using)
@@ -165,7 +168,7 @@ def insert(obj: models.Model) -> models.Model:
         pending.append((_statement(model, alias, 1, False, True), params, [obj]))
         return obj
     with connection.cursor() as cursor:
-        cursor.execute(_statement(model, alias, 1, False, reserved), params)
+        prepared.execute(cursor, _statement(model, alias, 1, False, reserved), params)
         if not reserved:
             obj.pk = cursor.fetchone()[0]
     _written(obj, alias)
@@ -207,4 +210,4 @@ def insert_ignoring_conflicts(objs: list[models.Model]) -> None:
         pending.append((_statement(model, alias, len(objs), True), params, []))
         return
     with connection.cursor() as cursor:
-        cursor.execute(_statement(model, alias, len(objs), True), params)
+        prepared.execute(cursor, _statement(model, alias, len(objs), True), params)

@@ -88,6 +88,9 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", defau
 # A kept connection is checked before each request reuses it, so after a database restart the
 # first request of each worker reconnects instead of failing (issue 9, `make faults`).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
+# The submission's statements are prepared once per database session (complaints.prepared);
+# off behind a connection pooler in transaction mode, which hands sessions between clients.
+DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The same backend, with a health check that polls the socket instead of a SELECT 1.
     DATABASES["default"]["ENGINE"] = "config.postgresql"

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from escalation import refdata
 from escalation.deadlines import refresh_deadlines
 
-from .. import inserts, numbering, rules
+from .. import inserts, numbering, prepared, rules
 from ..errors import InvalidInput
 from ..models import (
     OPEN_STATES,
@@ -234,7 +234,8 @@ def _open_submission(cleaned: dict, now: datetime) -> Opening:
     complaint_id_sql = inserts.next_id_sql(Complaint)
     audit_id_sql = inserts.next_id_sql(ComplaintTransition)
     with connection.cursor() as cursor:
-        cursor.execute(
+        prepared.execute(  # parsed and planned once per database session
+            cursor,
             f"SELECT e.id, e.ticket_no, e.repeat_count, {numbering.NEXT_NUMBER_SQL}, "
             f"({refdata.VERSION_SQL}), {complaint_id_sql}, {audit_id_sql} FROM (SELECT 1) AS one "
             f"LEFT JOIN LATERAL ({repeat_sql} FOR KEY SHARE) AS e ON true",  # nosec B608  # constant fragments; values are parameters

@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from complaints import prepared
 from complaints.models import Complaint, Phrase
 
 from .conftest import SUBMISSION
@@ -28,7 +29,8 @@ def _submit(api, n: int, **fields):
     with CaptureQueriesContext(connection) as queries:
         response = api.post(URL, body, format="json")
     assert response.status_code == 201, response.json()
-    return [q["sql"] for q in queries.captured_queries]
+    # Prepared statements are sent as EXECUTE name(…): read them as the SQL they run.
+    return [prepared.readable(q["sql"]) for q in queries.captured_queries]
 
 
 @pytest.mark.django_db(transaction=True)
