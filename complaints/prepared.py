@@ -11,6 +11,13 @@ Prepared statements belong to the session, not to a transaction (one prepared in
 that rolls back stays), and die with the connection: the names prepared are remembered per
 connection object, and a reconnect starts afresh. A connection pooler in transaction mode hands
 sessions around, so it cannot be used with this: set DB_PREPARED_STATEMENTS=false then.
+
+A prepared statement keeps the plan PostgreSQL chose for it, and a plan chosen while a table
+was nearly empty (a sequential scan) stays one as the table grows, until the next ANALYZE —
+up to a minute of autovacuum's sleep. `make soak` met it: starting on an empty database at 400
+submissions/s, the repeat lookup scanned ever more rows and PostgreSQL's CPU tripled in the
+first minute. So a statement is prepared afresh every REPREPARE_EVERY runs in a session: one
+extra round trip per thousand, and no plan older than that.
 """
 
 from __future__ import annotations
@@ -22,6 +29,9 @@ from functools import cache
 from django.conf import settings
 
 _PLACEHOLDER = re.compile(r"%s")
+
+# Runs of one statement in one session before it is prepared (planned) again.
+REPREPARE_EVERY = 1000
 
 
 @cache
@@ -41,12 +51,13 @@ def _prepared_form(sql: str) -> tuple[str, str, int]:
     return name, f"PREPARE {name} AS {_PLACEHOLDER.sub(number, sql)}", count
 
 
-def _names(connection) -> set[str]:
-    """The statements prepared in this connection's current database session."""
+def _runs(connection) -> dict[str, int]:
+    """The statements prepared in this connection's current database session, with how many
+    times each has run since it was prepared."""
     raw = connection.connection
     state = getattr(connection, "_prepared_statements", None)
     if state is None or state[0] is not raw:  # a new session: nothing prepared in it yet
-        state = (raw, set())
+        state = (raw, {})
         connection._prepared_statements = state
     return state[1]
 
@@ -73,13 +84,16 @@ def execute_text(connection, sql: str, params) -> tuple[str, list]:
     name, prepare, count = _prepared_form(sql)
     if len(params) != count:
         raise ValueError(f"{count} placeholders, {len(params)} values")
-    names = _names(connection)
-    if name not in names:
-        connection.ensure_connection()
-        names = _names(connection)
+    connection.ensure_connection()
+    runs = _runs(connection)
+    done = runs.get(name)
+    if done is None or done >= REPREPARE_EVERY:
         with connection.cursor() as cursor:
-            cursor.execute(prepare)
-        names.add(name)
+            # Its own round trip: had it gone with the EXECUTE and that failed, whether the
+            # name exists would be unknown.
+            cursor.execute(prepare if done is None else f"DEALLOCATE {name};\n{prepare}")
+        done = 0
+    runs[name] = done + 1
     if not count:
         return f"EXECUTE {name}", []
     return f"EXECUTE {name}({', '.join(['%s'] * count)})", list(params)

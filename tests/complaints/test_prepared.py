@@ -50,6 +50,19 @@ def test_a_new_connection_prepares_again():
 
 
 @pytest.mark.django_db
+def test_it_prepares_a_statement_again_after_so_many_runs(monkeypatch):
+    """A plan made while a table was nearly empty must not outlive its growth for long."""
+    monkeypatch.setattr(prepared, "REPREPARE_EVERY", 3)
+    with CaptureQueriesContext(connection) as queries:
+        assert [_run("SELECT %s::int * 3", [n]) for n in range(7)] == [0, 3, 6, 9, 12, 15, 18]
+    sent = [q["sql"].split(" ", 1)[0] for q in queries.captured_queries]
+    assert sent == ["PREPARE"] + ["EXECUTE"] * 3 + ["DEALLOCATE"] + ["EXECUTE"] * 3 + [
+        "DEALLOCATE",
+        "EXECUTE",
+    ]
+
+
+@pytest.mark.django_db
 def test_it_can_be_switched_off_for_a_transaction_mode_pooler(settings):
     settings.DB_PREPARED_STATEMENTS = False
     with CaptureQueriesContext(connection) as queries:
