@@ -1,11 +1,11 @@
 """Server-side prepared statements for the submission hot path (PostgreSQL).
 
 psycopg2 sends every statement as text with its values written in, so PostgreSQL parses,
-analyses and plans a submission's opening read and its INSERTs afresh each time — for the
-complaint's 40-column INSERT that was more than the INSERT itself. A statement run through
-`execute` is prepared once per database session (`PREPARE`, its own round trip, the first time
-a connection runs it) and then run by name (`EXECUTE name(values…)`): only the values are
-parsed.
+analyses and plans a submission's opening read and its INSERTs afresh each time. A statement
+run through `execute` is prepared once per database session (`PREPARE`, its own round trip,
+the first time a connection runs it) and then run by name (`EXECUTE name(values…)`): only the
+values are parsed. PostgreSQL's CPU per submission, in one process on a quiet machine: 0.65 →
+0.39 ms (docs/reliability.md, finding 19).
 
 Prepared statements belong to the session, not to a transaction (one prepared in a transaction
 that rolls back stays), and die with the connection: the names prepared are remembered per
@@ -17,12 +17,15 @@ was nearly empty (a sequential scan) stays one as the table grows, until the nex
 up to a minute of autovacuum's sleep. `make soak` met it: starting on an empty database at 400
 submissions/s, the repeat lookup scanned ever more rows and PostgreSQL's CPU tripled in the
 first minute. So a statement is prepared afresh every REPREPARE_EVERY runs in a session: one
-extra round trip per thousand, and no plan older than that.
+extra round trip per thousand, and no plan older than that. Each preparation takes a new name
+(and drops the previous one in the same round trip), so a failed one never leaves a name whose
+existence is in doubt.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from functools import cache
 
@@ -33,10 +36,12 @@ _PLACEHOLDER = re.compile(r"%s")
 # Runs of one statement in one session before it is prepared (planned) again.
 REPREPARE_EVERY = 1000
 
+_generations = itertools.count(1)  # suffixes of the prepared names, unique in this process
+
 
 @cache
 def _prepared_form(sql: str) -> tuple[str, str, int]:
-    """(name, PREPARE text, number of parameters) of a statement with %s placeholders."""
+    """(name, body with $n placeholders, number of parameters) of a statement with %s ones."""
     if "%%" in sql or "%(" in sql:
         raise ValueError("prepared statements take positional %s placeholders only")
     name = "hot_" + hashlib.blake2s(sql.encode(), digest_size=8).hexdigest()
@@ -48,12 +53,12 @@ def _prepared_form(sql: str) -> tuple[str, str, int]:
         count += 1
         return f"${count}"
 
-    return name, f"PREPARE {name} AS {_PLACEHOLDER.sub(number, sql)}", count
+    return name, _PLACEHOLDER.sub(number, sql), count
 
 
-def _runs(connection) -> dict[str, int]:
-    """The statements prepared in this connection's current database session, with how many
-    times each has run since it was prepared."""
+def _prepared(connection) -> dict[str, tuple[str, int]]:
+    """The statements prepared in this connection's current database session: for each, the
+    name it is prepared under and how many times it has run since."""
     raw = connection.connection
     state = getattr(connection, "_prepared_statements", None)
     if state is None or state[0] is not raw:  # a new session: nothing prepared in it yet
@@ -81,19 +86,24 @@ def execute_text(connection, sql: str, params) -> tuple[str, list]:
     `sql` itself where prepared statements are off."""
     if not enabled(connection):
         return sql, list(params)
-    name, prepare, count = _prepared_form(sql)
+    statement, body, count = _prepared_form(sql)
     if len(params) != count:
         raise ValueError(f"{count} placeholders, {len(params)} values")
     connection.ensure_connection()
-    runs = _runs(connection)
-    done = runs.get(name)
-    if done is None or done >= REPREPARE_EVERY:
+    prepared = _prepared(connection)
+    current = prepared.get(statement)
+    if current is None or current[1] >= REPREPARE_EVERY:
+        name = f"{statement}_{next(_generations)}"
+        text = f"PREPARE {name} AS {body}"
+        if current is not None:
+            text += f";\nDEALLOCATE {current[0]}"
         with connection.cursor() as cursor:
-            # Its own round trip: had it gone with the EXECUTE and that failed, whether the
-            # name exists would be unknown.
-            cursor.execute(prepare if done is None else f"DEALLOCATE {name};\n{prepare}")
-        done = 0
-    runs[name] = done + 1
+            # Its own round trip, not with the EXECUTE: if that failed, whether the name had
+            # been prepared would be unknown.
+            cursor.execute(text)
+        current = (name, 0)
+    name, runs = current
+    prepared[statement] = (name, runs + 1)
     if not count:
         return f"EXECUTE {name}", []
     return f"EXECUTE {name}({', '.join(['%s'] * count)})", list(params)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection, transaction
+from django.db import ProgrammingError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from complaints import prepared
@@ -55,11 +55,31 @@ def test_it_prepares_a_statement_again_after_so_many_runs(monkeypatch):
     monkeypatch.setattr(prepared, "REPREPARE_EVERY", 3)
     with CaptureQueriesContext(connection) as queries:
         assert [_run("SELECT %s::int * 3", [n]) for n in range(7)] == [0, 3, 6, 9, 12, 15, 18]
-    sent = [q["sql"].split(" ", 1)[0] for q in queries.captured_queries]
-    assert sent == ["PREPARE"] + ["EXECUTE"] * 3 + ["DEALLOCATE"] + ["EXECUTE"] * 3 + [
-        "DEALLOCATE",
+    sent = [q["sql"] for q in queries.captured_queries]
+    assert [s.split(" ", 1)[0] for s in sent] == (["PREPARE"] + ["EXECUTE"] * 3) * 2 + [
+        "PREPARE",
         "EXECUTE",
     ]
+    names = [s.split()[1] for s in sent if s.startswith("PREPARE")]
+    assert len(set(names)) == 3  # a new name each time, the previous one dropped with it
+    assert sent[4].endswith(f"DEALLOCATE {names[0]}") and sent[8].endswith(f"DEALLOCATE {names[1]}")
+
+
+@pytest.mark.django_db
+def test_a_failed_preparation_leaves_nothing_in_doubt(monkeypatch):
+    """A preparation that fails is simply made again, under a new name, the next time."""
+    monkeypatch.setattr(prepared, "REPREPARE_EVERY", 1)  # prepare before every run
+    sql = "SELECT count(*) + %s FROM prepared_probe"
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE prepared_probe (n int)")
+    assert _run(sql, [1]) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE prepared_probe")
+    with pytest.raises(ProgrammingError), transaction.atomic():
+        _run(sql, [1])  # PREPARE fails: no such table
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE prepared_probe (n int)")
+    assert _run(sql, [2]) == 2
 
 
 @pytest.mark.django_db
