@@ -110,7 +110,9 @@ def batch(using: str = "default"):
         return
     texts = [prepared.execute_text(connection, sql, params) for sql, params, _ in pending]
     with connection.cursor() as cursor:
-        cursor.execute(";\n".join(text for text, _ in texts), [p for _, ps in texts for p in ps])
+        cursor.execute(
+            prepared.SEPARATOR.join(text for text, _ in texts), [p for _, ps in texts for p in ps]
+        )
     for _, _, objs in pending:
         for obj in objs:
             _written(obj, using)

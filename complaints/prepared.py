@@ -67,17 +67,17 @@ def _prepared(connection) -> dict[str, tuple[str, int]]:
     return state[1]
 
 
+# Between the statements of one query that sends several (complaints.inserts.batch).
+SEPARATOR = ";\n"
+
+
 def enabled(connection) -> bool:
-    return connection.vendor == "postgresql" and getattr(settings, "DB_PREPARED_STATEMENTS", True)
+    return connection.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS
 
 
 def execute(cursor, sql: str, params) -> None:
     """Run `sql` (positional %s placeholders) with `params`, prepared once per session."""
-    connection = cursor.db
-    if not enabled(connection):
-        cursor.execute(sql, params)
-        return
-    cursor.execute(*execute_text(connection, sql, params))
+    cursor.execute(*execute_text(cursor.db, sql, params))
 
 
 def execute_text(connection, sql: str, params) -> tuple[str, list]:
@@ -117,7 +117,7 @@ def statement_of(execute_line: str) -> str | None:
 
 def readable(sent: str) -> str:
     """What was sent, each `EXECUTE name(…)` in it replaced by the SQL it runs."""
-    return ";\n".join(statement_of(part) or part for part in sent.split(";\n"))
+    return SEPARATOR.join(statement_of(part) or part for part in sent.split(SEPARATOR))
 
 
 _statements: dict[str, str] = {}  # name → SQL, of every statement seen by this process

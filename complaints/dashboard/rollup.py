@@ -312,8 +312,10 @@ def rollup_rebuild(*, progress=None) -> int:
         DailyRollup.objects.all().delete()
         MonthlyRollup.objects.all().delete()
         DirtyMark.objects.all().delete()
-        _advance_watermark()
-        RollupState.objects.filter(id=1).update(refreshed_at=started)
+        state = _locked_state()
+        _advance_watermark(state)
+        state.refreshed_at = started
+        state.save(update_fields=["refreshed_at"])
     if lo is None:
         return 0
     first, last = local_day(lo), max(local_day(hi), local_day(timezone.now()))
@@ -404,11 +406,16 @@ def _days_since(previous_start: datetime | None, now: datetime) -> list[date]:
     return _day_range(local_day((previous_start or now) - OPEN_TRANSACTION_MARGIN), local_day(now))
 
 
-def _advance_watermark() -> list[date]:
+def _locked_state() -> RollupState:
+    """The refresher's one state row, locked until the caller's transaction ends."""
+    state, _ = RollupState.objects.select_for_update().get_or_create(id=1)
+    return state
+
+
+def _advance_watermark(state: RollupState) -> list[date]:
     """Days touched by SLA events fired since the last look: their cohort and fired day."""
     from escalation.models import SlaEvent
 
-    state, _ = RollupState.objects.select_for_update().get_or_create(id=1)
     rows = list(
         SlaEvent.objects.filter(id__gt=state.last_sla_event_id)
         .order_by()
@@ -479,8 +486,9 @@ def rollup_refresh(*, max_days: int = 120) -> int:
     started = timezone.now()
     try:
         with transaction.atomic():
-            new_days = _advance_watermark()
-            previous_start = RollupState.objects.get(id=1).refreshed_at
+            state = _locked_state()
+            previous_start = state.refreshed_at
+            new_days = _advance_watermark(state)
         mark_dirty(new_days + _days_since(previous_start, started))
         done: list[date] = []
         resting = _resting_days()

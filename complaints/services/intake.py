@@ -211,10 +211,11 @@ class Opening(NamedTuple):
 
 
 def _open_submission(cleaned: dict, now: datetime) -> Opening:
-    """The earlier complaint this one repeats, the day's next number, the reference data.
+    """The earlier complaint this one repeats, the day's next number, the reference data, and
+    (PostgreSQL) the primary keys of the complaint and its audit row.
 
-    On PostgreSQL one statement reads all three (each round trip is paid by the web process
-    and the database alike: docs/reliability.md). The earlier complaint is locked FOR KEY
+    On PostgreSQL one prepared statement reads them all (each round trip is paid by the web
+    process and the database alike: docs/reliability.md). The earlier complaint is locked FOR KEY
     SHARE as it is found: the repeat_of foreign key takes that lock anyway, but only at
     COMMIT (Django's keys are deferred), after the submission's other writes — a staff action
     holding the earlier complaint FOR UPDATE and waiting for one of those rows (the dashboard's
