@@ -113,7 +113,7 @@ bench-regulators: system-deps install-dev
 .PHONY: bench-dashboard
 BENCH_HISTORY ?= 1000000
 bench-dashboard: install-dev
-	BENCH_HISTORY=$(BENCH_HISTORY) LOG_LEVEL=WARNING scripts/with-test-services.sh $(PY) -m complaints.dashboard.bench
+	BENCH_HISTORY=$(BENCH_HISTORY) LOG_LEVEL=WARNING scripts/with-test-services.sh $(PY) -m dashboard.bench
 
 ## Reliability (issue 9; not part of `make test`): the whole stack on this machine — durable
 ## PostgreSQL, Redis, the web server, Celery worker and beat — under open-loop load on 127.0.0.1.

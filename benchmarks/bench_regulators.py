@@ -18,7 +18,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from complaints.models import Category, Complaint, Unit
-from escalation.clock import SHANGHAI
+from kernel.clock import SHANGHAI
 from regulators.deadlines import DeadlineKind, ReminderStage
 from regulators.models import Appeal, AppealReminder, Province
 from regulators.statistics import monthly_statistics

@@ -1,7 +1,7 @@
 """Compensation API: the quote calculator and the claims of a complaint (staff only).
 
 Thin views: parse (compensation.inputs) → call a service → present. Errors are DomainErrors,
-shaped by complaints.api_errors like every other endpoint. Money is a decimal string with two
+shaped by kernel.api_errors like every other endpoint. Money is a decimal string with two
 places, currency CNY; times are ISO 8601 in Asia/Shanghai.
 """
 
@@ -19,8 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from complaints import services as complaint_services
-from complaints.errors import InvalidInput, NotAllowed, NotFound
 from complaints.models import Complaint
+from kernel.errors import InvalidInput, NotAllowed, NotFound
 
 from . import api_schema as doc
 from . import services

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from complaints.errors import InvalidInput
+from kernel.errors import InvalidInput
 
 from .rules import MAX_MONEY, ClaimFacts, Incident, Service, validate_facts
 

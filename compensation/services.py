@@ -20,9 +20,9 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
 from complaints import services as complaint_services
-from complaints.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unavailable
 from complaints.models import OPEN_STATES, ActorKind, Complaint, ComplaintTransition
 from complaints.signals import complaint_changed
+from kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unavailable
 
 from .inputs import FieldErrors, Override, parse_money, parse_text
 from .models import (

@@ -21,11 +21,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from complaints import services as complaint_services
-from complaints.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from complaints.models import OPEN_STATES, Complaint
 from complaints.models import Service as ServiceType
 from escalation import refdata
 from escalation.claims import claim_timer_states
+from kernel.errors import DomainError, InvalidInput, NotAllowed, NotFound
 
 from . import services
 from .api import TICKET_NO

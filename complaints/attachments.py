@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .errors import Conflict, InvalidInput, TooLarge, Unavailable
+from kernel.errors import Conflict, InvalidInput, TooLarge, Unavailable
+
 from .models import Attachment, Complaint
 from .services import _actor_fields, _audit, authorize
 

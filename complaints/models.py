@@ -416,7 +416,7 @@ class Complaint(GuardedStateMixin, NoDeleteModel):
 
     @property
     def masked_phone(self) -> str:
-        from .rules import mask_phone
+        from kernel.privacy import mask_phone
 
         return mask_phone(self.phone)
 

@@ -33,10 +33,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served locally (no CDN)
     "axes",
+    "kernel",
     "complaints",
     "complaints.web",
     "complaints.api",
-    "complaints.dashboard",
+    "dashboard",
     "escalation",
     "compensation",
     "regulators",
@@ -55,8 +56,8 @@ MIDDLEWARE = [
     "complaints.web.access.PartnerApiOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # A lost database connection in a view: 503 + Retry-After, not 500 (complaints.availability).
-    "complaints.availability.DatabaseUnavailableMiddleware",
+    # A lost database connection in a view: 503 + Retry-After, not 500 (kernel.availability).
+    "kernel.availability.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it locks out repeated failed logins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -88,7 +89,7 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", defau
 # A kept connection is checked before each request reuses it, so after a database restart the
 # first request of each worker reconnects instead of failing (issue 9, `make faults`).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", default=True)
-# The submission's statements are prepared once per database session (complaints.prepared);
+# The submission's statements are prepared once per database session (kernel.db.prepared);
 # off behind a connection pooler in transaction mode, which hands sessions between clients.
 DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -147,7 +148,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "EXCEPTION_HANDLER": "complaints.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "kernel.api_errors.exception_handler",
     # Public endpoints are throttled per client address (complaints.api.throttling).
     "DEFAULT_THROTTLE_RATES": {
         "submit": env("API_THROTTLE_SUBMIT", default="30/min"),
@@ -167,8 +168,8 @@ if _cache_url.startswith(("redis://", "rediss://", "unix://")):
         "default": {
             # Redis, degrading to "no cache" while Redis is down (throttles open, caches miss)
             # instead of failing the request; short socket timeouts so a hung Redis cannot
-            # hold a worker (complaints.resilient_cache, `make faults`).
-            "BACKEND": "complaints.resilient_cache.DegradingRedisCache",
+            # hold a worker (kernel.resilient_cache, `make faults`).
+            "BACKEND": "kernel.resilient_cache.DegradingRedisCache",
             "LOCATION": _cache_url,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="complaints"),
             "OPTIONS": {
@@ -279,11 +280,11 @@ CELERY_BEAT_SCHEDULE.update(
 CELERY_BEAT_SCHEDULE.update(
     {
         "dashboard-refresh-rollup": {
-            "task": "complaints.dashboard.tasks.refresh_rollup",
+            "task": "dashboard.tasks.refresh_rollup",
             "schedule": env.float("DASHBOARD_ROLLUP_SECONDS", default=60.0),
         },
         "dashboard-monthly-report": {
-            "task": "complaints.dashboard.tasks.send_monthly_report",
+            "task": "dashboard.tasks.send_monthly_report",
             "schedule": crontab(minute=0, hour=7, day_of_month=1),
         },
     }
@@ -338,8 +339,8 @@ COMPENSATION = {
 }
 
 # Error reports (DEBUG pages, mails to ADMINS) without customers' names and phones.
-DEFAULT_EXCEPTION_REPORTER = "complaints.error_reports.PrivacyExceptionReporter"
-DEFAULT_EXCEPTION_REPORTER_FILTER = "complaints.error_reports.PrivacyExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "kernel.error_reports.PrivacyExceptionReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "kernel.error_reports.PrivacyExceptionReporterFilter"
 
 LOGGING = {
     "version": 1,

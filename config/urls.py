@@ -21,10 +21,10 @@ urlpatterns = [
     path("compensation/", include("compensation.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("dashboard/", include("complaints.dashboard.urls")),
+    path("dashboard/", include("dashboard.urls")),
 ]
 
 # Friendly Chinese error pages (templates/403.html, 404.html, 500.html) are Django's defaults.
 
-# A database outage outside a view is a 503 with Retry-After, not a 500 (complaints.availability).
-handler500 = "complaints.availability.server_error"
+# A database outage outside a view is a 503 with Retry-After, not a 500 (kernel.availability).
+handler500 = "kernel.availability.server_error"

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
-from complaints.rules import mask_phone
+from kernel.privacy import mask_phone
 
 log = logging.getLogger("escalation.delivery")
 

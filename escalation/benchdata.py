@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 
-from escalation.clock import WorkCalendar, day_period_end
+from kernel.clock import WorkCalendar, day_period_end
 
 WARNING_AFTER = timedelta(hours=24 * 0.8)
 

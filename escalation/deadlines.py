@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from escalation.clock import ClockType, WorkCalendar
 from escalation.policies import PolicyBook
 from escalation.schedule import (
     ComplaintFacts,
@@ -20,6 +19,7 @@ from escalation.schedule import (
     next_check,
     scheduled_events,
 )
+from kernel.clock import ClockType, WorkCalendar
 
 DEADLINE_FIELDS = (
     "first_response_due",

@@ -17,8 +17,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from escalation.clock import ClockType
 from escalation.schedule import EventKind, Notify, TimerName
+from kernel.clock import ClockType
 
 
 class SlaPolicy(models.Model):

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from complaints.errors import NotFound
 from escalation.models import Notice
+from kernel.errors import NotFound
 
 # What a notice is about (Notice.level holds the SLA event kind, "info" for new work).
 LEVEL_LABELS = {

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from complaints import inserts
 from escalation.models import Channel, Notification, WebhookEndpoint
+from kernel.db import inserts
 
 # Complaint event → (customer SMS template, partner webhook event). SPEC §7: customers get
 # acceptance, reply, follow-up and closure.

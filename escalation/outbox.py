@@ -383,7 +383,7 @@ def _by_lease(rows: list[Notification]) -> dict[datetime, list[int]]:
 
 def _send(notification: Notification) -> bool:
     """Send through the channel's backend; False when there is nobody to send to any more."""
-    from complaints.rules import _MOBILE
+    from kernel.privacy import is_mobile
 
     delivery_id = str(notification.delivery_id)
     if notification.channel == Channel.WEBHOOK:
@@ -417,7 +417,7 @@ def _send(notification: Notification) -> bool:
         else:
             staff = getattr(notification.user, "staff", None)
             phone = staff.phone if staff else ""
-        if not _MOBILE.match(phone or ""):
+        if not is_mobile(phone or ""):
             return False  # A landline cannot take an SMS.
         backends.sms_backend().send(phone=phone, text=text, delivery_id=delivery_id)
         return True

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from escalation.clock import ClockType, WorkCalendar
 from escalation.schedule import (
     DEFAULT_NORMAL,
     DEFAULT_URGENT,
@@ -19,6 +18,7 @@ from escalation.schedule import (
     Notify,
     Policy,
 )
+from kernel.clock import ClockType, WorkCalendar
 
 
 def policy_from_row(row) -> Policy:

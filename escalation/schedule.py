@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from escalation.clock import (
+from kernel.clock import (
     SHANGHAI,
     ClockType,
     WorkCalendar,

@@ -26,7 +26,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from escalation.clock import ClockType
 from escalation.deadlines import facts_of
 from escalation.policies import PolicyBook
 from escalation.recipients import SMS_KINDS, StaffDirectory
@@ -37,6 +36,7 @@ from escalation.schedule import (
     next_after,
     scheduled_events,
 )
+from kernel.clock import ClockType
 
 log = logging.getLogger(__name__)
 

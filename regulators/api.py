@@ -1,7 +1,7 @@
 """REST API of regulator appeals: the public eligibility check and the supervisors' appeals.
 
 Thin views: validate input → call a service → serialize. Domain errors become the one error
-shape of complaints.api_errors.
+shape of kernel.api_errors.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
-from complaints.rules import mask_name, mask_phone
+from kernel.privacy import mask_name, mask_phone
 
 from . import services, statistics
 from .calendar import work_calendar

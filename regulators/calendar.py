@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from escalation.clock import WorkCalendar
 from escalation.policies import load_calendar
+from kernel.clock import WorkCalendar
 
 
 def work_calendar() -> WorkCalendar:

@@ -1,7 +1,7 @@
 """Deadlines of an appeal forwarded by the postal regulator (SPEC §6). No Django import.
 
 Every function takes aware datetimes and returns the first instant after the period (24:00
-Asia/Shanghai of its last day), as escalation.clock does; callers store it in UTC.
+Asia/Shanghai of its last day), as kernel.clock does; callers store it in UTC.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from escalation.clock import WorkCalendar, add_working_days, day_period_end
+from kernel.clock import WorkCalendar, add_working_days, day_period_end
 
 # 2020 rules (secondary source): the company reports how it handled a forwarded appeal within
 # 10 days of receiving it; the older rules (2014 办法) gave 15 days. Configurable per appeal.

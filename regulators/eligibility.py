@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from escalation.clock import WorkCalendar, day_period_end, to_shanghai
+from kernel.clock import WorkCalendar, day_period_end, to_shanghai
 
 # 邮政业用户申诉处理办法 art. 9 / 快递市场管理办法 art. 30: the company has 7 days to handle it.
 COMPANY_HANDLING_DAYS = 7

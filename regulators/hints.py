@@ -7,7 +7,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from escalation.clock import WorkCalendar
+from kernel.clock import WorkCalendar
 
 from .eligibility import (
     AppealFacts,

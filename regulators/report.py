@@ -17,7 +17,7 @@ from django.apps import apps
 from django.conf import settings
 from django.utils import timezone
 
-from complaints.rules import mask_phone
+from kernel.privacy import mask_phone
 
 from .eligibility import format_chinese_date
 

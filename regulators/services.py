@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
-from complaints import rules as complaint_rules
 from complaints import services as complaint_services
-from complaints.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from complaints.models import Category, Channel, Complaint, Party
+from kernel import privacy
+from kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
 from . import deadlines, rules
 from .calendar import work_calendar
@@ -169,8 +169,8 @@ def validate_new_appeal(data: NewAppeal, *, now: datetime) -> tuple[dict, dict[s
     cleaned["appellant_name"] = _text(
         data.appellant_name, "appellant_name", _("申诉人姓名"), errors, max_len=50
     )
-    phone = complaint_rules.normalize_phone(data.appellant_phone or "")
-    if not complaint_rules.is_valid_phone(phone):
+    phone = privacy.normalize_phone(data.appellant_phone or "")
+    if not privacy.is_valid_phone(phone):
         errors["appellant_phone"] = _("请填写正确的申诉人手机号或带区号的固定电话。")
     cleaned["appellant_phone"] = phone
     cleaned["facts"] = _text(data.facts, "facts", _("申诉事实"), errors, max_len=5000)

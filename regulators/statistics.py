@@ -24,7 +24,7 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
 from complaints.models import Category, Complaint, Status
-from escalation.clock import SHANGHAI
+from kernel.clock import SHANGHAI
 
 from .models import Appeal, AppealOutcome, Province
 

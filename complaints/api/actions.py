@@ -14,7 +14,6 @@ from django_fsm import can_proceed
 from rest_framework import serializers
 
 from complaints import services
-from complaints.errors import InvalidInput
 from complaints.models import (
     OPEN_STATES,
     PAUSABLE_STATES,
@@ -24,6 +23,7 @@ from complaints.models import (
     Status,
     Unit,
 )
+from kernel.errors import InvalidInput
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.errors import DomainError, InvalidInput
 from complaints.models import Complaint
+from kernel.errors import DomainError, InvalidInput
 
 from .models import IdempotencyKey
 

@@ -1,6 +1,6 @@
 """Keep every failure under /api/ in the one error shape, whoever produced it.
 
-DRF views already answer through complaints.api_errors; this covers what happens outside them:
+DRF views already answer through kernel.api_errors; this covers what happens outside them:
 an unknown URL (Django's 404 page), a body larger than allowed (refused here with 413 before
 anything reads it), Django's own 400 for a malformed request, and — should a bug slip through —
 a 500 that still speaks JSON.
@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.urls import Resolver404, resolve
 
-from complaints.api_errors import error_body
+from kernel.api_errors import error_body
 
 API_PREFIX = "/api/"
 

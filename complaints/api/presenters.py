@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from complaints import rules, services
+from complaints import services
 from complaints.models import (
     Category,
     Complaint,
@@ -18,6 +18,7 @@ from complaints.models import (
     Reply,
     Status,
 )
+from kernel import privacy
 
 from .actions import available_actions
 
@@ -113,7 +114,7 @@ def customer_view(complaint: Complaint, *, reveal: dict | None = None) -> dict:
         "tracking_no": complaint.tracking_no,
         "complainant_name": reveal["complainant_name"]
         if reveal
-        else rules.mask_name(complaint.complainant_name),
+        else privacy.mask_name(complaint.complainant_name),
         "phone": reveal["phone"] if reveal else complaint.masked_phone,
         "description": complaint.description,
         "demand": complaint.demand,
@@ -184,7 +185,7 @@ def list_row(complaint: Complaint, user, *, now=None, perms: set[str] | None = N
         "category": complaint.category,
         "tracking_no": complaint.tracking_no,
         "unit": complaint.unit.code if complaint.unit_id else None,
-        "complainant_name": rules.mask_name(complaint.complainant_name),
+        "complainant_name": privacy.mask_name(complaint.complainant_name),
         "phone": complaint.masked_phone,
         "created_at": iso(complaint.accepted_at),
         "next_deadline": iso(complaint.next_deadline),

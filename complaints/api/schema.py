@@ -1,6 +1,6 @@
 """OpenAPI post-processing: every operation documents the errors the API can give it.
 
-All failures share one shape (complaints.api_errors), and some statuses come from layers below
+All failures share one shape (kernel.api_errors), and some statuses come from layers below
 the views (authentication, throttling, the request-size middleware, DRF's parsers), so instead
 of repeating them on every view, this adds the standard ones wherever a view did not say more.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from complaints.api.views import ERROR_TEXT
 
 # 503 (with Retry-After) when the database or the evidence storage is unreachable
-# (complaints.availability): any operation can meet it.
+# (kernel.availability): any operation can meet it.
 READ_ERRORS = (400, 401, 403, 404, 429, 503)
 WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 415, 429, 503)
 GENERIC_TEXT = {**ERROR_TEXT, 404: "未找到（或无权查看）"}

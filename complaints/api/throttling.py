@@ -19,7 +19,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from complaints import resilient_cache
+from kernel import resilient_cache
 
 logger = logging.getLogger("complaints.api.security")
 
@@ -53,7 +53,7 @@ class CountingThrottle(SimpleRateThrottle):
         self.window_end = (window + 1) * self.duration
         counter = f"{self.key}:{window}"
         # Redis down: the limit opens (counts 0) instead of refusing everyone with a 500
-        # (complaints.resilient_cache explains the trade-off).
+        # (kernel.resilient_cache explains the trade-off).
         count = resilient_cache.guarded(
             "throttle", lambda: _count(counter, self.duration), lambda: 0
         )

@@ -2,7 +2,7 @@
 
 Customers have no account: they send their ticket's access code in X-Access-Code. Staff and
 partners send `Authorization: Token <key>`. Every failure answers in the one error shape of
-complaints.api_errors.
+kernel.api_errors.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from complaints import attachments, rules, services
-from complaints.errors import NotAllowed, NotFound
+from complaints import attachments, services
 from complaints.models import Complaint
+from kernel import privacy
+from kernel.errors import NotAllowed, NotFound
 
 from . import idempotency, presenters
 from .actions import ACTIONS, user_perms
@@ -232,7 +233,7 @@ class ComplaintsView(APIView):
         if "tracking_no" in f:
             qs = qs.filter(tracking_no=f["tracking_no"].strip().upper())
         if "phone" in f:
-            qs = qs.filter(phone=rules.normalize_phone(f["phone"]))
+            qs = qs.filter(phone=privacy.normalize_phone(f["phone"]))
         if f.get("overdue") is True:
             qs = qs.filter(next_deadline__lt=now)
         elif f.get("overdue") is False:

@@ -15,7 +15,8 @@ import secrets
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from ..errors import NotAllowed, NotFound
+from kernel.errors import NotAllowed, NotFound
+
 from ..models import ActorKind, Complaint, Role
 
 # Actors that are not staff users.

@@ -10,8 +10,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kernel.errors import Conflict, InvalidInput
+
 from .. import rules
-from ..errors import Conflict, InvalidInput
 from ..models import Complaint, Priority, Status
 from .access import authorize
 from .steps import _audit, _now, _require, _save

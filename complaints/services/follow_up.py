@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..errors import Conflict, InvalidInput
+from kernel.errors import Conflict, InvalidInput
+
 from ..models import Complaint, FollowUp, FollowUpOutcome, Status
 from .access import authorize
 from .steps import _audit, _conf, _lock, _now, _require, _run, _save

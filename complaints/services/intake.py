@@ -21,9 +21,11 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from escalation import refdata
 from escalation.deadlines import refresh_deadlines
+from kernel import privacy
+from kernel.db import inserts, prepared
+from kernel.errors import InvalidInput
 
-from .. import inserts, numbering, prepared, rules
-from ..errors import InvalidInput
+from .. import numbering
 from ..models import (
     OPEN_STATES,
     ActorKind,
@@ -117,8 +119,8 @@ def validate_new_complaint(data: NewComplaint) -> tuple[dict, dict[str, str]]:
     if tracking and not tracking.replace("-", "").isalnum():
         errors["tracking_no"] = _("运单号只能包含字母和数字。")
     cleaned["tracking_no"] = tracking
-    phone = rules.normalize_phone(data.phone)
-    if not rules.is_valid_phone(phone):
+    phone = privacy.normalize_phone(data.phone)
+    if not privacy.is_valid_phone(phone):
         errors["phone"] = _("请填写正确的手机号或带区号的固定电话。")
     cleaned["phone"] = phone
     for field, values, label in (

@@ -11,7 +11,8 @@ from datetime import datetime
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..errors import Conflict
+from kernel.errors import Conflict
+
 from ..models import PAUSABLE_STATES, Complaint, PauseInterval
 from .access import _actor_fields, authorize
 from .steps import _audit, _now, _require, _save

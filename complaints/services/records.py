@@ -12,7 +12,8 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..errors import Conflict, InvalidInput
+from kernel.errors import Conflict, InvalidInput
+
 from ..models import Complaint, Contact, ContactMethod, Note
 from .access import authorize
 from .steps import _audit, _now, _require, _save

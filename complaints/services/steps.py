@@ -18,9 +18,9 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
 from escalation.deadlines import refresh_deadlines
+from kernel.db import inserts
+from kernel.errors import Conflict, InvalidInput, NotFound
 
-from .. import inserts
-from ..errors import Conflict, InvalidInput, NotFound
 from ..models import Complaint, ComplaintTransition
 from ..signals import complaint_changed
 from .access import _actor_fields

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kernel.errors import InvalidInput
+
 from .. import rules
-from ..errors import InvalidInput
 from ..models import Complaint, Phrase, Reply, Status, Unit
 from .access import authorize
 from .pause import _end_pause

@@ -15,8 +15,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
-from complaints.api_errors import error_body
 from complaints.models import Role, StaffProfile
+from kernel.api_errors import error_body
 
 # Not staff pages: the API (token users; it checks roles itself), signing in and out, the
 # language switch, the health check and files.

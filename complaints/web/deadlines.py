@@ -17,9 +17,9 @@ from datetime import date, datetime, timedelta
 from django.utils.translation import gettext_lazy as _
 
 from escalation import refdata
-from escalation.clock import ClockType, share_used, to_shanghai
 from escalation.policies import PolicyBook
 from escalation.schedule import Policy, Timer, TimerName, timer_level
+from kernel.clock import ClockType, share_used, to_shanghai
 from regulators.hints import appeal_outlook
 
 # Show the 12305 risk this many days before the customer may appeal (SPEC §4: "before it happens").

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from complaints.errors import NotFound
 from escalation import notices as service
+from kernel.errors import NotFound
 
 NOTICES_PAGE_SIZE = 50
 # The newest unread notices the badge carries for the page to announce (toast).

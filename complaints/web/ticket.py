@@ -22,7 +22,6 @@ from django.views.decorators.http import require_POST
 from django_fsm import can_proceed
 
 from complaints import attachments, rules, services
-from complaints.errors import Conflict, DomainError, InvalidInput, NotFound
 from complaints.models import (
     PAUSABLE_STATES,
     Attachment,
@@ -34,6 +33,8 @@ from complaints.models import (
 )
 from complaints.roles import role_of
 from escalation import refdata
+from kernel import privacy
+from kernel.errors import Conflict, DomainError, InvalidInput, NotFound
 
 from . import forms
 from .deadlines import TIMER_LABELS, appeal_risk, nearest_clock
@@ -312,7 +313,7 @@ def _panel_context(request, complaint: Complaint, *, bound: dict | None = None, 
         "clock": nearest_clock(complaint, now=now, book=book),
         "appeal": appeal_risk(complaint, now=now, book=book),
         "deadlines": _deadlines(complaint, now),
-        "masked_name": rules.mask_name(complaint.complainant_name),
+        "masked_name": privacy.mask_name(complaint.complainant_name),
         "can_reveal": request.user.has_perm("complaints.view_personal_data"),
         "links": _links(request.user, complaint),
         "now": now,

@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from complaints import rules, services
-from complaints.errors import DomainError, NotFound
+from complaints import services
 from complaints.models import (
     OPEN_STATES,
     Category,
@@ -26,6 +25,8 @@ from complaints.models import (
 )
 from complaints.roles import role_of
 from escalation import refdata
+from kernel import privacy
+from kernel.errors import DomainError, NotFound
 
 from .deadlines import queue_row
 from .forms import IntakeForm
@@ -174,11 +175,11 @@ def earlier_complaints(request):
     """htmx: the customer's earlier complaints on this waybill or phone, as soon as typed."""
     _require_perm(request.user, "view_complaint")
     tracking = _term(request.GET.get("tracking_no")).upper()
-    phone = rules.normalize_phone(_term(request.GET.get("phone")))
+    phone = privacy.normalize_phone(_term(request.GET.get("phone")))
     query = Q()
     if len(tracking) >= 6:
         query |= Q(tracking_no=tracking)
-    if rules.is_valid_phone(phone):
+    if privacy.is_valid_phone(phone):
         query |= Q(phone=phone)
     found = []
     if query:
@@ -323,10 +324,10 @@ def search(request):
     if q:
         visible = Complaint.objects.visible_to(request.user).select_related("unit")
         token = q.upper().replace(" ", "")
-        phone = rules.normalize_phone(q)
+        phone = privacy.normalize_phone(q)
         if token.startswith("TS") and token[2:].isdigit():
             kind, results = "ticket", visible.filter(ticket_no=token)
-        elif rules.is_valid_phone(phone):
+        elif privacy.is_valid_phone(phone):
             kind, results = "phone", visible.filter(phone=phone).order_by("-accepted_at")
         else:
             kind, results = "tracking", visible.filter(tracking_no=token).order_by("-accepted_at")

@@ -3,7 +3,7 @@
 The statements of an anonymous submission without a unit (BEGIN … COMMIT): one opening read
 (the repeat lookup, the day's ticket number, the reference-data version for the urgency rules
 and the deadlines, and the primary keys of the complaint and its audit row), then one round trip
-writing the complaint, its audit row and its outbox rows (complaints.inserts.batch).
+writing the complaint, its audit row and its outbox rows (kernel.db.inserts.batch).
 With a unit: the unit, the cluster count (once, for the urgency and the cluster's other members)
 and the unit's staff for the assignment notice.
 """
@@ -14,8 +14,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from complaints import prepared
 from complaints.models import Complaint, Phrase
+from kernel.db import prepared
 
 from .conftest import SUBMISSION
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from complaints.dashboard.rollup import rollup_rebuild
+from dashboard.rollup import rollup_rebuild
 from tests.dashboard.conftest import history  # noqa: F401  (the fixed history)
 
 pytestmark = pytest.mark.django_db(transaction=True)

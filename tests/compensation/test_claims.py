@@ -9,9 +9,9 @@ import pytest
 
 from compensation import services
 from compensation.models import Claim, ClaimEvent, ClaimStatus
-from complaints.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from complaints.models import ComplaintTransition
 from complaints.signals import complaint_changed
+from kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from tests.compensation.conftest import loss_facts
 from tests.complaints.helpers import bring_to
 

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from complaints import attachments
-from complaints.errors import Conflict, InvalidInput, TooLarge, Unavailable
 from complaints.models import Attachment
+from kernel.errors import Conflict, InvalidInput, TooLarge, Unavailable
 
 
 def image_bytes(fmt: str) -> bytes:

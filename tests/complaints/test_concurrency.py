@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 
 from complaints import numbering, services
-from complaints.errors import Conflict
 from complaints.models import Complaint, ComplaintTransition
+from kernel.errors import Conflict
 from tests.conftest import new_complaint
 
 

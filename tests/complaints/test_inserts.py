@@ -1,4 +1,4 @@
-"""complaints.inserts stores exactly what the ORM's save() and bulk_create() store."""
+"""kernel.db.inserts stores exactly what the ORM's save() and bulk_create() store."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import pytest
 from django.db.models.signals import post_save, pre_save
 from django.forms.models import model_to_dict
 
-from complaints import inserts, prepared, services
+from complaints import services
 from complaints.models import Complaint, ComplaintTransition
 from escalation.models import Channel, Notification
+from kernel.db import inserts, prepared
 
 # Columns that differ between two rows by nature: identity and per-row unique values.
 IDENTITY = {"id", "ticket_no", "access_code_hash"}

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from complaints import rules, services
-from complaints.errors import InvalidInput
+from complaints import services
 from complaints.models import Complaint
+from kernel import privacy
+from kernel.errors import InvalidInput
 from tests.conftest import new_complaint
 
 
@@ -75,13 +76,13 @@ def test_it_requires_an_insured_amount_for_insured_items(alice, now):
     ],
 )
 def test_it_normalizes_and_checks_phone_numbers(raw, normalized, valid):
-    assert rules.normalize_phone(raw) == normalized
-    assert rules.is_valid_phone(normalized) is valid
+    assert privacy.normalize_phone(raw) == normalized
+    assert privacy.is_valid_phone(normalized) is valid
 
 
 def test_it_masks_phones_and_names():
-    assert rules.mask_phone("13800008000") == "138****8000"
-    assert rules.mask_name("张三丰") == "张**"
+    assert privacy.mask_phone("13800008000") == "138****8000"
+    assert privacy.mask_name("张三丰") == "张**"
 
 
 def test_a_customer_submission_has_no_owner_until_an_agent_takes_it(org, now):

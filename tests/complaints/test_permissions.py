@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from complaints import services
-from complaints.errors import NotAllowed, NotFound
 from complaints.models import Complaint, ComplaintTransition, PersonalDataAccess
+from kernel.errors import NotAllowed, NotFound
 from tests.complaints.helpers import bring_to
 from tests.conftest import GOOD_REPLY
 

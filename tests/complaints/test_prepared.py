@@ -1,4 +1,4 @@
-"""complaints.prepared: hot statements prepared once per database session, then run by name."""
+"""kernel.db.prepared: hot statements prepared once per database session, then run by name."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from django.db import ProgrammingError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from complaints import prepared
+from kernel.db import prepared
 
 SQL = "SELECT %s::int + %s::int"
 

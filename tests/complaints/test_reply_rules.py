@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from complaints import rules, services
-from complaints.errors import InvalidInput
 from complaints.models import Phrase
+from kernel.errors import InvalidInput
 from tests.complaints.helpers import bring_to
 from tests.conftest import GOOD_REPLY
 

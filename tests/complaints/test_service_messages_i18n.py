@@ -17,7 +17,7 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from complaints import services
-from complaints.errors import Conflict, InvalidInput
+from kernel.errors import Conflict, InvalidInput
 
 ROOT = Path(__file__).resolve().parents[2]
 # The modules whose DomainError messages a person reads (API "message"/"fields", the console);

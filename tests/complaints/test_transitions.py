@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from complaints import services
-from complaints.errors import Conflict
 from complaints.models import ComplaintTransition, Status
+from kernel.errors import Conflict
 from tests.complaints.helpers import bring_to
 from tests.conftest import GOOD_REPLY
 

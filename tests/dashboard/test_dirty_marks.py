@@ -17,8 +17,8 @@ from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from complaints import services
-from complaints.dashboard import rollup
-from complaints.dashboard.models import DailyRollup, DirtyMark
+from dashboard import rollup
+from dashboard.models import DailyRollup, DirtyMark
 from tests.conftest import new_complaint
 
 SLOTS = {"MainThread": 1, "writer-1": 1, "writer-2": 2, "writer-3": 1}

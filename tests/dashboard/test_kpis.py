@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from complaints.dashboard import kpis, reports
-from complaints.dashboard.periods import Period
-from complaints.dashboard.rollup import rollup_rebuild
+from dashboard import kpis, reports
+from dashboard.periods import Period
+from dashboard.rollup import rollup_rebuild
 
 DAY = date(2026, 11, 10)
 TODAY = date(2026, 11, 20)  # the history is in the past: read from the stored rollup
@@ -117,7 +117,7 @@ def test_it_draws_trend_categories_ranking_and_heatmap(built, org):
 def test_it_shows_today_from_the_rollup_after_the_refresh(history, time_machine):
     """Today's rows are kept by the minute's refresh: every change marked the day dirty."""
     time_machine.move_to("2026-11-10T12:00:00Z", tick=False)
-    from complaints.dashboard.rollup import rollup_refresh
+    from dashboard.rollup import rollup_refresh
 
     today = Period("today", DAY, DAY)
     assert {r["key"]: r for r in kpis.kpi_table(today, DAY, WHOLE)}["received"]["value"] == 0

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from complaints.dashboard.kpis import percentile_hours
-from complaints.dashboard.models import HANDLING_BUCKETS
-from complaints.dashboard.periods import PeriodError, period_from
-from complaints.dashboard.templatetags.dashboard import kpi_change, kpi_value, minutes_text
+from dashboard.kpis import percentile_hours
+from dashboard.models import HANDLING_BUCKETS
+from dashboard.periods import PeriodError, period_from
+from dashboard.templatetags.dashboard import kpi_change, kpi_value, minutes_text
 
 TODAY = date(2026, 11, 28)
 

@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from complaints import services
-from complaints.dashboard.models import DailyRollup, MonthlyRollup
-from complaints.dashboard.rollup import ROW_COLUMNS, recompute_days, rollup_refresh
-from complaints.errors import DomainError
 from complaints.models import Complaint
+from dashboard.models import DailyRollup, MonthlyRollup
+from dashboard.rollup import ROW_COLUMNS, recompute_days, rollup_refresh
+from kernel.errors import DomainError
 from tests.conftest import GOOD_REPLY, new_complaint
 from tests.dashboard.conftest import breach, fresh
 
@@ -112,8 +112,8 @@ def test_it_lets_one_worker_refresh_at_a_time(make_complaint, time_machine):
     import psycopg2
     from django.db import connection
 
-    from complaints.dashboard.models import DirtyMark
-    from complaints.dashboard.rollup import REFRESH_LOCK
+    from dashboard.models import DirtyMark
+    from dashboard.rollup import REFRESH_LOCK
 
     time_machine.move_to("2026-11-25T02:00:00Z", tick=False)
     make_complaint(at=START)

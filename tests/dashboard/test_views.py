@@ -12,8 +12,8 @@ from django.core import mail
 from django.test import Client
 from openpyxl import load_workbook
 
-from complaints.dashboard.monthly import monthly_report_send
-from complaints.dashboard.rollup import rollup_rebuild
+from dashboard.monthly import monthly_report_send
+from dashboard.rollup import rollup_rebuild
 
 Q = "?period=custom&start=2026-11-10&end=2026-11-16"
 ENDPOINTS = ("kpis", "trend", "categories", "ranking", "heatmap", "lists")
@@ -153,8 +153,8 @@ def test_it_schedules_the_refresh_and_the_monthly_report(settings):
     app.loader.import_default_modules()  # what a worker does at start: autodiscovery
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     for name in (
-        "complaints.dashboard.tasks.refresh_rollup",
-        "complaints.dashboard.tasks.send_monthly_report",
+        "dashboard.tasks.refresh_rollup",
+        "dashboard.tasks.send_monthly_report",
     ):
         assert name in tasks
         assert name in app.tasks

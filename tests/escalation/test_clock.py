@@ -1,4 +1,4 @@
-"""Tests for escalation.clock: working-day calendar, SLA clocks, day periods and pauses.
+"""Tests for kernel.clock: working-day calendar, SLA clocks, day periods and pauses.
 
 Every holiday and 调休 date below was checked against chinesecalendar 1.11.0
 (see test_it_uses_dates_the_package_agrees_with).
@@ -10,7 +10,7 @@ import chinese_calendar
 import pytest
 import time_machine
 
-from escalation.clock import (
+from kernel.clock import (
     SHANGHAI,
     ClockType,
     WorkCalendar,

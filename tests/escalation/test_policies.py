@@ -15,7 +15,6 @@ from django.test.utils import CaptureQueriesContext
 
 from complaints import services
 from escalation import backends
-from escalation.clock import SHANGHAI, ClockType, WorkCalendar
 from escalation.deadlines import complaints_recompute
 from escalation.models import (
     CalendarYear,
@@ -37,6 +36,7 @@ from escalation.schedule import (
     scheduled_events,
 )
 from escalation.sweep import sla_sweep
+from kernel.clock import SHANGHAI, ClockType, WorkCalendar
 from tests.conftest import new_complaint
 
 H = timedelta(hours=1)

@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
-from escalation.clock import SHANGHAI
+from kernel.clock import SHANGHAI
 from regulators import services
 
 

@@ -10,8 +10,8 @@ from django.contrib.admin.sites import site
 from django.db import connection, transaction
 from django.test import RequestFactory
 
-from complaints.errors import Conflict, InvalidInput, NotAllowed
 from complaints.models import Complaint
+from kernel.errors import Conflict, InvalidInput, NotAllowed
 from regulators import services
 from regulators.models import Appeal, AppealEvent, AppealReminder
 from tests.regulators.conftest import sh

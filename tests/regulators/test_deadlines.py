@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from escalation.clock import WorkCalendar
+from kernel.clock import WorkCalendar
 from regulators.deadlines import (
     ReminderStage,
     company_report_due,

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from escalation.clock import SHANGHAI, WorkCalendar
+from kernel.clock import SHANGHAI, WorkCalendar
 from regulators.eligibility import (
     AppealFacts,
     ReasonCode,

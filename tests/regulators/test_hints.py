@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.template import Context, Template
 
-from escalation.clock import WorkCalendar
+from kernel.clock import WorkCalendar
 from regulators.hints import appeal_hint
 from tests.complaints.helpers import bring_to
 from tests.regulators.conftest import sh

@@ -8,7 +8,7 @@ import pytest
 from docx import Document
 
 from complaints import services as complaint_services
-from complaints.errors import Conflict, InvalidInput
+from kernel.errors import Conflict, InvalidInput
 from regulators import services
 from regulators.report import SECTION_TITLES, render_docx
 from tests.complaints.helpers import bring_to

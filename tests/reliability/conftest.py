@@ -7,7 +7,7 @@ import socket
 import pytest
 from rest_framework.test import APIClient
 
-from complaints import resilient_cache
+from kernel import resilient_cache
 
 SUBMISSION = {
     "tracking_no": "SF1234567890",
@@ -46,7 +46,7 @@ def redis_down(settings, dead_redis_url):
     """The cache configured as in production, but its Redis is unreachable."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "complaints.resilient_cache.DegradingRedisCache",
+            "BACKEND": "kernel.resilient_cache.DegradingRedisCache",
             "LOCATION": dead_redis_url,
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }

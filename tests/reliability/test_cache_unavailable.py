@@ -11,8 +11,8 @@ import time
 import pytest
 from django.core.cache import cache
 
-from complaints import resilient_cache
 from complaints.models import Complaint
+from kernel import resilient_cache
 
 from .conftest import SUBMISSION
 

@@ -13,8 +13,8 @@ import pytest
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.test import RequestFactory
 
-from complaints import availability
 from complaints.models import Complaint
+from kernel import availability
 
 from .conftest import SUBMISSION
 

@@ -16,9 +16,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from complaints import services
-from complaints.dashboard import rollup
-from complaints.dashboard.rollup import local_day, mark_dirty
 from complaints.models import Complaint
+from dashboard import rollup
+from dashboard.rollup import local_day, mark_dirty
 from tests.conftest import new_complaint
 
 pytestmark = pytest.mark.django_db(transaction=True)

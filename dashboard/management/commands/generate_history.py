@@ -19,7 +19,7 @@ class Command(BaseCommand):
             raise CommandError("generate_history 需要 PostgreSQL（DATABASE_URL=postgres://…）。")
         if not 1 <= count <= 50_000_000:
             raise CommandError("--count 须在 1 到 50,000,000 之间。")
-        from complaints.dashboard.history import generate_history
+        from dashboard.history import generate_history
 
         started = time.monotonic()
 

@@ -15,7 +15,7 @@ import re
 
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
-from .rules import mask_phone
+from kernel.privacy import mask_phone
 
 # Field names (forms, API bodies, query strings) whose values are personal data.
 PERSONAL_FIELDS = re.compile(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from complaints.errors import InvalidInput, NotAllowed
 from complaints.models import Role, Unit
+from kernel.errors import InvalidInput, NotAllowed
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ Nothing is half-stored either way: each service writes in one transaction, which
 rolls back when the connection drops.
 
 Three layers catch the same errors, because they surface in different places:
-- `complaints.api_errors.exception_handler` for API views (authentication, throttles, the
+- `kernel.api_errors.exception_handler` for API views (authentication, throttles, the
   view itself);
 - `DatabaseUnavailableMiddleware.process_exception` for the console's views;
 - `server_error` (config.urls.handler500) for anything raised outside a view, e.g. a
@@ -25,7 +25,7 @@ from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.views.defaults import server_error as django_server_error
 
-log = logging.getLogger("complaints.availability")
+log = logging.getLogger("kernel.availability")
 
 # Connection refused, server closed the connection, terminating due to administrator command
 # (psycopg2's AdminShutdown is an OperationalError), connection already closed.
@@ -40,7 +40,7 @@ def is_unavailable(exc: BaseException | None) -> bool:
 
 def unavailable_response(request) -> HttpResponse:
     """503 + Retry-After: JSON in the API's error shape under /api/, a Chinese page elsewhere."""
-    from complaints.api_errors import error_body
+    from kernel.api_errors import error_body
 
     if request.path.startswith("/api/"):
         response = JsonResponse(

@@ -12,9 +12,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from complaints.api_errors import error_body
-from complaints.errors import DomainError, NotAllowed, Unavailable
 from complaints.models import Category
+from kernel.api_errors import error_body
+from kernel.errors import DomainError, NotAllowed, Unavailable
 
 from . import exports, reports
 from .access import UnitTree, dashboard_unit

@@ -4,7 +4,7 @@ from django.apps import AppConfig
 class DashboardConfig(AppConfig):
     """Supervisor dashboard: KPIs from a daily rollup, charts, live lists, exports (issue 8)."""
 
-    name = "complaints.dashboard"
+    name = "dashboard"
     label = "complaints_dashboard"
     verbose_name = "质量监控看板"
 

@@ -67,7 +67,7 @@ def _prepared(connection) -> dict[str, tuple[str, int]]:
     return state[1]
 
 
-# Between the statements of one query that sends several (complaints.inserts.batch).
+# Between the statements of one query that sends several (kernel.db.inserts.batch).
 SEPARATOR = ";\n"
 
 
@@ -82,7 +82,7 @@ def execute(cursor, sql: str, params) -> None:
 
 def execute_text(connection, sql: str, params) -> tuple[str, list]:
     """The EXECUTE text and values for `sql` (preparing it first in this session if need be),
-    for a caller that sends several statements in one query (complaints.inserts.batch);
+    for a caller that sends several statements in one query (kernel.db.inserts.batch);
     `sql` itself where prepared statements are off."""
     if not enabled(connection):
         return sql, list(params)

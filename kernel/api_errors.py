@@ -5,7 +5,7 @@
 `code` is stable and meant for programs; `message` is Chinese and meant for people; `fields`
 (only on input errors) names each bad field with its own message. Domain errors from the
 services map to 400 / 403 / 404 / 409 (503 with Retry-After when the database is
-unreachable, see complaints.availability); DRF's own exceptions keep their status (401, 405, 415,
+unreachable, see kernel.availability); DRF's own exceptions keep their status (401, 405, 415,
 429 with Retry-After, …) but are reshaped the same way.
 """
 
@@ -66,12 +66,12 @@ def _fields(detail) -> dict[str, str]:
 
 
 def exception_handler(exc, context):
-    from complaints.availability import API_MESSAGE, RETRY_AFTER_SECONDS, is_unavailable
+    from kernel.availability import API_MESSAGE, RETRY_AFTER_SECONDS, is_unavailable
 
     if is_unavailable(exc):  # the database went away: retry shortly, not a 500
         request = context.get("request")
         if request is not None:
-            from complaints.availability import log_unavailable
+            from kernel.availability import log_unavailable
 
             log_unavailable(request, exc)
         return Response(

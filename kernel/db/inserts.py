@@ -19,7 +19,7 @@ anyway (a submission's opening read). Each round trip costs the web process and 
 ~25 µs of CPU apiece on this machine, plus two context switches: a submission's complaint, audit
 row and messages went from three to one (docs/reliability.md).
 
-The statements are prepared once per database session (complaints.prepared).
+The statements are prepared once per database session (kernel.db.prepared).
 """
 
 from __future__ import annotations

@@ -20,11 +20,11 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from complaints.dashboard import kpis
-    from complaints.dashboard.history import generate_history
-    from complaints.dashboard.periods import Period
-    from complaints.dashboard.rollup import day_rows, local_day, rollup_refresh
     from complaints.models import Role, StaffProfile, Unit
+    from dashboard import kpis
+    from dashboard.history import generate_history
+    from dashboard.periods import Period
+    from dashboard.rollup import day_rows, local_day, rollup_refresh
 
     call_command("migrate", verbosity=0)
     count = int(os.environ.get("BENCH_HISTORY", "1000000"))
