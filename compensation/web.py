@@ -23,8 +23,8 @@ from django.views.decorators.http import require_GET, require_POST
 from complaints import services as complaint_services
 from complaints.models import OPEN_STATES, Complaint
 from complaints.models import Service as ServiceType
-from escalation import refdata
 from escalation.claims import claim_timer_states
+from kernel import refdata
 from kernel.errors import DomainError, InvalidInput, NotAllowed, NotFound
 
 from . import services
@@ -134,7 +134,7 @@ def _render_panel(
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from exc
     now = timezone.now()
-    book = refdata.current().book if claims else None  # the SLA policies, once for the panel
+    book = refdata.current()["sla"] if claims else None  # the SLA policies, once for the panel
     for claim in claims:
         claim.actions = services.allowed_actions(user, claim)
         claim.timer_states = [

@@ -10,3 +10,8 @@ class ComplaintsConfig(AppConfig):
         from . import roles
 
         roles.connect_signals()
+        from kernel import refdata
+
+        from .models import Phrase
+
+        refdata.register(lambda: {"phrases": Phrase.load_active()})

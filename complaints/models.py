@@ -688,9 +688,17 @@ class Phrase(models.Model):
 
     @classmethod
     def active(cls, kind: str) -> list[str]:
-        from escalation import refdata  # cached per process until a phrase changes
+        from kernel import refdata  # cached per process until a phrase changes
 
-        return refdata.current().active_phrases(kind)
+        return list(refdata.current()["phrases"].get(kind, ()))
+
+    @classmethod
+    def load_active(cls) -> dict[str, tuple[str, ...]]:
+        """The active phrases by kind: this app's part of the reference data (kernel.refdata)."""
+        phrases: dict[str, list[str]] = {}
+        for kind, text in cls.objects.filter(is_active=True).values_list("kind", "text"):
+            phrases.setdefault(kind, []).append(text)
+        return {kind: tuple(texts) for kind, texts in phrases.items()}
 
 
 def evidence_path(instance, filename: str) -> str:

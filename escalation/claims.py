@@ -65,9 +65,9 @@ def events_of_claim(claim, book: PolicyBook) -> list[ScheduledEvent]:
 
 def _current_book() -> PolicyBook:
     """The cached policies, reloaded as soon as a policy or the calendar changes."""
-    from escalation import refdata
+    from kernel import refdata
 
-    return refdata.current().book
+    return refdata.current()["sla"]
 
 
 def claim_timers_refresh(claim, *, now: datetime, book: PolicyBook | None = None) -> None:

@@ -84,9 +84,9 @@ def refresh_deadlines(
     that is no longer open.
     """
     if book is None:
-        from escalation import refdata
+        from kernel import refdata
 
-        book = refdata.current().book  # cached until a policy or the calendar changes
+        book = refdata.current()["sla"]  # cached until a policy or the calendar changes
     policy = book.policy_of(complaint)
     pauses = _round_pauses(complaint) if policy.clock_type != ClockType.CALENDAR_HOURS else []
     apply_policy(complaint, policy, calendar or book.calendar, now=now, pauses=pauses)

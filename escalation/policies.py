@@ -3,7 +3,7 @@
 A `PolicyBook` is read once (three small queries) and answers "which policy applies to this
 complaint" in memory, so a sweep of thousands of complaints does not query per complaint.
 Sweeps and recomputes load() their own; pages and single writes use the per-process copy in
-escalation.refdata (`refdata.current().book`), reloaded as soon as a policy changes.
+kernel.refdata (`refdata.current()["sla"]`), reloaded as soon as a policy changes.
 """
 
 from __future__ import annotations

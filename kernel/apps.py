@@ -7,3 +7,10 @@ class KernelConfig(AppConfig):
 
     name = "kernel"
     verbose_name = _("基础设施")
+
+    def ready(self) -> None:
+        from . import refdata
+        from .clock import WorkCalendar
+
+        # The official calendar until an app registers the supervisors' own (escalation).
+        refdata.register(lambda: {"calendar": WorkCalendar()})

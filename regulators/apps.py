@@ -31,3 +31,8 @@ class RegulatorsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(grant_role_permissions, sender=self, dispatch_uid="regulators-roles")
+        from complaints import hooks
+
+        from .hints import appeal_outlook
+
+        hooks.appeal_outlook.register(appeal_outlook)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from escalation.policies import load_calendar
+from kernel import refdata
 from kernel.clock import WorkCalendar
 
 
 def work_calendar() -> WorkCalendar:
     """Return the official calendar plus the local exceptions supervisors entered (SLA admin)."""
-    return load_calendar()
+    return refdata.current()["calendar"]

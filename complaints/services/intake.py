@@ -19,13 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from escalation import refdata
-from escalation.deadlines import refresh_deadlines
-from kernel import privacy
+from kernel import privacy, refdata
 from kernel.db import inserts, prepared
 from kernel.errors import InvalidInput
 
-from .. import numbering
+from .. import hooks, numbering
 from ..models import (
     OPEN_STATES,
     ActorKind,
@@ -288,7 +286,7 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
     )
     cluster_count = _cluster_count(complaint, now=now)  # for the urgency and the cluster's others
     _apply_urgency(complaint, now=now, reference=reference, cluster_count=cluster_count)
-    refresh_deadlines(complaint, now=now, book=reference.book)
+    hooks.refresh_deadlines(complaint, now=now, reference=reference)
     # The complaint, its audit row and the messages it causes go in one round trip.
     with inserts.batch():
         inserts.insert(complaint)

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
-from escalation.deadlines import refresh_deadlines
 from kernel.db import inserts
 from kernel.errors import Conflict, InvalidInput, NotFound
 
+from .. import hooks
 from ..models import Complaint, ComplaintTransition
 from ..signals import complaint_changed
 from .access import _actor_fields
@@ -110,7 +110,7 @@ def _run(locked: Complaint, name: str) -> str:
 
 
 def _save(locked: Complaint, *, now: datetime) -> None:
-    refresh_deadlines(locked, now=now)
+    hooks.refresh_deadlines(locked, now=now)
     try:
         locked.save()
     except ConcurrentTransition as exc:  # a path that did not lock the row lost the race

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from escalation import refdata
+from kernel import refdata
 
 from .. import rules
 from ..models import OPEN_STATES, Complaint, Phrase, Priority, Status
@@ -44,8 +44,8 @@ def _urgent_reasons(
     reference = reference or refdata.current()  # the phrase lists, cached until edited
     return rules.urgent_reasons(
         text=f"{complaint.description}\n{complaint.demand_detail}",
-        threat_words=reference.active_phrases(Phrase.Kind.URGENT_THREAT),
-        contents_words=reference.active_phrases(Phrase.Kind.URGENT_CONTENTS),
+        threat_words=reference["phrases"].get(Phrase.Kind.URGENT_THREAT, ()),
+        contents_words=reference["phrases"].get(Phrase.Kind.URGENT_CONTENTS, ()),
         key_account=complaint.key_account,
         urgent_contents=complaint.urgent_contents,
         chase_count=complaint.chase_count,

@@ -1,12 +1,9 @@
 """How a complaint's clock looks in a list: which timer is nearest, and its colour.
 
 Display logic on loaded objects, so a queue page stays at a constant number of SQL queries
-whatever its size. The colour is the SLA engine's own: the complaint's policy (warning share,
-clock type) through escalation.schedule.timer_level, the function whose warning point the
-sweep fires its warning at — a row turns amber exactly when the warning notice is due. The
-policies are the submissions' own cached copy (escalation.refdata): reloaded as soon as a policy
-or the calendar changes (a database trigger bumps a version), so a page pays one primary-key
-lookup for them, and colours a row by exactly the policy the sweep uses.
+whatever its size. The colour and the 12305 date come from the apps that know them, through
+complaints.hooks (escalation: the SLA policy; regulators: the appeal rules), fed with the
+cached reference data (kernel.refdata) a page reads once.
 """
 
 from __future__ import annotations
@@ -16,11 +13,9 @@ from datetime import date, datetime, timedelta
 
 from django.utils.translation import gettext_lazy as _
 
-from escalation import refdata
-from escalation.policies import PolicyBook
-from escalation.schedule import Policy, Timer, TimerName, timer_level
-from kernel.clock import ClockType, share_used, to_shanghai
-from regulators.hints import appeal_outlook
+from complaints import hooks
+from kernel import refdata
+from kernel.clock import to_shanghai
 
 # Show the 12305 risk this many days before the customer may appeal (SPEC §4: "before it happens").
 APPEAL_RISK_DAYS = 2
@@ -66,51 +61,15 @@ class Clock:
         return max(0, min(int(self.share * 100), 100))
 
 
-def _amount(policy: Policy, timer: str) -> timedelta:
-    if timer == "statutory":
-        return timedelta(days=policy.statutory_days)
-    return getattr(policy, timer)
-
-
-def nearest_clock(complaint, *, now: datetime, book: PolicyBook | None = None) -> Clock | None:
+def nearest_clock(complaint, *, now: datetime, reference=None) -> Clock | None:
     """Return which timer next_deadline belongs to, how far it has run and its colour, or None.
 
     Green until the timer's warning point, amber from it, red from the deadline — under the
-    complaint's own SLA policy (escalation.schedule.timer_level, as the sweep).
+    complaint's own SLA policy, as the sweep sees it (complaints.hooks.nearest_clock).
     """
-    due = complaint.next_deadline
-    if due is None or not complaint.is_open:
+    if complaint.next_deadline is None or not complaint.is_open:
         return None
-    book = book or refdata.current().book
-    round_start = complaint.reopened_at or complaint.accepted_at
-    candidates = [
-        ("first_response", complaint.first_response_due, complaint.accepted_at),
-        ("resolution", complaint.resolution_due, round_start),
-        ("statutory", complaint.statutory_due, complaint.accepted_at),
-        ("follow_up", complaint.follow_up_due, complaint.answered_at),
-    ]
-    timer, start = "resolution", round_start
-    for name, candidate_due, candidate_start in candidates:
-        if candidate_due == due and candidate_start is not None:
-            timer, start = name, candidate_start
-            break
-    policy = book.policy_of(complaint)
-    running = Timer(TimerName(timer), start, due, _amount(policy, timer), True)
-    level = timer_level(running, policy, book.calendar, now=now)
-    if policy.clock_type == ClockType.CALENDAR_HOURS or timer == "statutory":
-        total = (due - start).total_seconds()
-        share = (now - start).total_seconds() / total if total > 0 else float(now >= due)
-    else:
-        share = share_used(
-            start,
-            due,
-            now,
-            policy.clock_type,
-            calendar=book.calendar,
-            hours_by_weekday=policy.hours_by_weekday,
-            closed_on_rest_days=policy.closed_on_rest_days,
-        )
-    return Clock(timer, str(TIMER_LABELS[timer]), start, due, share, level)
+    return hooks.nearest_clock(complaint, now=now, reference=reference or refdata.current())
 
 
 @dataclass(frozen=True)
@@ -123,19 +82,19 @@ class AppealRisk:
     passed: bool
 
 
-def appeal_risk(complaint, *, now: datetime, book: PolicyBook | None = None) -> AppealRisk | None:
+def appeal_risk(complaint, *, now: datetime, reference=None) -> AppealRisk | None:
     """Return the 12305 line for a complaint not yet answered, or None once answered or ended.
 
-    The date and the words are regulators.hints' (the one wrapper of the eligibility rules);
-    this adds the SLA view: how close the company is to letting it happen.
+    The date and the words are the appeal rules' (complaints.hooks.appeal_outlook); this adds
+    the SLA view: how close the company is to letting it happen.
     """
     if complaint.first_answered_at is not None or not complaint.is_open:
         return None
     # The supervisors' calendar (local exceptions, filled-in years), as the SLA engine's.
-    calendar = (book or refdata.current().book).calendar
+    calendar = (reference or refdata.current())["calendar"]
     today = to_shanghai(now).date()
-    outlook = appeal_outlook(complaint, today=today, calendar=calendar)
-    day = outlook.eligible_from
+    outlook = hooks.appeal_outlook(complaint, today=today, calendar=calendar)
+    day = outlook.eligible_from if outlook is not None else None
     if day is None:  # not reachable for an unanswered complaint; nothing to warn about
         return None
     passed = today >= day
@@ -176,13 +135,13 @@ def queue_row(
     countdown_text,
     status_labels,
     category_labels,
-    book: PolicyBook,
+    reference: refdata.ReferenceData,
 ):
-    """Build the display row of one open complaint (no queries: `book` is loaded once)."""
+    """Build the display row of one open complaint (no queries: `reference` is loaded once)."""
     from django.utils.formats import date_format
     from django.utils.timezone import localtime
 
-    clock = nearest_clock(complaint, now=now, book=book)
+    clock = nearest_clock(complaint, now=now, reference=reference)
     badges = []
     if complaint.priority == "urgent":
         badges.append(("text-bg-danger", str(_("紧急")), "；".join(complaint.urgent_reasons)))
@@ -197,7 +156,7 @@ def queue_row(
         badges.append(("text-bg-dark", str(_("升级")), ""))
     if complaint.is_external:
         badges.append(("text-bg-secondary", str(_("外部")), ""))
-    appeal = appeal_risk(complaint, now=now, book=book)
+    appeal = appeal_risk(complaint, now=now, reference=reference)
     appeal_text = ""
     if appeal is not None:
         appeal_text = (

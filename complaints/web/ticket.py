@@ -32,8 +32,7 @@ from complaints.models import (
     Unit,
 )
 from complaints.roles import role_of
-from escalation import refdata
-from kernel import privacy
+from kernel import privacy, refdata
 from kernel.errors import Conflict, DomainError, InvalidInput, NotFound
 
 from . import forms
@@ -304,14 +303,14 @@ def _panel_context(request, complaint: Complaint, *, bound: dict | None = None, 
     open_action = extra.pop("open_action", None) or (
         "reply" if "reply" in names and role_of(request.user) == Role.BRANCH else None
     )
-    book = refdata.current().book  # the SLA policies, for both the clock and the 12305 line
+    reference = refdata.current()  # SLA policies and calendar, for the clock and the 12305 line
     return {
         "complaint": complaint,
         "actions": action_forms,
         "open_action": open_action,
         "timeline": build_timeline(complaint),
-        "clock": nearest_clock(complaint, now=now, book=book),
-        "appeal": appeal_risk(complaint, now=now, book=book),
+        "clock": nearest_clock(complaint, now=now, reference=reference),
+        "appeal": appeal_risk(complaint, now=now, reference=reference),
         "deadlines": _deadlines(complaint, now),
         "masked_name": privacy.mask_name(complaint.complainant_name),
         "can_reveal": request.user.has_perm("complaints.view_personal_data"),

@@ -24,8 +24,7 @@ from complaints.models import (
     Unit,
 )
 from complaints.roles import role_of
-from escalation import refdata
-from kernel import privacy
+from kernel import privacy, refdata
 from kernel.errors import DomainError, NotFound
 
 from .deadlines import queue_row
@@ -267,9 +266,9 @@ def _queue_context(request):
     # The SLA policies once for the page, the submissions' cached copy (reloaded only when a
     # policy or the calendar changed, which the version read with the rows tells): the rows
     # are coloured exactly as the sweep warns. An empty page needs none.
-    book = None
+    reference = None
     if rows:
-        book = refdata.current(version=getattr(rows[0], "reference_version", None)).book
+        reference = refdata.current(version=getattr(rows[0], "reference_version", None))
     items = [
         queue_row(
             c,
@@ -278,7 +277,7 @@ def _queue_context(request):
             countdown_text=countdown,
             status_labels=status_labels,
             category_labels=category_labels,
-            book=book,
+            reference=reference,
         )
         for c in rows
     ]

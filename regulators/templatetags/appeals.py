@@ -3,7 +3,7 @@
 from django import template
 from django.utils import timezone
 
-from escalation import refdata
+from kernel import refdata
 from regulators.hints import appeal_hint as _appeal_hint
 
 register = template.Library()
@@ -13,5 +13,5 @@ register = template.Library()
 def appeal_hint(complaint) -> str:
     """客户可于 X 月 X 日起向 12305 申诉 — for the agent console, on every complaint."""
     # The supervisors' calendar as the SLA engine and the ticket panel see it (cached copy).
-    calendar = refdata.current().book.calendar
+    calendar = refdata.current()["calendar"]
     return _appeal_hint(complaint, today=timezone.localdate(), calendar=calendar)
