@@ -37,3 +37,33 @@ def claim_due_times(
     if incident in DAMAGE:
         return claimed_at + timedelta(hours=damage_assess_hours), None
     return None, None
+
+
+# The claim states in which each timer still runs. Seed 003: damage is assessed (定损) within
+# 48 h and a loss settled (赔付) within 72 h of the claim. Assessment ends with the decision on
+# the amount — approved or rejected — because a proposal is only the branch's view of the
+# amount; settlement ends when the money is paid, or the claim is rejected.
+ASSESSMENT, SETTLEMENT = "claim_assessment", "claim_settlement"
+TIMER_STATES = {
+    ASSESSMENT: frozenset({"proposed"}),
+    SETTLEMENT: frozenset({"proposed", "approved"}),
+}
+
+
+def claim_timers(
+    *,
+    status: str,
+    proposed_at: datetime,
+    assess_due: datetime | None,
+    settle_due: datetime | None,
+) -> tuple[tuple[str, datetime, datetime, bool], ...]:
+    """The claim's timers as (name, started at, due at, still running), from the claim (seed 003).
+
+    The SLA sweep gives each running one a warning at the complaint's policy's warning share and
+    a breach at its due time.
+    """
+    return tuple(
+        (name, proposed_at, due, status in TIMER_STATES[name])
+        for name, due in ((ASSESSMENT, assess_due), (SETTLEMENT, settle_due))
+        if due is not None
+    )

@@ -8,7 +8,9 @@ imports a feature. Each slot has one provider and a default for when no app prov
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
 
 
 class Slot:
@@ -43,3 +45,50 @@ nearest_clock = Slot("nearest_clock", _nothing)
 # (complaint, *, today, calendar) -> an outlook with `eligible_from` (date | None) and `text`:
 # when the customer may appeal to the postal regulator (regulators).
 appeal_outlook = Slot("appeal_outlook", _nothing)
+
+
+# --- Timers that features run on records of their own -----------------------------------------
+
+
+class RecordTimer(NamedTuple):
+    """A timer on a feature's record, in calendar hours from `started_at` (a claim's 定损 48 h)."""
+
+    name: str  # as the SLA event stores it, e.g. "claim_assessment"
+    started_at: datetime
+    due_at: datetime
+    running: bool
+
+
+@dataclass(frozen=True)
+class TimedRecords:
+    """A feature's records whose timers the SLA sweep runs beside the complaints' own.
+
+    The model has a `complaint` foreign key and an indexed `sla_next_check`; the sweep warns at
+    the complaint's policy's warning share and records a breach at the due time, exactly once,
+    and tells the unit's head and the supervisors with the messages `<prefix>warning` and
+    `<prefix>breach`.
+    """
+
+    model: type
+    fields: tuple[str, ...]  # what the sweep loads of a record (its complaint's fields with __)
+    running: dict[str, Any]  # a filter of the records whose timers may still run
+    timers: Callable[[Any], tuple[RecordTimer, ...]]
+    message: Callable[[Any], dict]  # what the record's messages quote, besides the timer
+    message_prefix: str
+
+
+# Registered by the features in their AppConfig.ready.
+timed_records: list[TimedRecords] = []
+
+
+def timed_records_of(model: type) -> TimedRecords:
+    return next(source for source in timed_records if source.model is model)
+
+
+# (record, *, now, reference=None) -> None: set the record's sla_next_check in memory from its
+# timers, inside the caller's transaction (escalation).
+refresh_record_timers = Slot("refresh_record_timers", _nothing)
+
+# (record, *, now, reference) -> [{"timer", "due", "level"}]: the record's running timers with
+# their colour under its complaint's policy (escalation).
+record_timer_levels = Slot("record_timer_levels", lambda record, **kwargs: [])

@@ -270,7 +270,7 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": _SLA_SWEEP_SECONDS,
         },
         "sla-deliver-outbox": {
-            "task": "escalation.tasks.deliver_outbox",
+            "task": "kernel.tasks.deliver_outbox",
             "schedule": _SLA_SWEEP_SECONDS,
         },
     }
@@ -304,17 +304,22 @@ SLA = {
     # Complaints per sweep batch (one transaction each) and a sweep's time budget.
     "SWEEP_BATCH": env.int("SLA_SWEEP_BATCH", default=1000),
     "SWEEP_TIME_BUDGET_SECONDS": env.float("SLA_SWEEP_TIME_BUDGET_SECONDS", default=45.0),
-    "DELIVERY_BATCH": env.int("SLA_DELIVERY_BATCH", default=500),
     # Pause between sweep batches, to yield to web traffic on a busy database.
     "SWEEP_PAUSE_SECONDS": env.float("SLA_SWEEP_PAUSE_SECONDS", default=0.0),
     # Threads sweeping disjoint batches at once (PostgreSQL; each uses its own connection).
     "SWEEP_WORKERS": env.int("SLA_SWEEP_WORKERS", default=2),
+}
+
+# The notification outbox (kernel.outbox): every app's messages to customers, staff, partners.
+OUTBOX = {
+    # Messages one delivery run sends at most (it is kicked again while more are due).
+    "DELIVERY_BATCH": env.int("OUTBOX_DELIVERY_BATCH", default=500),
     # A message claimed by a worker that died is sent again after this lease (seconds).
-    "SEND_LEASE_SECONDS": env.float("SLA_SEND_LEASE_SECONDS", default=300.0),
-    # SMS: escalation.backends.ConsoleSmsBackend (log) or escalation.backends.HttpSmsBackend.
-    "SMS_BACKEND": env("SLA_SMS_BACKEND", default="escalation.backends.ConsoleSmsBackend"),
-    "SMS_GATEWAY_URL": env("SLA_SMS_GATEWAY_URL", default=""),
-    "SMS_GATEWAY_KEY": env("SLA_SMS_GATEWAY_KEY", default=""),
+    "SEND_LEASE_SECONDS": env.float("OUTBOX_SEND_LEASE_SECONDS", default=300.0),
+    # SMS: kernel.outbox.backends.ConsoleSmsBackend (log) or …HttpSmsBackend (a gateway).
+    "SMS_BACKEND": env("OUTBOX_SMS_BACKEND", default="kernel.outbox.backends.ConsoleSmsBackend"),
+    "SMS_GATEWAY_URL": env("OUTBOX_SMS_GATEWAY_URL", default=""),
+    "SMS_GATEWAY_KEY": env("OUTBOX_SMS_GATEWAY_KEY", default=""),
 }
 
 # Business settings (SPEC §2–3); the SLA policies themselves are data (escalation app).

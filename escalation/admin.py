@@ -1,4 +1,4 @@
-"""Admin for supervisors: SLA policies, the holiday calendar, fired events and the outbox.
+"""Admin for supervisors: SLA policies, the holiday calendar and the fired events.
 
 Saving a policy or a calendar day recomputes the open complaints' deadlines in bulk batches
 (a Celery task after commit). Pages of this app warn while a year the deadlines reach has no
@@ -18,13 +18,9 @@ from .models import (
     CalendarException,
     CalendarYear,
     EscalationLevel,
-    Notice,
-    Notification,
     SlaEvent,
     SlaPolicy,
-    WebhookEndpoint,
 )
-from .outbox import notification_retry
 from .policies import calendar_gaps
 
 log = logging.getLogger(__name__)
@@ -170,56 +166,3 @@ class SlaEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = (
-        "created_at",
-        "template",
-        "channel",
-        "recipient_key",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "last_error",
-    )
-    list_filter = ("status", "channel", "template")
-    search_fields = ("complaint__ticket_no", "topic")
-    readonly_fields = [f.name for f in Notification._meta.fields]
-    actions = ["retry"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    @admin.action(description=_("重新发送已停止重试的通知"), permissions=["change"])
-    def retry(self, request, queryset):
-        for notification in queryset.filter(status=Notification.Status.FAILED):
-            notification_retry(notification=notification)
-        self.message_user(request, _("已重新排队。"))
-
-
-@admin.register(Notice)
-class NoticeAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "user", "title", "read_at")
-    list_filter = ("level",)
-    readonly_fields = ("user", "notification", "complaint", "level", "title", "body", "created_at")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ("partner", "url", "events", "is_active", "created_at")
-    list_filter = ("is_active",)
-    raw_id_fields = ("partner",)
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # Switch an endpoint off instead: its deliveries point to it.

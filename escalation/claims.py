@@ -22,8 +22,8 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from complaints.directory import StaffDirectory
 from escalation.policies import PolicyBook
-from escalation.recipients import StaffDirectory
 from escalation.schedule import (
     EventKind,
     ScheduledEvent,
@@ -191,7 +191,7 @@ def claim_sweep_batch(
     notifications = _notify(claimed, directory=directory, now=now)
     set_next_checks(Claim._meta.db_table, [(c.pk, c.sla_next_check) for c in batch])
     if notifications:
-        from escalation.outbox import kick_delivery
+        from kernel.outbox.delivery import kick_delivery
 
         transaction.on_commit(kick_delivery)
     return SweepResult(
@@ -249,7 +249,7 @@ def _claim(candidates, *, now: datetime) -> list[tuple[object, ScheduledEvent, i
 
 def _notify(claimed, *, directory: StaffDirectory, now: datetime) -> int:
     """Outbox rows for the events just claimed: unit head and supervisors, in-app and e-mail."""
-    from escalation.models import Notification
+    from kernel.models import Notification
 
     rows = []
     for claim, event, event_id in claimed:
@@ -264,7 +264,7 @@ def _notify(claimed, *, directory: StaffDirectory, now: datetime) -> int:
             "claim_id": claim.pk,
             "amount": f"{claim.amount:.2f}",
         }
-        for user_id in directory.for_claim(unit_id=complaint.unit_id):
+        for user_id in directory.managers(unit_id=complaint.unit_id):
             for channel in directory.channels(user_id, urgent=False):
                 rows.append(
                     Notification(

@@ -1,10 +1,12 @@
-"""Who hears about what: the staff directory, read once per sweep, and the channel rules."""
+"""Who hears about an SLA event, and on which channels.
+
+The directory itself (staff, units, heads) is complaints'; this is the routing of the SLA
+engine on top of it: the handlers of a timer, the ladder of an escalation.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-
+from complaints.directory import StaffDirectory
 from escalation.schedule import EventKind, Notify, TimerName
 
 # Staff always get an in-app notice; e-mail when they have an address; an SMS only for what
@@ -12,132 +14,34 @@ from escalation.schedule import EventKind, Notify, TimerName
 SMS_KINDS = {EventKind.BREACH, EventKind.ESCALATION, EventKind.STATUTORY_RISK}
 
 
-@dataclass
-class StaffDirectory:
-    """Active staff by role and unit, and the unit tree with its heads."""
+def handlers(
+    directory: StaffDirectory, *, timer: str, unit_id: int | None, owner_id: int | None
+) -> list[int]:
+    """The people who must act on a timer; supervisors when nobody else is there.
 
-    unit_staff: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
-    unit_parent: dict[int, int | None] = field(default_factory=dict)
-    unit_head: dict[int, int | None] = field(default_factory=dict)
-    supervisors: list[int] = field(default_factory=list)
-    email: dict[int, str] = field(default_factory=dict)
-    phone: dict[int, str] = field(default_factory=dict)
-    active: set[int] = field(default_factory=set)
+    The unit answers the first response, resolution and the statutory answer; the
+    customer-service owner (首问责任人) does the follow-up call.
+    """
+    people: list[int] = []
+    if timer != TimerName.FOLLOW_UP and unit_id:
+        people = list(directory.unit_staff.get(unit_id, []))
+    if not people and owner_id and owner_id in directory.active:
+        people = [owner_id]
+    return people or list(directory.supervisors)
 
-    @classmethod
-    def load(cls) -> StaffDirectory:
-        from django.contrib.auth import get_user_model
 
-        from complaints.models import Role, StaffProfile, Unit
-
-        directory = cls()
-        for user_id, role, unit_id, phone, email in StaffProfile.objects.filter(
-            user__is_active=True
-        ).values_list("user_id", "role", "unit_id", "phone", "user__email"):
-            directory.active.add(user_id)
-            if role == Role.BRANCH and unit_id:
-                directory.unit_staff[unit_id].append(user_id)
-            if role == Role.SUPERVISOR:
-                directory.supervisors.append(user_id)
-            if email:
-                directory.email[user_id] = email
-            if phone:
-                directory.phone[user_id] = phone
-        # Unit heads need not have a staff profile of their own (a manager account).
-        for unit_id, parent_id, head_id in Unit.objects.values_list("id", "parent_id", "head_id"):
-            directory.unit_parent[unit_id] = parent_id
-            directory.unit_head[unit_id] = head_id
-        heads = {h for h in directory.unit_head.values() if h}
-        for user_id, email in (
-            get_user_model()
-            .objects.filter(pk__in=heads - directory.active, is_active=True)
-            .values_list("pk", "email")
-        ):
-            directory.active.add(user_id)
-            if email:
-                directory.email[user_id] = email
-        return directory
-
-    @classmethod
-    def for_unit(cls, unit_id: int) -> StaffDirectory:
-        """Just what an assignment notice needs: the unit's staff and the supervisors.
-
-        One query, instead of the whole directory (every profile and every unit) per event.
-        Unit heads are not loaded: head_of() answers None on this directory.
-        """
-        from django.db.models import Q
-
-        from complaints.models import Role, StaffProfile
-
-        directory = cls()
-        for user_id, role, phone, email in StaffProfile.objects.filter(
-            Q(role=Role.BRANCH, unit_id=unit_id) | Q(role=Role.SUPERVISOR), user__is_active=True
-        ).values_list("user_id", "role", "phone", "user__email"):
-            directory.active.add(user_id)
-            if role == Role.BRANCH:
-                directory.unit_staff[unit_id].append(user_id)
-            else:
-                directory.supervisors.append(user_id)
-            if email:
-                directory.email[user_id] = email
-            if phone:
-                directory.phone[user_id] = phone
-        return directory
-
-    def head_of(self, unit_id: int | None) -> int | None:
-        """The unit's head, or the nearest head up the tree (a branch without one)."""
-        seen = set()
-        while unit_id and unit_id not in seen:
-            seen.add(unit_id)
-            head = self.unit_head.get(unit_id)
-            if head and head in self.active:
-                return head
-            unit_id = self.unit_parent.get(unit_id)
-        return None
-
-    def handlers(self, *, timer: str, unit_id: int | None, owner_id: int | None) -> list[int]:
-        """The people who must act on a timer; supervisors when nobody else is there.
-
-        The unit answers the first response, resolution and the statutory answer; the
-        customer-service owner (首问责任人) does the follow-up call.
-        """
-        people: list[int] = []
-        if timer != TimerName.FOLLOW_UP and unit_id:
-            people = list(self.unit_staff.get(unit_id, []))
-        if not people and owner_id and owner_id in self.active:
-            people = [owner_id]
-        return people or list(self.supervisors)
-
-    def for_event(
-        self, *, kind: str, timer: str, notify: str | None, unit_id, owner_id
-    ) -> list[int]:
-        """Staff to notify of an SLA event, without duplicates, in a stable order."""
-        if kind == EventKind.ESCALATION:
-            if notify == Notify.UNIT_HEAD:
-                head = self.head_of(unit_id)
-                people = [head] if head else list(self.supervisors)
-            else:
-                people = list(self.supervisors)
+def for_event(
+    directory: StaffDirectory, *, kind: str, timer: str, notify: str | None, unit_id, owner_id
+) -> list[int]:
+    """Staff to notify of an SLA event, without duplicates, in a stable order."""
+    if kind == EventKind.ESCALATION:
+        if notify == Notify.UNIT_HEAD:
+            head = directory.head_of(unit_id)
+            people = [head] if head else list(directory.supervisors)
         else:
-            people = self.handlers(timer=timer, unit_id=unit_id, owner_id=owner_id)
-            if kind in (EventKind.BREACH, EventKind.STATUTORY_RISK) and owner_id in self.active:
-                people.append(owner_id)
-        return list(dict.fromkeys(people))
-
-    def for_claim(self, *, unit_id: int | None) -> list[int]:
-        """Staff to notify of a claim timer's warning or breach: the unit head, supervisors.
-
-        Money owed to a customer is a management matter (issue 6): the head of the unit that
-        handles the complaint (or the nearest head up the tree) and the supervisors, who decide
-        claims above the approval threshold.
-        """
-        head = self.head_of(unit_id)
-        return list(dict.fromkeys(([head] if head else []) + list(self.supervisors)))
-
-    def channels(self, user_id: int, *, urgent: bool) -> list[str]:
-        channels = ["in_app"]
-        if user_id in self.email:
-            channels.append("email")
-        if urgent and user_id in self.phone:
-            channels.append("sms")
-        return channels
+            people = list(directory.supervisors)
+    else:
+        people = handlers(directory, timer=timer, unit_id=unit_id, owner_id=owner_id)
+        if kind in (EventKind.BREACH, EventKind.STATUTORY_RISK) and owner_id in directory.active:
+            people.append(owner_id)
+    return list(dict.fromkeys(people))

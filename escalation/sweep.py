@@ -26,9 +26,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from complaints.directory import StaffDirectory
 from escalation.deadlines import facts_of
 from escalation.policies import PolicyBook
-from escalation.recipients import SMS_KINDS, StaffDirectory
+from escalation.recipients import SMS_KINDS, for_event
 from escalation.schedule import (
     EventKind,
     ScheduledEvent,
@@ -99,10 +100,8 @@ def sla_conf(key: str):
     defaults = {
         "SWEEP_BATCH": 1000,
         "SWEEP_TIME_BUDGET_SECONDS": 45,
-        "DELIVERY_BATCH": 500,
         "SWEEP_PAUSE_SECONDS": 0.0,
         "SWEEP_WORKERS": 2,
-        "SEND_LEASE_SECONDS": 300,
     }
     return getattr(settings, "SLA", {}).get(key, defaults.get(key))
 
@@ -253,7 +252,7 @@ def sweep_batch(
     notifications = _notifications(claimed, directory=directory, now=now)
     set_next_checks(Complaint._meta.db_table, next_checks)
     if notifications:
-        from escalation.outbox import kick_delivery
+        from kernel.outbox.delivery import kick_delivery
 
         transaction.on_commit(kick_delivery)
     return SweepResult(
@@ -350,11 +349,12 @@ def _notifications(claimed, *, directory: StaffDirectory, now: datetime) -> int:
     import json
     import uuid
 
-    from escalation.models import Notification
+    from kernel.models import Notification
 
     rows = []
     for complaint, event, event_id in claimed:
-        people = directory.for_event(
+        people = for_event(
+            directory,
             kind=event.kind,
             timer=event.timer,
             notify=event.notify,

@@ -1,4 +1,4 @@
-"""Celery tasks: thin, idempotent wrappers around the sweep and the outbox.
+"""Celery tasks: thin, idempotent wrappers around the sweep and the recompute.
 
 A sweep stops starting batches after its time budget (45 s); the time limits are a backstop.
 All three are safe to run twice or at once (the database claims decide), so they acknowledge
@@ -21,15 +21,6 @@ def sla_sweep() -> dict:
     result = sweep(now=now)
     claims = claim_sweep(now=now)
     return {"complaints": result.complaints, "events": result.events, "claims": claims.events}
-
-
-@shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
-def deliver_outbox() -> dict:
-    """Deliver due outbox messages (kicked after commits; beat: every minute as catch-up)."""
-    from escalation.outbox import outbox_deliver_due
-    from escalation.sweep import sla_conf
-
-    return outbox_deliver_due(limit=sla_conf("DELIVERY_BATCH"))
 
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)

@@ -34,5 +34,8 @@ class RegulatorsConfig(AppConfig):
         from complaints import hooks
 
         from .hints import appeal_outlook
+        from .reminders import on_appeal_deadline_due
+        from .signals import appeal_deadline_due
 
         hooks.appeal_outlook.register(appeal_outlook)
+        appeal_deadline_due.connect(on_appeal_deadline_due, dispatch_uid="regulators-reminders")

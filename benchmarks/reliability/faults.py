@@ -41,8 +41,8 @@ def run() -> dict:
             # in the middle of it; a short send lease, so a killed send is retried within the run.
             "SLA_SWEEP_BATCH": "50",
             "SLA_SWEEP_PAUSE_SECONDS": "0.2",
-            "SLA_DELIVERY_BATCH": "200",
-            "SLA_SEND_LEASE_SECONDS": "20",
+            "OUTBOX_DELIVERY_BATCH": "200",
+            "OUTBOX_SEND_LEASE_SECONDS": "20",
         },
     )
     report = suite.Report()
@@ -229,7 +229,8 @@ def _work_in_progress(stack: Stack, since_deliveries: int, since_events: int) ->
     from django.utils import timezone
 
     from complaints.models import Complaint
-    from escalation.models import Notification, SlaEvent
+    from escalation.models import SlaEvent
+    from kernel.models import Notification
 
     close_old_connections()
     now = timezone.now()

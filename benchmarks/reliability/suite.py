@@ -80,7 +80,8 @@ def prepare(stack: Stack, *, first_response_hours: float) -> Tokens:
     from rest_framework.authtoken.models import Token
 
     from complaints.models import Phrase, Role, StaffProfile, Unit
-    from escalation.models import SlaPolicy, WebhookEndpoint
+    from escalation.models import SlaPolicy
+    from kernel.models import WebhookEndpoint
 
     user_model = get_user_model()
     company = Unit.objects.create(code="REL-C", name="可靠性测试快递公司", kind="company")
@@ -243,7 +244,7 @@ def outbox_backlog() -> int:
     from django.db import close_old_connections
     from django.utils import timezone
 
-    from escalation.models import Notification
+    from kernel.models import Notification
 
     close_old_connections()
     return Notification.objects.filter(
@@ -298,7 +299,7 @@ def wait_drained(*, timeout: float, run_prefixes: list[str]) -> bool:
     from django.utils import timezone
 
     from complaints.models import Complaint
-    from escalation.models import Notification
+    from kernel.models import Notification
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -337,7 +338,8 @@ def consistency(
     from django.utils import timezone
 
     from complaints.models import Complaint, ComplaintTransition
-    from escalation.models import Notification, SlaEvent
+    from escalation.models import SlaEvent
+    from kernel.models import Notification
 
     close_old_connections()
     prefix_q = Q()
@@ -414,7 +416,7 @@ def consistency(
 
     # 3. Notifications of this run's complaints: drained, and each SMS / webhook delivered
     # (by delivery id) once. Ids the receiver got that no outbox row has are "unknown".
-    mine = Notification.objects.filter(complaint__in=stored)
+    mine = Notification.objects.filter(complaint_id__in=stored.values("id"))
     states = dict(mine.values_list("status").annotate(n=Count("id")))
     stuck = states.get("pending", 0) + states.get("sending", 0)
     failed = states.get("failed", 0)

@@ -1,4 +1,4 @@
-"""The staff notices page and the header's unread badge (htmx), over escalation's notices.
+"""The staff notices page and the header's unread badge (htmx), over the outbox's notices.
 
 Constant queries: the badge is session, user, one count and one short list (the newest unread,
 for the toast); the page is the base layout's, one page of notices and one count.
@@ -8,19 +8,43 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from escalation import notices as service
+from complaints.models import Complaint
 from kernel.errors import NotFound
+from kernel.outbox import notices as service
+
+# What a notice is about (Notice.level holds the SLA event kind, "info" for new work).
+LEVEL_LABELS = {
+    "warning": _("时限预警"),
+    "breach": _("已超时"),
+    "escalation": _("升级督办"),
+    "statutory_risk": _("12305风险"),
+    "info": _("新工单"),
+}
+LEVEL_CSS = {
+    "warning": "text-bg-warning",
+    "breach": "text-bg-danger",
+    "escalation": "text-bg-dark",
+    "statutory_risk": "text-bg-danger",
+    "info": "text-bg-primary",
+}
+
 
 NOTICES_PAGE_SIZE = 50
 # The newest unread notices the badge carries for the page to announce (toast).
 TOAST_LIMIT = 5
 NOTICE_POLL_SECONDS = 30
+
+
+# The ticket number of a notice's complaint, read with the notice (the outbox keeps only its id).
+_TICKET_NO = Subquery(Complaint.objects.filter(pk=OuterRef("complaint_id")).values("ticket_no")[:1])
 
 
 def _poll_seconds() -> int:
@@ -31,16 +55,8 @@ def _badge_context(user) -> dict:
     latest = list(
         service.notices_for(user)
         .filter(read_at__isnull=True)
-        .select_related("complaint")
-        .only(
-            "id",
-            "level",
-            "title",
-            "created_at",
-            "complaint",
-            "complaint__ticket_no",
-            "complaint__status",
-        )[:TOAST_LIMIT]
+        .annotate(ticket_no=_TICKET_NO)
+        .only("id", "level", "title", "created_at", "complaint_id")[:TOAST_LIMIT]
     )
     count = len(latest) if len(latest) < TOAST_LIMIT else service.unread_count(user)
     return {"unread": count, "latest": latest[::-1], "poll_seconds": _poll_seconds()}
@@ -62,7 +78,7 @@ def notices(request):
         page = max(1, int(request.GET.get("page", 1)))
     except ValueError:
         page = 1
-    rows = service.notices_for(request.user).select_related("complaint")
+    rows = service.notices_for(request.user).annotate(ticket_no=_TICKET_NO)
     if unread_only:
         rows = rows.filter(read_at__isnull=True)
     start = (page - 1) * NOTICES_PAGE_SIZE
@@ -74,9 +90,7 @@ def notices(request):
             "body",
             "created_at",
             "read_at",
-            "complaint",
-            "complaint__ticket_no",
-            "complaint__status",
+            "complaint_id",
         )[start : start + NOTICES_PAGE_SIZE + 1]
     )
     has_next = len(items) > NOTICES_PAGE_SIZE
@@ -94,9 +108,17 @@ def notices(request):
     return render(request, "complaints/notices.html", context)
 
 
+def _ticket_no(notice) -> str | None:
+    if notice.complaint_id is None:
+        return None
+    return (
+        Complaint.objects.filter(pk=notice.complaint_id).values_list("ticket_no", flat=True).first()
+    )
+
+
 def _decorate(notice) -> None:
-    notice.label = str(service.LEVEL_LABELS.get(notice.level, notice.level))
-    notice.css = service.LEVEL_CSS.get(notice.level, "text-bg-secondary")
+    notice.label = str(LEVEL_LABELS.get(notice.level, notice.level))
+    notice.css = LEVEL_CSS.get(notice.level, "text-bg-secondary")
 
 
 def _mark(request, notice_id: int):
@@ -111,6 +133,7 @@ def _mark(request, notice_id: int):
 def notice_read(request, notice_id: int):
     """Mark one notice read: htmx gets the row and the badge back, a plain form the page."""
     notice = _mark(request, notice_id)
+    notice.ticket_no = _ticket_no(notice)
     if not request.headers.get("HX-Request"):
         return redirect(_safe_next(request) or reverse("web:notices"))
     _decorate(notice)
@@ -125,7 +148,7 @@ def notice_open(request, notice_id: int):
     notice = _mark(request, notice_id)
     if notice.complaint_id is None:
         return redirect("web:notices")
-    return redirect("web:ticket", ticket_no=notice.complaint.ticket_no)
+    return redirect("web:ticket", ticket_no=_ticket_no(notice))
 
 
 @login_required

@@ -9,7 +9,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import escalation.models
+import kernel.models
 
 
 class Migration(migrations.Migration):
@@ -375,7 +375,7 @@ class Migration(migrations.Migration):
                 (
                     "events",
                     models.JSONField(
-                        default=escalation.models.default_webhook_events,
+                        default=kernel.models.default_webhook_events,  # the model moved to kernel
                         help_text="可选：complaint.accepted、complaint.answered、complaint.closed",
                         verbose_name="订阅事件",
                     ),

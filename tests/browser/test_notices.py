@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from escalation.models import Notice
+from kernel.models import Notice
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +19,7 @@ def fast_notices(settings):
 def _notice(user, complaint, level, title):
     return Notice.objects.create(
         user=user,
-        complaint=complaint,
+        complaint_id=complaint.pk if complaint else None,
         level=level,
         title=title,
         body="请尽快处理。",

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from compensation import services
-from escalation.models import Notification
-from escalation.outbox import render
+from kernel.models import Notification
+from kernel.outbox.delivery import render
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ def test_it_texts_the_customer_each_decision(
                 paid_on=date(2026, 11, 16),
                 now=now,
             )
-    message = Notification.objects.get(complaint=complaint_at_a, template=template)
+    message = Notification.objects.get(complaint_id=complaint_at_a.pk, template=template)
     assert message.channel == "sms"
     assert message.recipient_key == "customer"
     _subject, text = render(message)

@@ -10,8 +10,8 @@ from django.forms.models import model_to_dict
 
 from complaints import services
 from complaints.models import Complaint, ComplaintTransition
-from escalation.models import Channel, Notification
 from kernel.db import inserts, prepared
+from kernel.models import Channel, Notification
 
 # Columns that differ between two rows by nature: identity and per-row unique values.
 IDENTITY = {"id", "ticket_no", "access_code_hash"}

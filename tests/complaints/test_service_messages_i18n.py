@@ -30,7 +30,7 @@ SERVICE_MODULES = [
     "compensation/inputs.py",
     "regulators/services.py",
     "regulators/hints.py",
-    "escalation/notices.py",
+    "kernel/outbox/notices.py",
 ]
 # The project's own catalogues: not those of the packages in .venv/ (a glob of the whole tree
 # collected Django's 1,100-odd when .venv is a folder in the checkout, as on a fresh clone).

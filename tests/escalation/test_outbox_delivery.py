@@ -17,9 +17,9 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from escalation import outbox
-from escalation.models import Notification
-from escalation.outbox import _claim_chunk, _load, _send_claimed, outbox_deliver_due
+from kernel.models import Notification
+from kernel.outbox import delivery as outbox
+from kernel.outbox.delivery import _claim_chunk, _load, _send_claimed, outbox_deliver_due
 from tests.conftest import NOW, new_complaint
 
 
@@ -54,9 +54,9 @@ def gateway(settings):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.SLA = {
-        **settings.SLA,
-        "SMS_BACKEND": "escalation.backends.HttpSmsBackend",
+    settings.OUTBOX = {
+        **settings.OUTBOX,
+        "SMS_BACKEND": "kernel.outbox.backends.HttpSmsBackend",
         "SMS_GATEWAY_URL": f"http://127.0.0.1:{server.server_port}/sms",
     }
     yield _Gateway
@@ -98,14 +98,15 @@ def test_a_run_costs_one_claim_and_one_load_per_chunk_and_one_mark_per_25_sent(
             assert outbox_deliver_due(now=NOW) == {"sent": count}
         return len(queries)
 
-    # The claim and the load in one transaction (here a savepoint and its release, inside the
-    # test's transaction), then the marks of the sent: one per MARK_EVERY_MESSAGES.
+    # The claim, the load and the load of what the messages are about (the complaints, by the
+    # loader complaints registers) in one transaction (here a savepoint and its release, inside
+    # the test's transaction), then the marks of the sent: one per MARK_EVERY_MESSAGES.
     assert outbox.MARK_EVERY_MESSAGES == 25
-    assert statements(5) == 4 + 1
-    assert statements(25) == 4 + 1
-    assert statements(40) == 4 + 2
-    # Two chunks of 100: twice the claim and load.
-    assert statements(150) == 2 * 4 + 6
+    assert statements(5) == 5 + 1
+    assert statements(25) == 5 + 1
+    assert statements(40) == 5 + 2
+    # Two chunks of 100: twice the claim and loads.
+    assert statements(150) == 2 * 5 + 6
 
 
 @pytest.mark.django_db
@@ -123,9 +124,9 @@ def test_a_connection_the_gateway_closed_is_opened_again_and_nothing_is_lost(
 @pytest.mark.django_db
 def test_a_gateway_that_does_not_answer_costs_one_attempt_per_run(make_complaint, settings):
     with socket_nobody_listens_on() as port:
-        settings.SLA = {
-            **settings.SLA,
-            "SMS_BACKEND": "escalation.backends.HttpSmsBackend",
+        settings.OUTBOX = {
+            **settings.OUTBOX,
+            "SMS_BACKEND": "kernel.outbox.backends.HttpSmsBackend",
             "SMS_GATEWAY_URL": f"http://127.0.0.1:{port}/sms",
         }
         ids = _customer_messages(make_complaint, 5)
@@ -165,7 +166,7 @@ def test_past_its_time_budget_a_run_hands_back_what_it_has_not_sent(make_complai
 def test_a_worker_whose_lease_ran_out_cannot_overwrite_the_next_claim(
     make_complaint, gateway, settings
 ):
-    settings.SLA = {**settings.SLA, "SEND_LEASE_SECONDS": 20}
+    settings.OUTBOX = {**settings.OUTBOX, "SEND_LEASE_SECONDS": 20}
     ids = _customer_messages(make_complaint, 2)
     slow = _load(_claim_chunk(NOW, 10))
     # The first worker stalls past its lease; a second one takes the rows.

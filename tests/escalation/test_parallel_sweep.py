@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from complaints.models import Complaint
 from escalation import benchdata
-from escalation.models import Notification, SlaEvent
+from escalation.models import SlaEvent
 from escalation.sweep import sla_sweep
+from kernel.models import Notification
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

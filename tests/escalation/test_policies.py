@@ -14,18 +14,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from complaints import services
-from escalation import backends
 from escalation.deadlines import complaints_recompute
-from escalation.models import (
-    CalendarYear,
-    EscalationLevel,
-    Notice,
-    Notification,
-    SlaEvent,
-    SlaPolicy,
-    WebhookEndpoint,
-)
-from escalation.outbox import backoff, notification_deliver, outbox_deliver_due
+from escalation.models import CalendarYear, EscalationLevel, SlaEvent, SlaPolicy
 from escalation.policies import PolicyBook, calendar_gaps
 from escalation.schedule import (
     DEFAULT_NORMAL,
@@ -37,6 +27,9 @@ from escalation.schedule import (
 )
 from escalation.sweep import sla_sweep
 from kernel.clock import SHANGHAI, ClockType, WorkCalendar
+from kernel.models import Notice, Notification, WebhookEndpoint
+from kernel.outbox import backends
+from kernel.outbox.delivery import backoff, notification_deliver, outbox_deliver_due
 from tests.conftest import new_complaint
 
 H = timedelta(hours=1)
@@ -319,7 +312,7 @@ def test_it_tells_the_customer_without_the_access_code(make_complaint, caplog):
 
 
 def test_it_never_fails_the_request_when_delivery_fails(make_complaint, settings, db):
-    settings.SLA = {**settings.SLA, "SMS_BACKEND": "escalation.backends.HttpSmsBackend"}
+    settings.OUTBOX = {**settings.OUTBOX, "SMS_BACKEND": "kernel.outbox.backends.HttpSmsBackend"}
     make_complaint()  # The gateway URL is not even configured.
     counts = outbox_deliver_due()
     assert counts == {"retry": 1}
@@ -332,7 +325,7 @@ def test_it_writes_in_app_notices_exactly_once(make_complaint, bob, org, now):
     first = outbox_deliver_due(now=now + 21 * H)
     again = outbox_deliver_due(now=now + 21 * H)
     assert first.get("sent", 0) >= 2 and again == {}
-    assert Notice.objects.filter(user=bob, complaint=complaint, level="warning").count() == 1
+    assert Notice.objects.filter(user=bob, complaint_id=complaint.pk, level="warning").count() == 1
 
 
 def test_it_escalates_level_one_to_the_unit_head(make_complaint, bob, sam, org, now):

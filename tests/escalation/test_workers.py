@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from complaints import services
 from escalation import benchdata
-from escalation.models import EscalationLevel, Notice, Notification, SlaEvent, SlaPolicy
+from escalation.models import EscalationLevel, SlaEvent, SlaPolicy
+from kernel.models import Notice, Notification
 from tests.conftest import new_complaint
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -180,7 +181,7 @@ def test_it_warns_breaches_and_escalates_each_once_and_in_order(stack, alice, bo
     assert fired[1].overdue_seconds >= 0
 
     bob_notices = list(
-        Notice.objects.filter(user=bob, complaint=complaint)
+        Notice.objects.filter(user=bob, complaint_id=complaint.pk)
         .exclude(level="info")
         .order_by("id")
         .values_list("level", flat=True)

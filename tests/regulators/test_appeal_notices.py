@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from escalation.models import Notification
-from escalation.outbox import render
+from kernel.models import Notification
+from kernel.outbox.delivery import render
 from regulators.sweeps import appeal_sweep_deadlines
 
 

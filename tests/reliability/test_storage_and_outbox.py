@@ -13,8 +13,8 @@ from django.utils import timezone
 from PIL import Image
 
 from complaints.models import Complaint
-from escalation.models import Channel, Notification
-from escalation.outbox import _claim
+from kernel.models import Channel, Notification
+from kernel.outbox.delivery import _claim
 
 from .conftest import SUBMISSION
 
@@ -67,7 +67,7 @@ def test_it_refuses_evidence_with_503_and_leaves_no_partial_file_when_the_disk_f
 
 
 def test_it_takes_a_dead_workers_message_back_after_the_configured_lease(settings, alice):
-    settings.SLA = {**settings.SLA, "SEND_LEASE_SECONDS": 20}
+    settings.OUTBOX = {**settings.OUTBOX, "SEND_LEASE_SECONDS": 20}
     now = timezone.now()
     message = Notification.objects.create(
         topic="test:lease",

@@ -13,8 +13,8 @@ import pytest
 from django.test import Client, RequestFactory
 
 from complaints.models import Complaint, PersonalDataAccess
-from escalation.outbox import outbox_deliver_due
 from kernel.error_reports import PrivacyExceptionReporter
+from kernel.outbox.delivery import outbox_deliver_due
 
 FULL_PHONE = "13800000000"  # the world's customer (tests/conftest.py new_complaint)
 FULL_NAME = "测试客户"

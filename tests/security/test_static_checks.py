@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from escalation.backends import DeliveryError, post
+from kernel.outbox.backends import DeliveryError, post
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

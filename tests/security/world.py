@@ -122,10 +122,14 @@ def build_world(*, org, alice, bob, carol, sam, pat, now) -> World:
         by=sam,
         now=now,
     )
-    from escalation.models import Notice
+    from kernel.models import Notice
 
     notice = Notice.objects.create(
-        user=bob, complaint=complaint, title="新工单", body="网点甲有新的投诉工单。", created_at=now
+        user=bob,
+        complaint_id=complaint.pk,
+        title="新工单",
+        body="网点甲有新的投诉工单。",
+        created_at=now,
     )
     return World(
         notice_id=notice.pk,

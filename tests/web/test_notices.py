@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from escalation.models import Notice
-from escalation.outbox import outbox_deliver_due
 from escalation.sweep import sla_sweep
+from kernel.models import Notice
+from kernel.outbox.delivery import outbox_deliver_due
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def _notice(user, *, complaint=None, level="warning", title="【时限预警】�
 
     return Notice.objects.create(
         user=user,
-        complaint=complaint,
+        complaint_id=complaint.pk if complaint else None,
         level=level,
         title=title,
         body=kw.pop("body", "请尽快处理。"),

@@ -17,8 +17,9 @@ from django.utils import timezone
 
 from complaints.models import Complaint, Role, StaffProfile
 from escalation import benchdata
-from escalation.models import Notification, SlaEvent
+from escalation.models import SlaEvent
 from escalation.sweep import sla_conf, sla_sweep
+from kernel.models import Notification
 
 
 class Command(BaseCommand):

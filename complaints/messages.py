@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from escalation.models import Channel, Notification, WebhookEndpoint
 from kernel.db import inserts
+from kernel.models import Channel, Notification, WebhookEndpoint
 
 # Complaint event → (customer SMS template, partner webhook event). SPEC §7: customers get
 # acceptance, reply, follow-up and closure.
@@ -79,7 +79,7 @@ def on_complaint_changed(sender, *, complaint, event, actor=None, details=None, 
                         context=_webhook_data(complaint),
                     )
     if event in ASSIGNMENT_EVENTS or (event == "create" and complaint.unit_id):
-        from escalation.recipients import StaffDirectory
+        from complaints.directory import StaffDirectory
 
         directory = StaffDirectory.for_unit(complaint.unit_id)
         people = list(directory.unit_staff.get(complaint.unit_id, []))
@@ -97,7 +97,7 @@ def on_complaint_changed(sender, *, complaint, event, actor=None, details=None, 
                 )
     if rows:
         inserts.insert_ignoring_conflicts(rows)  # bulk_create(…, ignore_conflicts=True)
-        from escalation.outbox import kick_delivery
+        from kernel.outbox.delivery import kick_delivery
 
         transaction.on_commit(kick_delivery)
 

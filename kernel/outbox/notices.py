@@ -1,6 +1,6 @@
 """In-app notices for staff: reading them and marking them read (the console's notices page).
 
-The SLA sweep and the outbox write notices (escalation.outbox._deliver_in_app); staff only read
+The outbox writes notices as it delivers in-app messages (delivery._write_notices); staff only read
 them and mark them read. Every query filters by the user first, on the `notice_inbox` index
 (user, read_at, created_at), so the header's unread count costs one index-only count.
 """
@@ -12,26 +12,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
-from escalation.models import Notice
 from kernel.errors import NotFound
-
-# What a notice is about (Notice.level holds the SLA event kind, "info" for new work).
-LEVEL_LABELS = {
-    "warning": _("时限预警"),
-    "breach": _("已超时"),
-    "escalation": _("升级督办"),
-    "statutory_risk": _("12305风险"),
-    "info": _("新工单"),
-}
-LEVEL_CSS = {
-    "warning": "text-bg-warning",
-    "breach": "text-bg-danger",
-    "escalation": "text-bg-dark",
-    "statutory_risk": "text-bg-danger",
-    "info": "text-bg-primary",
-}
+from kernel.models import Notice
 
 
 def notices_for(user):
@@ -48,12 +31,7 @@ def notice_mark_read(*, notice_id: int, by, now: datetime | None = None) -> Noti
     """Mark one of the user's notices read; another user's notice is "not found"."""
     if not 0 < notice_id < 2**63:
         raise NotFound(gettext("通知不存在。"))
-    notice = (
-        Notice.objects.select_for_update(of=("self",))
-        .select_related("complaint")
-        .filter(pk=notice_id, user=by)
-        .first()
-    )
+    notice = Notice.objects.select_for_update(of=("self",)).filter(pk=notice_id, user=by).first()
     if notice is None:
         raise NotFound(gettext("通知不存在。"))
     if notice.read_at is None:  # reading twice keeps the first time

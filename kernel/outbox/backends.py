@@ -21,7 +21,7 @@ from django.utils.module_loading import import_string
 
 from kernel.privacy import mask_phone
 
-log = logging.getLogger("escalation.delivery")
+log = logging.getLogger("kernel.outbox")
 
 TIMEOUT_SECONDS = 10
 
@@ -44,12 +44,12 @@ class ConsoleSmsBackend:
 class HttpSmsBackend:
     """An HTTP SMS gateway: POST {"phone", "text", "id"} as JSON with a bearer key.
 
-    Configured by SLA_SMS_GATEWAY_URL and SLA_SMS_GATEWAY_KEY; any 2xx answer is success.
+    Configured by OUTBOX_SMS_GATEWAY_URL and OUTBOX_SMS_GATEWAY_KEY; any 2xx answer is success.
     """
 
     def __init__(self, *, url: str, key: str):
         if not url:
-            raise DeliveryError("短信网关地址未配置（SLA_SMS_GATEWAY_URL）")
+            raise DeliveryError("短信网关地址未配置（OUTBOX_SMS_GATEWAY_URL）")
         self.url, self.key = url, key
 
     def send(self, *, phone: str, text: str, delivery_id: str) -> None:
@@ -62,11 +62,10 @@ class HttpSmsBackend:
 
 
 def sms_backend():
-    conf = getattr(settings, "SLA", {})
-    path = conf.get("SMS_BACKEND", "escalation.backends.ConsoleSmsBackend")
-    cls = import_string(path)
+    conf = settings.OUTBOX
+    cls = import_string(conf["SMS_BACKEND"])
     if cls is HttpSmsBackend:
-        return cls(url=conf.get("SMS_GATEWAY_URL", ""), key=conf.get("SMS_GATEWAY_KEY", ""))
+        return cls(url=conf["SMS_GATEWAY_URL"], key=conf["SMS_GATEWAY_KEY"])
     return cls()
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from escalation.models import Notification
-from escalation.recipients import StaffDirectory
+from complaints.directory import StaffDirectory
+from kernel.models import Notification
 
 DEADLINE_LABELS = {
     "company_report": "企业处理情况报告",
@@ -50,6 +50,6 @@ def on_appeal_deadline_due(sender, *, appeal, kind, stage, due_at, reminder, **k
     ]
     if rows:
         Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        from escalation.outbox import kick_delivery
+        from kernel.outbox.delivery import kick_delivery
 
         transaction.on_commit(kick_delivery)

@@ -15,25 +15,23 @@ from collections import Counter
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from escalation import backends
-from escalation.models import Channel, Notice, Notification
+from kernel import outbox
+from kernel.models import Channel, Notice, Notification
+from kernel.outbox import backends
 
 log = logging.getLogger(__name__)
 
+
 # A send that has not finished after this long is taken to have died with its worker
-# (SLA["SEND_LEASE_SECONDS"], default 5 minutes: far above one HTTP send's 10 s timeout).
-SEND_LEASE = timedelta(minutes=5)
-
-
+# (OUTBOX["SEND_LEASE_SECONDS"]: far above one HTTP send's 10 s timeout).
 def send_lease() -> timedelta:
-    from escalation.sweep import sla_conf
-
-    return timedelta(seconds=float(sla_conf("SEND_LEASE_SECONDS") or SEND_LEASE.total_seconds()))
+    return timedelta(seconds=float(settings.OUTBOX["SEND_LEASE_SECONDS"]))
 
 
 MAX_ATTEMPTS = 8
@@ -53,7 +51,7 @@ def kick_delivery() -> None:
     """Ask a worker to deliver now; if the broker is down the minute catch-up will."""
     from django.core.cache import cache
 
-    from escalation.tasks import deliver_outbox
+    from kernel.tasks import deliver_outbox
 
     # One kick a second is enough: a delivery run takes every due row, and the minute
     # catch-up takes what a skipped kick would have. (A flood of kicks would queue the sweep
@@ -64,7 +62,7 @@ def kick_delivery() -> None:
     if now - _last_kick < 1:
         return
     _last_kick = now
-    if not cache.add("escalation:outbox-kick", 1, timeout=1):
+    if not cache.add("outbox:kick", 1, timeout=1):
         return
     try:
         # No publish retries inside a web request (Kombu retries with back-off by default):
@@ -78,39 +76,29 @@ def kick_delivery() -> None:
 
 
 def render(notification: Notification) -> tuple[str, str]:
-    """Return (subject, text) from the Chinese template escalation/messages/<template>.txt.
+    """Return (subject, text) from the Chinese template messages/<template>.txt.
 
-    The first line of the template is the subject, the rest the text.
+    The first line of the template is the subject, the rest the text. Each app keeps the
+    templates of the messages it queues in its own templates/messages/.
     """
-    # Loaded with the message when it is delivered (select_related); fetched when a single
-    # message is rendered elsewhere.
-    complaint = notification.complaint if notification.complaint_id else None
+    # Loaded with the message when it is delivered (_load); fetched when a single message is
+    # rendered elsewhere.
+    if not hasattr(notification, "subject"):
+        notification.subject = outbox.subjects([notification.complaint_id]).get(
+            notification.complaint_id
+        )
     context = dict(notification.context)
     if context.get("due_at"):
         context["due_at"] = datetime.fromisoformat(context["due_at"])
     overdue = int(context.get("overdue_seconds") or 0)
     context["overdue"] = _duration_text(overdue)
-    context.update(
-        {
-            "complaint": complaint,
-            "timer_label": TIMER_LABELS.get(context.get("timer"), ""),
-        }
-    )
-    rendered = render_to_string(f"escalation/messages/{notification.template}.txt", context)
+    context.update(outbox.context_additions(notification.context))
+    context["complaint"] = notification.subject
+    rendered = render_to_string(f"messages/{notification.template}.txt", context)
     lines = [line.rstrip() for line in rendered.strip().splitlines()]
     subject = lines[0] if lines else ""
     text = "\n".join(line for line in lines[1:] if line).strip()
     return subject, text or subject
-
-
-TIMER_LABELS = {
-    "first_response": "首次响应（24小时内联系客户）",
-    "resolution": "处理完毕（给出答复）",
-    "follow_up": "回访",
-    "statutory": "法定答复（7日）",
-    "claim_assessment": "赔偿定损（48小时）",
-    "claim_settlement": "赔偿支付（72小时）",
-}
 
 
 def _duration_text(seconds: int) -> str:
@@ -147,7 +135,7 @@ RUN_BUDGET_SECONDS = 60
 MARK_EVERY_MESSAGES = 25
 MARK_EVERY_SECONDS = 0.5
 
-_DELIVERY_RELATED = ("complaint__unit", "endpoint", "user__staff")
+_DELIVERY_RELATED = ("endpoint", "user")
 
 
 def outbox_deliver_due(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
@@ -235,12 +223,20 @@ def _claim_chunk(now: datetime, size: int) -> list[int]:
 
 
 def _load(ids: list[int]) -> list[Notification]:
-    """The claimed rows with what their messages need, in one query."""
-    return list(
+    """The claimed rows with what their messages need: one query, and one per kind of address."""
+    rows = list(
         Notification.objects.filter(pk__in=ids)
         .select_related(*_DELIVERY_RELATED)
         .order_by("next_attempt_at", "id")
     )
+    subjects = outbox.subjects(n.complaint_id for n in rows)
+    phones = outbox.staff_phones(
+        n.user_id for n in rows if n.channel == Channel.SMS and n.recipient_key != "customer"
+    )
+    for notification in rows:
+        notification.subject = subjects.get(notification.complaint_id)
+        notification.staff_phone = phones.get(notification.user_id, "")
+    return rows
 
 
 def _write_notices(rows: list[Notification], now: datetime) -> None:
@@ -413,10 +409,9 @@ def _send(notification: Notification) -> bool:
         return True
     if notification.channel == Channel.SMS:
         if notification.recipient_key == "customer":
-            phone = notification.complaint.phone
+            phone = notification.subject.phone if notification.subject is not None else ""
         else:
-            staff = getattr(notification.user, "staff", None)
-            phone = staff.phone if staff else ""
+            phone = notification.staff_phone
         if not is_mobile(phone or ""):
             return False  # A landline cannot take an SMS.
         backends.sms_backend().send(phone=phone, text=text, delivery_id=delivery_id)
