@@ -65,8 +65,8 @@ seed: migrate
 run: seed messages
 	HOST=$(HOST) PORT=$(PORT) scripts/run-dev.sh
 
-## Run the whole suite against throwaway PostgreSQL and Redis.
-test: system-deps install-dev messages
+## Lint, then run the whole suite against throwaway PostgreSQL and Redis.
+test: system-deps install-dev messages lint
 	scripts/with-test-services.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 ## The English catalogues (*.po → *.mo; msgfmt is Debian's gettext). Fails on a broken catalogue.
@@ -85,9 +85,11 @@ bench-api: system-deps install-dev
 	PG_EXTRA_OPTS="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=512MB" \
 	  scripts/with-test-services.sh scripts/bench-api.sh
 
+## ruff, the import contract (.importlinter, docs/architecture.md) and pending migrations.
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 
 fmt: install-dev

@@ -271,7 +271,7 @@ class Claim(GuardedStateMixin, NoDeleteModel):
     assess_due = models.DateTimeField(_("定损时限"), null=True, blank=True)
     settle_due = models.DateTimeField(_("赔付时限"), null=True, blank=True)
     # When the SLA sweep must look at the claim next (its next warning or breach); None once
-    # no timer runs. Set by escalation.claims.claim_timers_refresh in every claim service.
+    # no timer runs. Set through complaints.hooks.refresh_record_timers in every claim service.
     sla_next_check = models.DateTimeField(_("下次时限检查"), null=True, blank=True, editable=False)
 
     objects = ClaimQuerySet.as_manager()

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
+from complaints import hooks
 from complaints import services as complaint_services
 from complaints.models import OPEN_STATES, ActorKind, Complaint, ComplaintTransition
 from complaints.signals import complaint_changed
@@ -39,10 +40,8 @@ from .timers import claim_due_times
 
 
 def _refresh_timers(claim: Claim, now: datetime) -> None:
-    """The SLA engine decides when the sweep looks at the claim next (escalation.claims)."""
-    from escalation.claims import claim_timers_refresh
-
-    claim_timers_refresh(claim, now=now)
+    """The SLA engine decides when the sweep looks at the claim next (complaints.hooks)."""
+    hooks.refresh_record_timers(claim, now=now)
 
 
 __all__ = ["Override"]  # re-exported: callers build it next to the service that takes it

@@ -20,10 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from complaints import hooks
 from complaints import services as complaint_services
 from complaints.models import OPEN_STATES, Complaint
 from complaints.models import Service as ServiceType
-from escalation.claims import claim_timer_states
 from kernel import refdata
 from kernel.errors import DomainError, InvalidInput, NotAllowed, NotFound
 
@@ -134,12 +134,12 @@ def _render_panel(
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from exc
     now = timezone.now()
-    book = refdata.current()["sla"] if claims else None  # the SLA policies, once for the panel
+    reference = refdata.current() if claims else None  # the SLA policies, once for the panel
     for claim in claims:
         claim.actions = services.allowed_actions(user, claim)
         claim.timer_states = [
             {**state, **TIMER_DISPLAY[state["timer"]], **LEVEL_DISPLAY[state["level"]]}
-            for state in claim_timer_states(claim, now=now, book=book)
+            for state in hooks.record_timer_levels(claim, now=now, reference=reference)
         ]
         claim.action_errors = (action_errors or {}).get(claim.pk, {})
     has_active = any(c.status in ACTIVE_CLAIM_STATES for c in claims)

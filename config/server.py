@@ -3,19 +3,11 @@
 `python -m config.server` replaces itself with granian, configured from the environment:
 WEB_HOST (0.0.0.0), WEB_PORT (8000), WEB_CONCURRENCY (2 processes: one per core),
 WEB_THREADS (2 Django threads per process), WEB_ACCESS_LOG (1 logs every request),
-WEB_LOG_LEVEL (warning). The Dockerfile, `make soak` / `make faults` and the schema fuzzing
-test (tests/api/test_schemathesis.py) all start it through `argv()`.
-
-Why granian and not gunicorn: granian reads and writes HTTP in Rust, outside the GIL, and hands
-Django a complete request; Python threads only run Django. Under `make soak` (400 submissions/s
-on two cores, every process of the stack on them) gunicorn's gthread workers (2 × 4 threads)
-kept 332 submissions/s, granian 2 × 2 386/s on the same machine in the same hour
-(docs/reliability.md, "What limits the rate"). A slow client never holds a Django thread.
-
-Limits in front of Django: a request's head (request line and headers) larger than
-HEAD_LIMIT_BYTES, or with more than 100 header fields, is refused with 431; a malformed request
-with 400; Django never sees either. The API's longest documented query (a 200-character cursor
-and percent-encoded 4-byte characters in every filter) fits with room to spare.
+WEB_LOG_LEVEL (warning). The Dockerfile, `make run`, `make soak` / `make faults` and the schema
+fuzzing test start it through `argv()`. granian reads and writes HTTP outside the GIL, so a
+slow client never holds a Django thread (why it replaced gunicorn: docs/reliability.md, "What
+limits the rate"). A request head larger than HEAD_LIMIT_BYTES or with more than 100 header
+fields is refused with 431 before Django sees it.
 """
 
 from __future__ import annotations

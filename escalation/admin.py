@@ -151,11 +151,11 @@ class SlaEventAdmin(admin.ModelAdmin):
         "overdue_seconds",
         "unit",
         "priority",
-        "claim",
+        "record_id",
     )
     list_filter = ("kind", "timer", "priority")
     search_fields = ("complaint__ticket_no",)
-    list_select_related = ("complaint", "unit", "claim")
+    list_select_related = ("complaint", "unit")
     date_hierarchy = "fired_at"
 
     def has_add_permission(self, request):

@@ -45,10 +45,13 @@ class EscalationConfig(AppConfig):
 
         from .clocks import nearest_clock
         from .permissions import grant_supervisor_permissions
+        from .records import record_timer_levels, record_timers_refresh
 
         refdata.register(_reference_parts)
         hooks.refresh_deadlines.register(_refresh_deadlines)
         hooks.nearest_clock.register(nearest_clock)
+        hooks.refresh_record_timers.register(record_timers_refresh)
+        hooks.record_timer_levels.register(record_timer_levels)
         outbox.register_context(_timer_label)
         post_migrate.connect(
             grant_supervisor_permissions, sender=self, dispatch_uid="escalation-supervisor-perms"

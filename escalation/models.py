@@ -240,15 +240,9 @@ class SlaEvent(models.Model):
             (TimerName.CLAIM_SETTLEMENT.value, _("赔偿支付")),
         ],
     )
-    # Set for a claim timer's events (the timer run is the claim's time).
-    claim = models.ForeignKey(
-        "compensation.Claim",
-        verbose_name=_("赔偿申请"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="sla_events",
-    )
+    # Set for the events of a feature's record timer (complaints.hooks.timed_records): the
+    # record's id, e.g. a compensation claim's (the timer's name says whose).
+    record_id = models.BigIntegerField(_("关联记录"), null=True, blank=True, db_index=True)
     kind = models.CharField(
         _("事件"),
         max_length=16,

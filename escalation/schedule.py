@@ -364,52 +364,16 @@ def next_after(events: list[ScheduledEvent], *, now: datetime) -> datetime | Non
     return min(later) if later else None
 
 
-# --- Compensation claim timers ------------------------------------------------------------------
-
-# The claim states in which each timer still runs. Seed 003: damage is assessed (定损) within
-# 48 h and a loss settled (赔付) within 72 h of the claim. Assessment ends with the decision on
-# the amount — approved or rejected — because a proposal is only the branch's view of the
-# amount; settlement ends when the money is paid, or the claim is rejected.
-CLAIM_TIMER_STATES = {
-    TimerName.CLAIM_ASSESSMENT: frozenset({"proposed"}),
-    TimerName.CLAIM_SETTLEMENT: frozenset({"proposed", "approved"}),
-}
+# --- Timers features run on records of their own (escalation.records) ----------------------
 
 
-def claim_timers(
-    *,
-    status: str,
-    proposed_at: datetime,
-    assess_due: datetime | None,
-    settle_due: datetime | None,
-) -> tuple[Timer, ...]:
-    """Return the timers of a claim; they run in calendar hours from the claim (seed 003)."""
-    timers = []
-    for name, due in (
-        (TimerName.CLAIM_ASSESSMENT, assess_due),
-        (TimerName.CLAIM_SETTLEMENT, settle_due),
-    ):
-        if due is not None:
-            timers.append(
-                Timer(
-                    name,
-                    _utc(proposed_at),
-                    _utc(due),
-                    due - proposed_at,
-                    status in CLAIM_TIMER_STATES[name],
-                    ClockType.CALENDAR_HOURS,
-                )
-            )
-    return tuple(timers)
-
-
-def claim_events(
+def record_events(
     timers: tuple[Timer, ...], policy: Policy, calendar: WorkCalendar
 ) -> list[ScheduledEvent]:
-    """The warning (at the policy's share) and the breach of each running claim timer.
+    """The warning (at the policy's share) and the breach of each running timer of a record.
 
-    A claim has no escalation ladder of its own: its warning and breach already go to the unit
-    head and the supervisors, who are the ladder's top.
+    A record (a compensation claim) has no escalation ladder of its own: its warning and breach
+    already go to the unit head and the supervisors, who are the ladder's top.
     """
     events = []
     for timer in timers:

@@ -4,9 +4,8 @@ How it stays exactly-once with two workers, two beats, a killed worker or a lost
 message — the database is the source of truth, Celery only says "look now":
 - Complaints due for a look are found by an index range scan on `sla_next_check`, nearest
   first, in bounded batches (ORDER BY … LIMIT).
-- Each batch is one transaction. On PostgreSQL its rows are locked FOR UPDATE SKIP LOCKED, so
-  a second sweep takes the next rows instead of waiting; SQLite has no row locks, so the sweep
-  takes the database write lock first and reads after it (sweeps and services then queue).
+- Each batch is one transaction. Its rows are locked FOR UPDATE SKIP LOCKED, so a second sweep
+  takes the next rows instead of waiting.
 - Every event is claimed by INSERT … ON CONFLICT DO NOTHING on its unique key (complaint,
   timer, kind, level, timer run) and only the rows the INSERT returns get notifications, in the
   same transaction. A killed worker rolls its batch back; a repeated sweep claims nothing.
@@ -130,11 +129,11 @@ def sla_sweep(
 ) -> SweepResult:
     """Sweep batch after batch until nothing is due at `now` or the time budget is used up.
 
-    Leftovers wait for the next beat; a batch is never left half done. On PostgreSQL
-    `workers` threads (SLA["SWEEP_WORKERS"], default 2) sweep disjoint batches at once — each
-    batch locks its rows FOR UPDATE SKIP LOCKED, so the threads never take the same complaint,
-    and one thread computes while another waits for the database. Inside a transaction (the
-    tests') or on SQLite the sweep runs in the caller's thread alone.
+    Leftovers wait for the next beat; a batch is never left half done. `workers` threads
+    (SLA["SWEEP_WORKERS"], default 2) sweep disjoint batches at once — each batch locks its
+    rows FOR UPDATE SKIP LOCKED, so the threads never take the same complaint, and one thread
+    computes while another waits for the database. Inside a transaction (the
+    tests') the sweep runs in the caller's thread alone.
     """
     now = now or timezone.now()
     batch_size = batch_size or sla_conf("SWEEP_BATCH")
@@ -157,7 +156,7 @@ def sla_sweep(
             # Optionally yield to the web traffic between batches (each batch holds row locks).
             monotonic_time.sleep(sla_conf("SWEEP_PAUSE_SECONDS"))
 
-    parallel = workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block
+    parallel = workers > 1 and not connection.in_atomic_block
     if parallel:
         for part in _in_threads(sweep_until_done, workers):
             total.add(part)
@@ -200,14 +199,7 @@ def _due_batch(*, now: datetime, batch_size: int):
     from complaints.models import Complaint
 
     rows = Complaint.objects.filter(sla_next_check__lte=now).order_by("sla_next_check")
-    if connection.features.has_select_for_update_skip_locked:
-        rows = rows.select_for_update(skip_locked=True, of=("self",))
-    else:
-        # SQLite: take the write lock before reading, so nobody changes the rows under us.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE complaints_complaint SET sla_next_check = sla_next_check WHERE id = -1"
-            )
+    rows = rows.select_for_update(skip_locked=True, of=("self",))
     return [SweepRow(*values) for values in rows.values_list(*SWEEP_FIELDS)[:batch_size]]
 
 
@@ -267,26 +259,18 @@ def set_next_checks(table: str, pairs: list[tuple[int, datetime | None]]) -> Non
     """
     if not pairs:
         return
+    values = ", ".join(["(%s, %s::timestamptz)"] * len(pairs))
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            values = ", ".join(["(%s, %s::timestamptz)"] * len(pairs))
-            cursor.execute(
-                f"UPDATE {table} AS c SET sla_next_check = v.next_check "  # nosec B608  # the model's table and columns; values are parameters
-                f"FROM (VALUES {values}) AS v(id, next_check) WHERE c.id = v.id",
-                [p for pair in pairs for p in pair],
-            )
-        else:
-            cursor.executemany(
-                f"UPDATE {table} SET sla_next_check = %s WHERE id = %s",  # nosec B608  # the model's table and columns; values are parameters
-                [(check, pk) for pk, check in pairs],
-            )
+        cursor.execute(
+            f"UPDATE {table} AS c SET sla_next_check = v.next_check "  # nosec B608  # the model's table and columns; values are parameters
+            f"FROM (VALUES {values}) AS v(id, next_check) WHERE c.id = v.id",
+            [p for pair in pairs for p in pair],
+        )
 
 
 def _rows_per_statement(columns: int) -> int:
-    """As many rows per INSERT as the database takes parameters: one statement per batch on
-    PostgreSQL (65 535 parameters), within old SQLite's 999 otherwise."""
-    limit = 65_535 if connection.vendor == "postgresql" else 999
-    return max(1, limit // columns)
+    """As many rows per INSERT as PostgreSQL takes parameters (65 535): one statement a batch."""
+    return max(1, 65_535 // columns)
 
 
 def _claim(candidates, *, now: datetime) -> list[tuple[object, ScheduledEvent, int]]:

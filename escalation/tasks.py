@@ -14,20 +14,20 @@ from django.utils import timezone
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
 def sla_sweep() -> dict:
     """Fire the due SLA events (beat: every minute)."""
-    from escalation.claims import claim_sweep
+    from escalation.records import records_sweep
     from escalation.sweep import sla_sweep as sweep
 
     now = timezone.now()
     result = sweep(now=now)
-    claims = claim_sweep(now=now)
-    return {"complaints": result.complaints, "events": result.events, "claims": claims.events}
+    records = records_sweep(now=now)
+    return {"complaints": result.complaints, "events": result.events, "records": records.events}
 
 
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
 def recompute_deadlines() -> int:
     """Recompute open complaints after a policy or the calendar changed (bulk batches)."""
-    from escalation.claims import claims_recompute
     from escalation.deadlines import complaints_recompute
+    from escalation.records import records_recompute
 
     now = timezone.now()
-    return complaints_recompute(now=now) + claims_recompute(now=now)
+    return complaints_recompute(now=now) + records_recompute(now=now)

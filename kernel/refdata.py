@@ -5,7 +5,7 @@ the supervisors' calendar; kernel: the official calendar) in their AppConfig.rea
 PostgreSQL a statement trigger on each of those tables (migration escalation 0004) sets
 `reference_data_version` in the same transaction as the change, so a use costs one primary-key
 lookup and every process sees a change once it commits. A rolled-back change leaves a version
-nobody sees again (sequences never go back). Other databases load every time.
+nobody sees again (sequences never go back).
 """
 
 from __future__ import annotations
@@ -56,8 +56,6 @@ def version_column() -> RawSQL | None:
     An uncorrelated subquery (evaluated once per statement): a page that reads it with its
     rows and passes it to current(version=…) saves current()'s round trip.
     """
-    if connection.vendor != "postgresql":
-        return None
     # A constant statement without parameters or input; the table has no model.
     return RawSQL(VERSION_SQL, ())  # nosec B611
 
@@ -68,8 +66,6 @@ def current(*, version: int | None = None) -> ReferenceData:
     `version`: the version just read in another statement of this request (version_column).
     """
     global _cached
-    if connection.vendor != "postgresql":
-        return _load()
     if version is None:
         with connection.cursor() as cursor:
             cursor.execute(VERSION_SQL)

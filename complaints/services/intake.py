@@ -214,23 +214,13 @@ def _open_submission(cleaned: dict, now: datetime) -> Opening:
     """The earlier complaint this one repeats, the day's next number, the reference data, and
     (PostgreSQL) the primary keys of the complaint and its audit row.
 
-    On PostgreSQL one prepared statement reads them all (each round trip is paid by the web
-    process and the database alike: docs/reliability.md). The earlier complaint is locked FOR KEY
-    SHARE as it is found: the repeat_of foreign key takes that lock anyway, but only at
-    COMMIT (Django's keys are deferred), after the submission's other writes — a staff action
-    holding the earlier complaint FOR UPDATE and waiting for one of those rows (the dashboard's
-    mark of the day, then) deadlocked with the submission (`make faults` found it under load;
-    tests/reliability/test_lock_order.py). Locked first, the submission simply waits for the
-    action to finish.
+    One prepared statement reads them all (one round trip). The earlier complaint is locked
+    FOR KEY SHARE as it is found, before the submission's other writes, so that a staff action
+    holding it waits or is waited for instead of deadlocking with the submission
+    (tests/reliability/test_lock_order.py; the story: docs/reliability.md).
     """
     day = timezone.localtime(now).date()
     lookup = {k: cleaned[k] for k in ("tracking_no", "phone", "category")}
-    if connection.vendor != "postgresql":
-        return Opening(
-            find_earlier_complaint(**lookup, now=now),
-            numbering.ticket_no(day, numbering.next_number(day)),
-            refdata.current(),
-        )
     repeat_sql, repeat_params = _repeat_lookup(**lookup, now=now)
     complaint_id_sql = inserts.next_id_sql(Complaint)
     audit_id_sql = inserts.next_id_sql(ComplaintTransition)

@@ -1,25 +1,11 @@
 """INSERT new rows with the statement text built once per model, for the submission hot path.
 
-Django compiles an INSERT from scratch on every save(): it quotes every column and walks every
-value through the expression machinery, which was a quarter of a submission's CPU
-(docs/api.md, Benchmark). A submission's complaint, its audit row and its queued messages are
-inserted through here instead: the same columns, the same value conversions (each field's
-`pre_save` and `get_db_prep_save`), the same pre_save / post_save signals and the same state
-afterwards (primary key set, `_state.adding` false); only the statement text is built once
-per model and row count. tests/complaints/test_inserts.py checks the stored rows are identical
-to the ORM's.
-
-Only for plain models: concrete fields of their own table (no multi-table inheritance), no
-database defaults or generated columns, an auto-incremented primary key.
-
-`batch()` sends the INSERTs made inside it in one round trip when it ends (PostgreSQL runs the
-statements of one query message in order, in the caller's transaction). A row needs its primary
-key before it is written for that: `next_id_sql` reserves it inside a statement the caller makes
-anyway (a submission's opening read). Each round trip costs the web process and the database
-~25 µs of CPU apiece on this machine, plus two context switches: a submission's complaint, audit
-row and messages went from three to one (docs/reliability.md).
-
-The statements are prepared once per database session (kernel.db.prepared).
+Same columns, value conversions, signals and resulting state as the ORM's save() (checked by
+tests/complaints/test_inserts.py); only the SQL text is built once per model and row count,
+and the statements are prepared once per session (kernel.db.prepared). `batch()` sends the
+INSERTs made inside it in one round trip when it ends; `next_id_sql` reserves a row's key
+inside a statement the caller makes anyway. Only for plain models: their own table, no database
+defaults, an auto-incremented key. Why: docs/api.md ("Benchmark"), docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -95,8 +81,8 @@ def batch(using: str = "default"):
     Nothing inside may read the queued rows back.
     """
     connection = connections[using]
-    if connection.vendor != "postgresql" or getattr(_local, "batch", None) is not None:
-        yield  # elsewhere, or already batching: each INSERT as it comes / the outer batch
+    if getattr(_local, "batch", None) is not None:
+        yield  # already batching: the outer batch writes these rows too
         return
     if not connection.in_atomic_block:
         raise RuntimeError("inserts.batch() is for use inside a transaction")
@@ -159,9 +145,6 @@ def insert(obj: models.Model) -> models.Model:
         raise ValueError(f"{model._meta.label}: insert() is for new rows only")
     alias = router.db_for_write(model, instance=obj)
     connection = connections[alias]
-    if connection.vendor != "postgresql":  # RETURNING spelled differently: let Django do it
-        obj.save(force_insert=True, using=alias)
-        return obj
     signals.pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)
     reserved = obj.pk is not None
     params = [_db_value(f, obj, connection) for f in _fields(model, reserved)]
@@ -199,7 +182,7 @@ def insert_ignoring_conflicts(objs: list[models.Model]) -> None:
     model = type(objs[0])
     alias = router.db_for_write(model)
     connection = connections[alias]
-    if connection.vendor != "postgresql" or any(type(o) is not model for o in objs):
+    if any(type(o) is not model for o in objs):
         model.objects.bulk_create(objs, ignore_conflicts=True)
         return
     columns = _columns(model)

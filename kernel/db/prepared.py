@@ -1,25 +1,11 @@
 """Server-side prepared statements for the submission hot path (PostgreSQL).
 
-psycopg2 sends every statement as text with its values written in, so PostgreSQL parses,
-analyses and plans a submission's opening read and its INSERTs afresh each time. A statement
-run through `execute` is prepared once per database session (`PREPARE`, its own round trip,
-the first time a connection runs it) and then run by name (`EXECUTE name(values…)`): only the
-values are parsed. PostgreSQL's CPU per submission, in one process on a quiet machine: 0.65 →
-0.39 ms (docs/reliability.md, finding 19).
-
-Prepared statements belong to the session, not to a transaction (one prepared in a transaction
-that rolls back stays), and die with the connection: the names prepared are remembered per
-connection object, and a reconnect starts afresh. A connection pooler in transaction mode hands
-sessions around, so it cannot be used with this: set DB_PREPARED_STATEMENTS=false then.
-
-A prepared statement keeps the plan PostgreSQL chose for it, and a plan chosen while a table
-was nearly empty (a sequential scan) stays one as the table grows, until the next ANALYZE —
-up to a minute of autovacuum's sleep. `make soak` met it: starting on an empty database at 400
-submissions/s, the repeat lookup scanned ever more rows and PostgreSQL's CPU tripled in the
-first minute. So a statement is prepared afresh every REPREPARE_EVERY runs in a session: one
-extra round trip per thousand, and no plan older than that. Each preparation takes a new name
-(and drops the previous one in the same round trip), so a failed one never leaves a name whose
-existence is in doubt.
+A statement run through `execute` is prepared once per database session and then run by name,
+so PostgreSQL parses and plans it once instead of on every submission. Prepared statements
+live with the connection (a reconnect prepares again), so a transaction-mode pooler cannot be
+used with them: set DB_PREPARED_STATEMENTS=false there. Each statement is prepared afresh every
+REPREPARE_EVERY runs, under a new name, so no plan made on a nearly empty table outlives the
+table's growth. Why and what it saved: docs/reliability.md, findings 19 and 20.
 """
 
 from __future__ import annotations
@@ -71,10 +57,6 @@ def _prepared(connection) -> dict[str, tuple[str, int]]:
 SEPARATOR = ";\n"
 
 
-def enabled(connection) -> bool:
-    return connection.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS
-
-
 def execute(cursor, sql: str, params) -> None:
     """Run `sql` (positional %s placeholders) with `params`, prepared once per session."""
     cursor.execute(*execute_text(cursor.db, sql, params))
@@ -84,7 +66,7 @@ def execute_text(connection, sql: str, params) -> tuple[str, list]:
     """The EXECUTE text and values for `sql` (preparing it first in this session if need be),
     for a caller that sends several statements in one query (kernel.db.inserts.batch);
     `sql` itself where prepared statements are off."""
-    if not enabled(connection):
+    if not settings.DB_PREPARED_STATEMENTS:
         return sql, list(params)
     statement, body, count = _prepared_form(sql)
     if len(params) != count:

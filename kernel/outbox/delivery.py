@@ -196,17 +196,13 @@ def _due(now: datetime):
 def _claim_chunk(now: datetime, size: int) -> list[int]:
     """Take up to `size` due rows, oldest due first, in one statement; return their ids."""
     table = connection.ops.quote_name(Notification._meta.db_table)
-    # SQLite has no row locks (it runs one writer at a time) and no SKIP LOCKED.
-    skip = ""
-    if connection.features.has_select_for_update_skip_locked:
-        skip = " FOR UPDATE SKIP LOCKED"
     adapt = connection.ops.adapt_datetimefield_value
     sql = (
         f"UPDATE {table} SET status = %s, attempts = attempts + 1, locked_until = %s "  # nosec B608  # the model's table; values are parameters
         f"WHERE id IN (SELECT id FROM {table} "
         "WHERE status IN (%s, %s) AND next_attempt_at <= %s "
         "AND (locked_until IS NULL OR locked_until < %s) "
-        f"ORDER BY next_attempt_at, id LIMIT %s{skip}) RETURNING id"
+        "ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id"
     )
     params = [
         Notification.Status.SENDING,

@@ -18,15 +18,15 @@ from django.core import mail
 from compensation import services
 from compensation.models import Claim
 from escalation import tasks
-from escalation.claims import claim_sweep, claims_recompute
 from escalation.models import SlaEvent, SlaPolicy
+from escalation.records import records_recompute, records_sweep
 from kernel.models import Notice, Notification
 from kernel.outbox.delivery import outbox_deliver_due
 
 
 def _events(claim):
     """The ids of a claim's SLA events (the outbox keeps an event's id, not a key to it)."""
-    return SlaEvent.objects.filter(claim=claim).values("id")
+    return SlaEvent.objects.filter(record_id=claim.pk).values("id")
 
 
 H = timedelta(hours=1)
@@ -45,7 +45,7 @@ def head(org):
 def _claim_events(claim=None):
     rows = SlaEvent.objects.filter(timer__in=CLAIM_TIMERS)
     if claim is not None:
-        rows = rows.filter(claim=claim)
+        rows = rows.filter(record_id=claim.pk)
     return list(rows.order_by("fired_at", "id").values_list("timer", "kind"))
 
 
@@ -76,7 +76,7 @@ def test_it_warns_and_breaches_a_loss_claim_once_each(complaint_at_a, propose, b
         ("claim_settlement", "warning"),
         ("claim_settlement", "breach"),
     ]
-    breach = SlaEvent.objects.get(claim=claim, kind="breach")
+    breach = SlaEvent.objects.get(record_id=claim.pk, kind="breach")
     assert breach.overdue_seconds == 3600  # seen at 73 h: an hour late
     assert breach.complaint_id == complaint_at_a.pk and breach.unit_id == complaint_at_a.unit_id
     claim.refresh_from_db()
@@ -166,9 +166,9 @@ def test_it_warns_at_the_share_of_the_complaints_policy(complaint_at_a, propose,
     policy.save()
     loss = propose(complaint_at_a, bob)
     assert loss.sla_next_check == now + 36 * H  # 50 % of 72 h
-    claim_sweep(now=now + 35 * H)
+    records_sweep(now=now + 35 * H)
     assert _claim_events() == []
-    claim_sweep(now=now + 36 * H)
+    records_sweep(now=now + 36 * H)
     assert _claim_events(loss) == [("claim_settlement", "warning")]
 
 
@@ -177,10 +177,10 @@ def test_it_recomputes_running_claims_when_the_policy_changes(
 ):
     loss = propose(complaint_at_a, bob)
     SlaPolicy.objects.filter(priority="normal", channel="").update(warning_share=Decimal("0.25"))
-    assert claims_recompute(now=now + H) == 1
+    assert records_recompute(now=now + H) == 1
     loss.refresh_from_db()
     assert loss.sla_next_check == now + 18 * H
-    assert claims_recompute(now=now + H) == 0
+    assert records_recompute(now=now + H) == 0
 
 
 def test_it_sweeps_claims_already_running_before_timers_were_tracked(
@@ -189,7 +189,7 @@ def test_it_sweeps_claims_already_running_before_timers_were_tracked(
     # What the migration does for claims proposed before this release: look at them now.
     loss = propose(complaint_at_a, bob)
     Claim.objects.filter(pk=loss.pk).update(sla_next_check=loss.proposed_at)
-    claim_sweep(now=now + 74 * H)
+    records_sweep(now=now + 74 * H)
     assert _claim_events(loss) == [
         ("claim_settlement", "warning"),
         ("claim_settlement", "breach"),
