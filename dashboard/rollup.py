@@ -25,7 +25,22 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from compensation.models import ClaimEvent
+from complaints.models import Channel, Priority, Status
+from escalation.schedule import EventKind, TimerName
+
 from .models import HANDLING_BUCKETS, DailyRollup, DirtyMark, MonthlyRollup, RollupState
+
+Action = ClaimEvent.Action
+
+
+def _q(choice: str) -> str:
+    """A choice of a model as an SQL literal: the rollup names statuses and kinds through the
+    models' own choices, so a renamed value changes the SQL with it instead of zeroing a KPI."""
+    if not choice.isidentifier():  # the choices are plain identifiers: nothing to escape
+        raise ValueError(choice)
+    return f"'{choice}'"
+
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +133,8 @@ WITH base AS (
            COALESCE(c.unit_id, 0) AS unit_key,
            c.category,
            c.status,
-           c.status NOT IN ('rejected', 'withdrawn') AS handled,
-           c.status = 'closed' AS is_closed,
+           c.status NOT IN ({_q(Status.REJECTED)}, {_q(Status.WITHDRAWN)}) AS handled,
+           c.status = {_q(Status.CLOSED)} AS is_closed,
            EXTRACT(hour FROM c.accepted_at AT TIME ZONE '{TZ_NAME}')::int AS hour,
            EXTRACT(epoch FROM c.closed_at - c.accepted_at) AS handling_s,
            EXTRACT(epoch FROM c.closed_at - c.accepted_at) / 3600.0 AS handling_h,
@@ -133,10 +148,10 @@ WITH base AS (
 cohort AS (
     SELECT c.day, c.unit_key, c.category,
            count(*) AS received,
-           count(*) FILTER (WHERE c.status = 'rejected') AS rejected,
-           count(*) FILTER (WHERE c.status = 'withdrawn') AS withdrawn,
+           count(*) FILTER (WHERE c.status = {_q(Status.REJECTED)}) AS rejected,
+           count(*) FILTER (WHERE c.status = {_q(Status.WITHDRAWN)}) AS withdrawn,
            count(*) FILTER (WHERE c.handled) AS handled,
-           count(*) FILTER (WHERE c.priority = 'urgent') AS urgent,
+           count(*) FILTER (WHERE c.priority = {_q(Priority.URGENT)}) AS urgent,
            count(*) FILTER (WHERE c.handled
                AND (c.first_response_at IS NOT NULL OR COALESCE(b.fr, false))) AS fr_decided,
            count(*) FILTER (WHERE c.handled AND c.first_response_at IS NOT NULL
@@ -166,7 +181,8 @@ cohort AS (
            count(*) FILTER (WHERE c.is_closed AND c.reopened_at IS NULL) AS reply_valid,
            count(*) FILTER (WHERE c.repeat_of_id IS NOT NULL) AS repeats,
            count(*) FILTER (WHERE c.is_escalated) AS escalated,
-           count(*) FILTER (WHERE c.channel = 'regulator' OR c.is_external) AS appealed,
+           count(*) FILTER (WHERE c.channel = {_q(Channel.REGULATOR)} OR c.is_external)
+               AS appealed,
            count(*) FILTER (WHERE c.is_closed) AS closed_cohort,
            COALESCE(sum(c.handling_s) FILTER (WHERE c.is_closed), 0)::bigint AS handling_seconds,
            {_hist_sql()} AS handling_hist,
@@ -174,11 +190,11 @@ cohort AS (
       FROM base c
       -- One index-only probe per complaint: which of its timers the SLA engine saw breached.
       LEFT JOIN LATERAL (
-          SELECT bool_or(e.timer = 'first_response') AS fr,
-                 bool_or(e.timer = 'resolution') AS res,
-                 bool_or(e.timer = 'follow_up') AS fu
+          SELECT bool_or(e.timer = {_q(TimerName.FIRST_RESPONSE)}) AS fr,
+                 bool_or(e.timer = {_q(TimerName.RESOLUTION)}) AS res,
+                 bool_or(e.timer = {_q(TimerName.FOLLOW_UP)}) AS fu
             FROM escalation_slaevent e
-           WHERE e.complaint_id = c.id AND e.kind = 'breach'
+           WHERE e.complaint_id = c.id AND e.kind = {_q(EventKind.BREACH)}
       ) AS b ON true
      GROUP BY 1, 2, 3
 ),
@@ -194,20 +210,21 @@ breaches AS (
     SELECT (e.fired_at AT TIME ZONE '{TZ_NAME}')::date AS day, COALESCE(e.unit_id, 0) AS unit_key,
            c.category, count(*) AS breaches
       FROM escalation_slaevent e JOIN complaints_complaint c ON c.id = e.complaint_id
-     WHERE e.kind = 'breach' AND e.fired_at >= %(start)s AND e.fired_at < %(end)s
+     WHERE e.kind = {_q(EventKind.BREACH)} AND e.fired_at >= %(start)s AND e.fired_at < %(end)s
      GROUP BY 1, 2, 3
 ),
 claims AS (
     SELECT (ev.at AT TIME ZONE '{TZ_NAME}')::date AS day, COALESCE(c.unit_id, 0) AS unit_key,
            c.category,
-           count(*) FILTER (WHERE ev.action = 'propose') AS claims_proposed,
-           COALESCE(sum(ev.amount) FILTER (WHERE ev.action = 'propose'), 0)
+           count(*) FILTER (WHERE ev.action = {_q(Action.PROPOSE)}) AS claims_proposed,
+           COALESCE(sum(ev.amount) FILTER (WHERE ev.action = {_q(Action.PROPOSE)}), 0)
                AS claims_proposed_amount,
-           count(*) FILTER (WHERE ev.action = 'approve') AS claims_approved,
-           COALESCE(sum(ev.amount) FILTER (WHERE ev.action = 'approve'), 0)
+           count(*) FILTER (WHERE ev.action = {_q(Action.APPROVE)}) AS claims_approved,
+           COALESCE(sum(ev.amount) FILTER (WHERE ev.action = {_q(Action.APPROVE)}), 0)
                AS claims_approved_amount,
-           count(*) FILTER (WHERE ev.action = 'pay') AS claims_paid,
-           COALESCE(sum(ev.amount) FILTER (WHERE ev.action = 'pay'), 0) AS claims_paid_amount
+           count(*) FILTER (WHERE ev.action = {_q(Action.PAY)}) AS claims_paid,
+           COALESCE(sum(ev.amount) FILTER (WHERE ev.action = {_q(Action.PAY)}), 0)
+               AS claims_paid_amount
       FROM compensation_claimevent ev
       JOIN compensation_claim cl ON cl.id = ev.claim_id
       JOIN complaints_complaint c ON c.id = cl.complaint_id
