@@ -75,6 +75,16 @@ messages: install
 	@command -v msgfmt >/dev/null || $(MAKE) --no-print-directory apt-install APT_PACKAGES=gettext
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules >/dev/null
 
+## The benchmarks (none is part of `make test`; each starts what it needs and says what it measured).
+.PHONY: bench
+bench:
+	@echo "make bench-api         submissions and staff lists over HTTP (1M complaints)   docs/api.md"
+	@echo "make bench-sla         the SLA sweep over 1M open complaints                   README"
+	@echo "make bench-queue       the branch work queue page on a large database          README"
+	@echo "make bench-dashboard   dashboard endpoints and exports on a long history       docs/dashboard.md"
+	@echo "make bench-regulators  regulator statistics, appeal sweep and list             docs/regulators.md"
+	@echo "make soak / faults     the whole stack under load and under faults             docs/reliability.md"
+
 ## SLA sweep benchmark on a throwaway PostgreSQL: 1 million open complaints (not part of test).
 bench-sla: system-deps install-dev
 	LOG_LEVEL=WARNING scripts/with-test-services.sh scripts/bench-sla.sh $(BENCH_ARGS)
@@ -100,7 +110,7 @@ fmt: install-dev
 ## BENCH_COMPLAINTS rows are bulk-inserted once; override e.g. `make bench-queue BENCH_COMPLAINTS=200000`.
 BENCH_COMPLAINTS ?= 1000000
 bench-queue: install-dev
-	BENCH_COMPLAINTS=$(BENCH_COMPLAINTS) scripts/with-test-services.sh $(PY) -m complaints.web.bench
+	BENCH_COMPLAINTS=$(BENCH_COMPLAINTS) scripts/with-test-services.sh $(PY) -m benchmarks.bench_queue
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule* .pytest_cache
@@ -115,7 +125,7 @@ bench-regulators: system-deps install-dev
 .PHONY: bench-dashboard
 BENCH_HISTORY ?= 1000000
 bench-dashboard: install-dev
-	BENCH_HISTORY=$(BENCH_HISTORY) LOG_LEVEL=WARNING scripts/with-test-services.sh $(PY) -m dashboard.bench
+	BENCH_HISTORY=$(BENCH_HISTORY) LOG_LEVEL=WARNING scripts/with-test-services.sh $(PY) -m benchmarks.bench_dashboard
 
 ## Reliability (issue 9; not part of `make test`): the whole stack on this machine — durable
 ## PostgreSQL, Redis, the web server, Celery worker and beat — under open-loop load on 127.0.0.1.
