@@ -1,6 +1,6 @@
 """Benchmark: server time of the branch work queue with a large database (`make bench-queue`).
 
-Run by `make bench-queue` (`make bench` lists all) inside scripts/with-test-services.sh (a throwaway PostgreSQL). Creates
+Run by `make bench-queue` inside scripts/with-test-services.sh (a throwaway PostgreSQL). Creates
 the database, migrates, bulk-inserts BENCH_COMPLAINTS synthetic complaints in SQL batches
 (about 5 % open, spread over 200 branches, so a branch has a few hundred open tickets), then
 times the queue page in-process with Django's test client, as branch staff and as a
