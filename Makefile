@@ -9,8 +9,10 @@ PORT ?= 8000
 
 # System packages the tests need: PostgreSQL and Redis servers, Chromium and Chinese fonts.
 TEST_APT_PACKAGES := postgresql redis-server chromium fonts-noto-cjk gettext
+# What `make run` / `make dev` start (scripts/run-local.sh).
+RUN_APT_PACKAGES := postgresql redis-server gettext
 
-.PHONY: run test lint fmt check install install-dev system-deps apt-install migrate seed clean bench-sla bench-api
+.PHONY: run dev run-deps test lint fmt check install install-dev system-deps apt-install migrate seed clean bench-sla bench-api
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,20 +56,34 @@ apt-install:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-migrate: install
-	mkdir -p var
-	$(PY) manage.py migrate --noinput
+run-deps:
+	@$(MAKE) --no-print-directory apt-install APT_PACKAGES="$(RUN_APT_PACKAGES)"
 
-seed: migrate
-	$(PY) manage.py seed_demo
+## Migrate and load the demo data into var/pgdata (starts and stops PostgreSQL and Redis).
+migrate seed: run-deps install
+	scripts/run-local.sh setup
 
-## Start the web app at http://$(HOST):$(PORT) with a Celery worker and beat (SQLite + filesystem broker).
-run: seed messages
-	HOST=$(HOST) PORT=$(PORT) scripts/run-dev.sh
+## The production stack on http://$(HOST):$(PORT) until Ctrl-C: PostgreSQL (var/pgdata) and Redis
+## (var/redis) on sockets in var/run, granian with DEBUG off, a Celery worker and beat, demo data.
+run: run-deps install messages
+	HOST=$(HOST) PORT=$(PORT) scripts/run-local.sh run
 
-## Lint, then run the whole suite against throwaway PostgreSQL and Redis.
+## The same servers and data with Django's runserver (auto-reload) and DEBUG on, for development.
+dev: run-deps install messages
+	HOST=$(HOST) PORT=$(PORT) scripts/run-local.sh dev
+
+## Lint, then run the whole suite against throwaway PostgreSQL and Redis, in a random order
+## (pytest-randomly): the header and the closing lines print the seed; rerun that order with
+## `make test PYTEST_ARGS="--randomly-seed=N"`, or without shuffling with `-p no:randomly`.
 test: system-deps install-dev messages lint
 	scripts/with-test-services.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+## Mutation testing (mutmut; not part of `make test`): the pure rule modules, then the lifecycle
+## and claim services, each in its copy under var/mutmut/ (its cache makes a rerun incremental).
+## `make mutate MUTATE_ARGS=rules` runs one group. Scores and survivors: docs/mutation.md.
+.PHONY: mutate
+mutate: system-deps install-dev
+	scripts/with-test-services.sh $(PY) -m tests.mutation $(MUTATE_ARGS)
 
 ## The English catalogues (*.po → *.mo; msgfmt is Debian's gettext). Fails on a broken catalogue.
 .PHONY: messages
@@ -83,6 +99,7 @@ bench:
 	@echo "make bench-queue       the branch work queue page on a large database          README"
 	@echo "make bench-dashboard   dashboard endpoints and exports on a long history       docs/dashboard.md"
 	@echo "make bench-regulators  regulator statistics, appeal sweep and list             docs/regulators.md"
+	@echo "make bench-fail-fast   how fast the cache and the broker give up on a dead Redis"
 	@echo "make soak / faults     the whole stack under load and under faults             docs/reliability.md"
 
 ## SLA sweep benchmark on a throwaway PostgreSQL: 1 million open complaints (not part of test).
@@ -113,7 +130,12 @@ bench-queue: install-dev
 	BENCH_COMPLAINTS=$(BENCH_COMPLAINTS) scripts/with-test-services.sh $(PY) -m benchmarks.bench_queue
 
 clean:
-	rm -rf var/broker var/celerybeat-schedule* .pytest_cache
+	rm -rf var/celerybeat-schedule* .pytest_cache
+
+## Wall-clock checks moved out of `make test` (which counts attempts instead): a dead Redis.
+.PHONY: bench-fail-fast
+bench-fail-fast: install-dev
+	$(PY) -m benchmarks.bench_fail_fast
 
 .PHONY: bench-regulators
 ## Benchmark regulator statistics, the appeal deadline sweep and the appeals list (not in `make test`).

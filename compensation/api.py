@@ -87,6 +87,10 @@ def claim_json(claim: Claim, user) -> dict[str, Any]:
         "carrier_gross_negligence": claim.carrier_gross_negligence,
         "limit_clause_shown": claim.limit_clause_shown,
         "value_evidence": claim.value_evidence,
+        "posted_on": claim.posted_on.isoformat() if claim.posted_on else None,
+        "queried_on": claim.queried_on.isoformat() if claim.queried_on else None,
+        "international": claim.international,
+        "remote_area": claim.remote_area,
     }
     return {
         "id": claim.pk,

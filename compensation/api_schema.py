@@ -29,6 +29,19 @@ class FactsDoc(serializers.Serializer):
     carrier_gross_negligence = serializers.BooleanField(default=False)
     limit_clause_shown = serializers.BooleanField(default=False)
     value_evidence = serializers.BooleanField(default=True)
+    posted_on = serializers.DateField(
+        required=False, allow_null=True, help_text="交寄日期（给据邮件，邮政法第四十九条）"
+    )
+    queried_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="用户查询（或提出赔偿要求）的日期（给据邮件）：自该日起30日（国际邮件、边远地区"
+        "60日）查复期满仍未查到的，延误的邮件视为丢失（邮政法第四十九条）",
+    )
+    international = serializers.BooleanField(default=False, help_text="国际邮件")
+    remote_area = serializers.BooleanField(
+        default=False, help_text="国务院邮政管理部门规定的边远地区"
+    )
 
 
 class QuoteRequestDoc(FactsDoc):

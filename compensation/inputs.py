@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from kernel.errors import InvalidInput
 
@@ -28,11 +29,16 @@ BOOL_FIELDS = (
     "carrier_gross_negligence",
     "limit_clause_shown",
     "value_evidence",
+    "international",
+    "remote_area",
 )
-FACT_FIELDS = ("service", "incident", *MONEY_FIELDS, "delay_days", *BOOL_FIELDS)
+# 邮政法 art. 49 (registered mail): when the item was posted and when the user queried it.
+DATE_FIELDS = ("posted_on", "queried_on")
+FACT_FIELDS = ("service", "incident", *MONEY_FIELDS, "delay_days", *BOOL_FIELDS, *DATE_FIELDS)
 # Defaults of the optional facts (ClaimFacts' own); value_evidence is ours, not the issue's.
 BOOL_DEFAULTS = {name: name == "value_evidence" for name in BOOL_FIELDS}
 MAX_DELAY_DAYS = 3650
+DATE_LABELS = {"posted_on": _lazy("交寄日期"), "queried_on": _lazy("查询日期")}
 
 _TRUE = {"true", "1", "on", "yes"}
 _FALSE = {"false", "0", "off", "no", ""}
@@ -144,10 +150,13 @@ def parse_text(
     return ""
 
 
-def parse_date(value: Any, field: str, errors: FieldErrors, *, label: str) -> date | None:
-    """Parse an ISO date (YYYY-MM-DD); required."""
+def parse_date(
+    value: Any, field: str, errors: FieldErrors, *, label: str, required: bool = True
+) -> date | None:
+    """Parse an ISO date (YYYY-MM-DD); blank is an error when required, else None."""
     if _blank(value):
-        errors[field] = _("请填写%(label)s") % {"label": label}
+        if required:
+            errors[field] = _("请填写%(label)s") % {"label": label}
         return None
     text = value.strip() if isinstance(value, str) else ""
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
@@ -194,6 +203,10 @@ def parse_facts(data: Mapping[str, Any], errors: FieldErrors) -> ClaimFacts | No
         for name in BOOL_FIELDS
     }
     delay_days = parse_int(data.get("delay_days"), "delay_days", errors, maximum=MAX_DELAY_DAYS)
+    dates = {
+        name: parse_date(data.get(name), name, errors, label=DATE_LABELS[name], required=False)
+        for name in DATE_FIELDS
+    }
     if errors:
         return None
     facts = ClaimFacts(
@@ -206,6 +219,7 @@ def parse_facts(data: Mapping[str, Any], errors: FieldErrors) -> ClaimFacts | No
         addon_fees=money["addon_fees"] if money["addon_fees"] is not None else Decimal("0.00"),
         delay_days=delay_days,
         **flags,
+        **dates,
     )
     errors.update(validate_facts(facts))
     return None if errors else facts

@@ -205,6 +205,11 @@ class Claim(GuardedStateMixin, NoDeleteModel):
     carrier_gross_negligence = models.BooleanField(_("承运人故意或重大过失"), default=False)
     limit_clause_shown = models.BooleanField(_("已提示限额条款"), default=False)
     value_evidence = models.BooleanField(_("有价值证明"), default=True)
+    # 邮政法 art. 49 (registered mail): posting and query dates, the longer periods' flags.
+    posted_on = models.DateField(_("交寄日期"), null=True, blank=True)
+    queried_on = models.DateField(_("查询日期"), null=True, blank=True)
+    international = models.BooleanField(_("国际邮件"), default=False)
+    remote_area = models.BooleanField(_("边远地区"), default=False)
 
     # The engine's result under the policy as it was then (the row may be edited later).
     policy = models.ForeignKey(
@@ -353,6 +358,10 @@ class Claim(GuardedStateMixin, NoDeleteModel):
             carrier_gross_negligence=self.carrier_gross_negligence,
             limit_clause_shown=self.limit_clause_shown,
             value_evidence=self.value_evidence,
+            posted_on=self.posted_on,
+            queried_on=self.queried_on,
+            international=self.international,
+            remote_area=self.remote_area,
         )
 
     # Transitions change memory only; compensation.services persists, audits and notifies.

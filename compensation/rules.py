@@ -7,7 +7,8 @@ Invariants (proved with hypothesis in tests/compensation/test_rule_invariants.py
 - the amount is never negative and always has exactly two decimal places (yuan, ROUND_HALF_UP);
 - the last step's amount is the quote's amount;
 - insured (and not a delay refund) → never above the insured amount: every insured payout is
-  the insured amount, a value capped at it, or actual loss × insured ÷ full value ≤ it;
+  the insured amount, a value capped at it, or actual loss × insured ÷ full value ≤ it — except
+  postal mail whose limits 邮政法 art. 47 para. 2 sets aside, which pays the actual loss;
 - never above the actual loss, except where the rule says so: a registered letter (3 × postage),
   the insured amount paid on total loss, and a delay refund (the freight);
 - force majeure and uninsured → 0; the goods' own nature or the sender's fault → 0;
@@ -18,11 +19,13 @@ Invariants (proved with hypothesis in tests/compensation/test_rule_invariants.py
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from enum import StrEnum
 from typing import Any
 
 from compensation.policies import CarrierPolicy, InsuredPayout, PartialDamage
+from kernel.clock import WorkCalendar, day_period_last_day
 
 
 class Service(StrEnum):
@@ -60,6 +63,15 @@ INCIDENT_LABELS = {
     Incident.DELAY: "延误",
 }
 TOTAL_LOSS = frozenset({Incident.LOSS, Incident.TOTAL_DAMAGE})
+# 给据邮件: the registered postal items 邮政法 arts. 47 and 49 speak of.
+REGISTERED_MAIL = frozenset({Service.POSTAL_REGISTERED, Service.REGISTERED_LETTER})
+
+# 邮政法 art. 49: a domestic item may be queried within 1 year of posting, an international one
+# within 180 days; the post answers within 30 days, 60 for international items and the remote
+# areas the postal administration designates. An item not found when that period ends is lost.
+QUERY_WINDOW_INTERNATIONAL_DAYS = 180
+REPLY_DAYS_DOMESTIC = 30
+REPLY_DAYS_INTERNATIONAL_OR_REMOTE = 60
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -73,6 +85,9 @@ POSTAL_LAW_46 = "邮政法第四十六条"
 POSTAL_LAW_47 = "邮政法第四十七条"
 POSTAL_LAW_47_2 = "邮政法第四十七条第二款"
 POSTAL_LAW_48 = "邮政法第四十八条"
+POSTAL_LAW_49 = "邮政法第四十九条"
+POSTAL_LAW_49_2 = "邮政法第四十九条第二款"
+POSTAL_LAW_49_3 = "邮政法第四十九条第三款"
 EXPRESS_REG_27 = "快递暂行条例第二十七条"
 CIVIL_CODE_496_497 = "民法典第四百九十六条、第四百九十七条"
 CIVIL_CODE_506 = "民法典第五百零六条"
@@ -108,6 +123,12 @@ class ClaimFacts:
     carrier_gross_negligence: bool = False  # the carrier's intent or gross negligence
     limit_clause_shown: bool = False
     value_evidence: bool = True  # the customer has evidence of the value
+    # 邮政法 art. 49, registered mail only: when it was posted and when the user queried it (or
+    # claimed); international items and designated remote areas have longer periods.
+    posted_on: date | None = None  # 交寄日期
+    queried_on: date | None = None  # 查询日期
+    international: bool = False  # 国际邮件
+    remote_area: bool = False  # 国务院邮政管理部门规定的边远地区
 
     def __post_init__(self) -> None:
         # Accept the plain strings a form or JSON gives; unknown ones are left for validate_facts.
@@ -131,6 +152,8 @@ class Quote:
     needs_review: bool
     review_reasons: tuple[str, ...]
     basis: Basis
+    # The incident the rules applied: a delay deemed a loss is a loss (the claim's timers).
+    applied_incident: Incident | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-safe dict (money as strings)."""
@@ -191,23 +214,63 @@ def _find_errors(facts: ClaimFacts) -> dict[str, str]:
         errors["full_value"] = "物品价值必须大于0；价值不明请留空"
     elif facts.full_value is not None and (facts.actual_loss or 0) > facts.full_value:
         errors["actual_loss"] = "实际损失不能大于物品全部价值"
+    for name in ("posted_on", "queried_on"):
+        value = getattr(facts, name)
+        if value is not None and (not isinstance(value, date) or hasattr(value, "hour")):
+            errors[name] = "应为日期（YYYY-MM-DD）"
+    if (
+        "posted_on" not in errors
+        and "queried_on" not in errors
+        and facts.posted_on is not None
+        and facts.queried_on is not None
+        and facts.queried_on < facts.posted_on
+    ):
+        errors["queried_on"] = "查询日期不能早于交寄日期"
     return errors
 
 
-def quote(facts: ClaimFacts, policy: CarrierPolicy) -> Quote:
+def _dates_after_today(facts: ClaimFacts, today: date | None) -> dict[str, str]:
+    """Return field → message for a posting or query date after `today`."""
+    if today is None:
+        return {}
+    errors = {}
+    if facts.posted_on is not None and facts.posted_on > today:
+        errors["posted_on"] = "交寄日期不能晚于今天"
+    if facts.queried_on is not None and facts.queried_on > today:
+        errors["queried_on"] = "查询日期不能晚于今天"
+    return errors
+
+
+def quote(
+    facts: ClaimFacts,
+    policy: CarrierPolicy,
+    *,
+    today: date | None = None,
+    calendar: WorkCalendar | None = None,
+) -> Quote:
     """Compute the compensation for `facts` under `policy`; raise InvalidFacts on bad facts.
 
-    Postal services follow the statute; `policy` only sets their deemed-lost threshold and the
-    review share. Express follows the policy for insured items and civil law otherwise.
+    Postal services follow the statute; `policy` only sets the review share for them (its
+    deemed-lost days are the express industry's: postal mail is lost by 邮政法 art. 49).
+    Express follows the policy for insured items and civil law otherwise. `today` (Asia/Shanghai)
+    judges art. 49's periods, counted on `calendar` (民法典 arts. 201, 203); without it a query
+    period is taken as still running.
     """
-    errors = validate_facts(facts)
+    errors = validate_facts(facts) or _dates_after_today(facts, today)
     if errors:
         raise InvalidFacts(errors)
     sheet = _Worksheet(policy=policy)
+    calendar = calendar or WorkCalendar()
     # Our own context: the caller's (precision, traps) must not change a payout.
     with localcontext(Context(prec=28)):
-        incident = _reclassify_long_delay(facts, policy, sheet)
-        if facts.service == Service.POSTAL_ORDINARY:
+        incident: Incident | None = Incident(facts.incident)
+        if facts.service in REGISTERED_MAIL:
+            incident = _postal_query_rules(facts, sheet, today=today, calendar=calendar)
+        elif facts.service == Service.EXPRESS:
+            incident = _reclassify_long_delay(facts, policy, sheet)
+        if incident is None:
+            pass  # 邮政法 art. 49 para. 3: no liability; the step says why
+        elif facts.service == Service.POSTAL_ORDINARY:
             _ordinary_mail(facts, incident, sheet)
         elif incident == Incident.DELAY:
             _delay_refund(facts, sheet)
@@ -223,6 +286,7 @@ def quote(facts: ClaimFacts, policy: CarrierPolicy) -> Quote:
         needs_review=bool(sheet.reasons),
         review_reasons=tuple(sheet.reasons),
         basis=sheet.basis,
+        applied_incident=incident,
     )
 
 
@@ -377,9 +441,10 @@ def _cap_at_insured(facts: ClaimFacts, sheet: _Worksheet, source: str) -> None:
 
 
 def _reclassify_long_delay(facts: ClaimFacts, policy: CarrierPolicy, sheet: _Worksheet) -> Incident:
-    """Return the incident to apply: a delay past the deemed-lost threshold becomes a loss."""
+    """Return the incident to apply to express: a delay past the threshold becomes a loss."""
     incident = Incident(facts.incident)
-    # Industry standard / carrier terms: a delay past the threshold (default 7 days) is a loss.
+    # Industry standard / carrier terms for express: a delay past the threshold (default 7 days)
+    # is a loss. Postal mail has its own rule (邮政法 art. 49, _postal_query_rules).
     if incident == Incident.DELAY and facts.delay_days > policy.deemed_lost_after_days:
         sheet.step(
             f"延误{facts.delay_days}天，超过视为丢失期限{policy.deemed_lost_after_days}天：按丢失处理",
@@ -417,6 +482,83 @@ def _delay_refund(facts: ClaimFacts, sheet: _Worksheet) -> None:
 
 
 # --- postal ---------------------------------------------------------------------------------
+
+
+def _query_window_last_day(facts: ClaimFacts, posted_on: date, calendar: WorkCalendar) -> date:
+    """Return the last day the user may query a registered item (邮政法 art. 49 para. 1)."""
+    if facts.international:
+        # 180 days from posting; 民法典 arts. 201 and 203 count them.
+        return day_period_last_day(posted_on, QUERY_WINDOW_INTERNATIONAL_DAYS, calendar=calendar)
+    # One year from posting; 民法典 art. 202: a period in years ends on the same date of the
+    # last year (29 February: the last day of February), art. 203: rolled past a rest day.
+    try:
+        last_day = posted_on.replace(year=posted_on.year + 1)
+    except ValueError:
+        last_day = date(posted_on.year + 1, 2, 28)
+    if calendar.is_rest_day(last_day):
+        last_day = calendar.next_working_day(last_day)
+    return last_day
+
+
+def _postal_query_rules(
+    facts: ClaimFacts, sheet: _Worksheet, *, today: date | None, calendar: WorkCalendar
+) -> Incident | None:
+    """Apply 邮政法 art. 49 to registered mail: return the incident to pay, None for nothing.
+
+    A delayed 给据邮件 is lost only when the query reply period has ended without finding it; a
+    user who neither queried nor claimed within the query window has no claim at all.
+    """
+    incident = Incident(facts.incident)
+    sheet.basis = Basis.STATUTE
+    if facts.posted_on is not None and today is not None:
+        window_end = _query_window_last_day(facts, facts.posted_on, calendar)
+        queried_in_time = facts.queried_on is not None and facts.queried_on <= window_end
+        if not queried_in_time and today > window_end:
+            # 邮政法 art. 49 para. 3: no query and no claim within the window → no liability.
+            window = "一百八十日" if facts.international else "一年"
+            sheet.step(
+                f"用户未在交寄之日起{window}内（至{_day(window_end)}）查询或提出赔偿要求，"
+                "邮政企业不再承担赔偿责任",
+                POSTAL_LAW_49_3,
+                ZERO,
+            )
+            return None
+    if incident != Incident.DELAY:
+        return incident
+    # 邮政法 art. 49 para. 2: a registered item is lost only when the reply period to the user's
+    # query ends without finding it; the express industry's "N days late = lost" does not apply.
+    reply_days = (
+        REPLY_DAYS_INTERNATIONAL_OR_REMOTE
+        if facts.international or facts.remote_area
+        else REPLY_DAYS_DOMESTIC
+    )
+    sheet.step(
+        f"给据邮件延误不适用快递“延误超过{sheet.policy.deemed_lost_after_days}天视为丢失”的规则："
+        f"自用户查询之日起{reply_days}日查复期满仍未查到的，方视为丢失",
+        POSTAL_LAW_49,
+    )
+    if facts.queried_on is None:
+        sheet.step("未登记用户查询日期，邮件尚不能视为丢失：按延误处理", POSTAL_LAW_49)
+        return Incident.DELAY
+    last_day = day_period_last_day(facts.queried_on, reply_days, calendar=calendar)
+    if today is None or today <= last_day:
+        sheet.step(
+            f"自{_day(facts.queried_on)}查询起的{reply_days}日查复期至{_day(last_day)}届满，"
+            "届满前邮件不视为丢失：按延误处理",
+            POSTAL_LAW_49_2,
+        )
+        return Incident.DELAY
+    sheet.step(
+        f"自{_day(facts.queried_on)}查询起的{reply_days}日查复期已于{_day(last_day)}届满，"
+        "仍未查到邮件：视为丢失，依邮政法第四十七条赔偿",
+        POSTAL_LAW_49_2,
+    )
+    return Incident.LOSS
+
+
+def _day(day: date) -> str:
+    """Format a date for a Chinese sentence: 2026年3月2日."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _ordinary_mail(facts: ClaimFacts, incident: Incident, sheet: _Worksheet) -> None:
@@ -482,17 +624,50 @@ def _postal_insured(facts: ClaimFacts, incident: Incident, sheet: _Worksheet) ->
     if incident in TOTAL_LOSS:
         # 邮政法 art. 47(1): insured and lost or totally damaged → the insured amount.
         sheet.step(f"保价给据邮件{label}：按保价额{_yuan(insured)}赔偿", POSTAL_LAW_47, insured)
+        limit = f"保价额{_yuan(insured)}"
     else:
         # 邮政法 art. 47(1): insured, partial damage or short → loss × insured ÷ full value.
         _proportional(facts, incident, sheet, POSTAL_LAW_47)
-    # 邮政法 art. 47 para. 2: with intent, gross negligence or the clause not shown the post may
-    # not invoke these limits. Whether that lifts an insured payout to the actual loss is for a
-    # human: flag, keep the statutory amount.
+        limit = "保价额与物品全部价值的比例"
+    # 邮政法 art. 47 para. 2: intent, gross negligence or the clause not shown → the post may
+    # invoke neither limit of para. 1 (the insured amount, the proportion): the actual loss.
     waived = _limit_waived(facts, statute=True)
-    if waived and facts.actual_loss is not None and facts.actual_loss > sheet.running:
+    # Under force majeure only the insurance itself pays (art. 48): there is no liability whose
+    # limit could be set aside.
+    if waived and not facts.force_majeure:
+        _set_aside_insured_limit(facts, incident, sheet, why=waived[0], limit=limit)
+
+
+def _set_aside_insured_limit(
+    facts: ClaimFacts, incident: Incident, sheet: _Worksheet, *, why: str, limit: str
+) -> None:
+    """Pay the actual loss where 邮政法 art. 47 para. 2 sets the insured limits aside.
+
+    The para. 1 amount stays a floor: the post's own fault must not lower what the customer
+    gets, so an actual loss below it changes nothing.
+    """
+    if facts.actual_loss is None and incident not in TOTAL_LOSS:
+        return  # the proportional rule already asked for the missing actual loss
+    loss = _actual_loss(facts, incident, sheet)  # lost or destroyed: the full value
+    if loss is None:
+        sheet.step(
+            f"{why}，不得援用{limit}限制赔偿；实际损失未填写，暂按第一款金额计",
+            POSTAL_LAW_47_2,
+        )
         sheet.review(
-            f"{waived[0]}，依邮政法第四十七条第二款不得援用保价限额，"
-            f"实际损失{_yuan(facts.actual_loss)}高于保价赔付，需人工判断是否按实际损失赔偿"
+            f"{why}，依邮政法第四十七条第二款应按实际损失赔偿，但缺少实际损失金额，需人工核定"
+        )
+        return
+    if loss > sheet.running:
+        sheet.step(
+            f"{why}，不得援用{limit}限制赔偿：按实际损失{_yuan(loss)}赔偿",
+            POSTAL_LAW_47_2,
+            loss,
+        )
+    else:
+        sheet.step(
+            f"{why}，不得援用{limit}限制赔偿；实际损失{_yuan(loss)}未超过第一款金额，按第一款金额赔偿",
+            POSTAL_LAW_47_2,
         )
 
 

@@ -23,6 +23,7 @@ from complaints import hooks
 from complaints import services as complaint_services
 from complaints.models import OPEN_STATES, ActorKind, Complaint, ComplaintTransition
 from complaints.signals import complaint_changed
+from kernel import refdata
 from kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unavailable
 
 from .inputs import FieldErrors, Override, parse_money, parse_text
@@ -35,7 +36,7 @@ from .models import (
     CompensationPolicy,
 )
 from .policies import InvalidPolicy
-from .rules import ClaimFacts, Quote, quote, validate_facts
+from .rules import ClaimFacts, InvalidFacts, Quote, quote, validate_facts
 from .timers import claim_due_times
 
 
@@ -169,7 +170,8 @@ def resolve_policy(code: str | None) -> CompensationPolicy:
     return row
 
 
-def _quote(facts: ClaimFacts, policy: CompensationPolicy) -> Quote:
+def _quote(facts: ClaimFacts, policy: CompensationPolicy, *, today: date | None = None) -> Quote:
+    """Quote on today's Asia/Shanghai date and the supervisors' calendar (邮政法 art. 49)."""
     try:
         carrier = policy.to_policy()
     except (InvalidPolicy, ValueError) as exc:  # a row edited outside the admin's checks
@@ -178,7 +180,17 @@ def _quote(facts: ClaimFacts, policy: CompensationPolicy) -> Quote:
     errors = validate_facts(facts)
     if errors:
         raise InvalidInput(_("提交的赔偿信息有误，请修改后重试。"), field_errors=errors)
-    return quote(facts, carrier)
+    try:
+        return quote(
+            facts,
+            carrier,
+            today=today or timezone.localdate(),
+            calendar=refdata.current()["calendar"],
+        )
+    except InvalidFacts as exc:  # a date after today
+        raise InvalidInput(
+            _("提交的赔偿信息有误，请修改后重试。"), field_errors=exc.errors
+        ) from exc
 
 
 def require_quote_right(by) -> None:
@@ -290,7 +302,7 @@ def claim_propose(
     if not policy.is_active:
         message = _("赔偿规则“%(code)s”已停用。") % {"code": policy.code}
         raise InvalidInput(message, field_errors={"policy": message})
-    result = _quote(facts, policy)
+    result = _quote(facts, policy, today=timezone.localdate(now))
 
     locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if locked.status not in OPEN_STATES:
@@ -304,8 +316,10 @@ def claim_propose(
             % {"pk": active.pk, "status": active.get_status_display()}
         )
     assess_due, settle_due = claim_due_times(
-        incident=facts.incident,
-        delay_days=facts.delay_days,
+        # The quote decided whether a delay is a loss (express: the policy's days; postal:
+        # 邮政法 art. 49): its incident, not the days again.
+        incident=result.applied_incident or facts.incident,
+        delay_days=0,
         deemed_lost_after_days=policy.deemed_lost_after_days,
         claimed_at=now,
         loss_settle_hours=_conf("LOSS_SETTLE_HOURS"),
@@ -327,6 +341,10 @@ def claim_propose(
         carrier_gross_negligence=facts.carrier_gross_negligence,
         limit_clause_shown=facts.limit_clause_shown,
         value_evidence=facts.value_evidence,
+        posted_on=facts.posted_on,
+        queried_on=facts.queried_on,
+        international=facts.international,
+        remote_area=facts.remote_area,
         policy=policy,
         policy_snapshot=policy.to_policy().to_dict(),
         quoted_amount=result.amount,

@@ -55,10 +55,18 @@ BOOL_INPUTS = (
     ("carrier_gross_negligence", _("承运人故意或重大过失")),
     ("force_majeure", _("不可抗力")),
     ("goods_nature_or_sender_fault", _("物品本身性质或寄件人、收件人过错")),
+    ("international", _("国际邮件")),
+    ("remote_area", _("边远地区邮件")),
+)
+# 邮政法 art. 49: a delayed registered item is lost once the reply period to the query ends.
+DATE_INPUTS = (
+    ("posted_on", _("交寄日期（给据邮件）")),
+    ("queried_on", _("用户查询日期（给据邮件）")),
 )
 FIELD_LABELS = {
     **dict(MONEY_INPUTS),
     **dict(BOOL_INPUTS),
+    **dict(DATE_INPUTS),
     "service": _("业务类型"),
     "incident": _("事件"),
     "delay_days": _("延误天数"),
@@ -109,6 +117,8 @@ def _initial(complaint: Complaint) -> dict[str, Any]:
         "addon_fees": "",
         "actual_loss": "",
         "delay_days": "",
+        "posted_on": "",
+        "queried_on": "",
         "value_evidence": "true",
     }
 
@@ -163,6 +173,7 @@ def _render_panel(
         "services": ServiceType.choices,
         "money_inputs": MONEY_INPUTS,
         "bool_inputs": BOOL_INPUTS,
+        "date_inputs": DATE_INPUTS,
         "labels": FIELD_LABELS,
         "incidents": IncidentType.choices,
         "threshold": services.approval_threshold(),

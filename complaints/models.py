@@ -297,6 +297,9 @@ class Complaint(GuardedStateMixin, NoDeleteModel):
         _("优先级"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
     )
     urgent_reasons = models.JSONField(_("紧急原因"), default=list, blank=True)
+    # When it became urgent (or external): its urgent targets count from then, never from
+    # acceptance (issue 18). Empty for a normal complaint; set at acceptance for one urgent then.
+    urgent_since = models.DateTimeField(_("转为紧急时间"), null=True, blank=True)
     key_account = models.BooleanField(_("大客户/敏感客户"), default=False)
     urgent_contents = models.BooleanField(_("证照或贵重物品"), default=False)
     is_escalated = models.BooleanField(_("投诉升级"), default=False)
@@ -453,6 +456,18 @@ class Complaint(GuardedStateMixin, NoDeleteModel):
     @transition(field=status, source=list(OPEN_STATES), target=Status.WITHDRAWN)
     def withdraw(self):
         """→ 撤诉: the customer withdraws; allowed from any open state."""
+
+    @transition(
+        field=status,
+        source=[Status.CLOSED, Status.REJECTED, Status.WITHDRAWN],
+        target=Status.VERIFYING,
+    )
+    def reinstate(self):
+        """闭环/不予受理/撤诉 → 核实: the regulator forwarded an appeal about it (申诉)."""
+
+    @transition(field=status, source=[Status.REJECTED, Status.WITHDRAWN], target=Status.ACCEPTED)
+    def reinstate_for_dispatch(self):
+        """不予受理/撤诉 → 受理: as reinstate, for a complaint that never reached a unit."""
 
 
 class TicketSequence(models.Model):
@@ -670,7 +685,9 @@ class Phrase(models.Model):
 
     class Kind(models.TextChoices):
         VAGUE_REPLY = "vague_reply", _("模糊答复用语")
+        EVASIVE_REPLY = "evasive_reply", _("推诿用语（答复中一律不得出现）")
         URGENT_THREAT = "urgent_threat", _("紧急：投诉升级/外部渠道用语")
+        URGENT_DEMAND = "urgent_demand", _("紧急：强烈要求立即答复用语")
         URGENT_CONTENTS = "urgent_contents", _("紧急：证照/贵重物品用语")
 
     kind = models.CharField(_("类别"), max_length=24, choices=Kind.choices)

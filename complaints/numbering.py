@@ -13,7 +13,7 @@ ComplaintTransition.
 
 `TicketSequence(day, last)` stays the registry of days: `last` is how many numbers were given out
 before the day's sequence took over (bulk loads such as `generate_complaints`, or a database that
-counted in that row before this change). Other databases (SQLite in development) bump that row.
+counted in that row before this change).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ def sequence_name(day: date) -> str:
     return f"complaints_ticket_{day:%Y%m%d}"
 
 
-# On PostgreSQL: the next number of the day given as the one parameter, as an expression a
-# submission's opening statement selects beside its other reads (services.intake).
+# The next number of the day given as the one parameter, as an expression a submission's
+# opening statement selects beside its other reads (services.intake).
 NEXT_NUMBER_SQL = "complaints_next_ticket_number(%s)"
 
 
@@ -42,15 +42,7 @@ def ticket_no(day: date, number: int) -> str:
 def next_number(day: date) -> int:
     """Take the next number of `day` (inside the caller's transaction)."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT {NEXT_NUMBER_SQL}", [day])
-        else:
-            table = TicketSequence._meta.db_table
-            cursor.execute(
-                f"INSERT INTO {table} (day, last) VALUES (%s, 1) "
-                f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last",  # nosec B608  # the model's own table / a sequence name built from a date; values are parameters
-                [day],
-            )
+        cursor.execute(f"SELECT {NEXT_NUMBER_SQL}", [day])
         (number,) = cursor.fetchone()
     return int(number)
 
@@ -59,16 +51,15 @@ def issued(days) -> dict[date, int]:
     """The last number given out on each of `days` (0 for a day without complaints)."""
     days = list(days)
     counts = dict(TicketSequence.objects.filter(day__in=days).values_list("day", "last"))
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            for day in days:
-                cursor.execute("SELECT to_regclass(%s)", [sequence_name(day)])
-                if cursor.fetchone()[0] is None:
-                    continue
-                cursor.execute(f"SELECT last_value, is_called FROM {sequence_name(day)}")  # nosec B608  # the model's own table / a sequence name built from a date; values are parameters
-                last_value, is_called = cursor.fetchone()
-                used = last_value if is_called else last_value - 1
-                counts[day] = max(counts.get(day, 0), used)
+    with connection.cursor() as cursor:
+        for day in days:
+            cursor.execute("SELECT to_regclass(%s)", [sequence_name(day)])
+            if cursor.fetchone()[0] is None:
+                continue
+            cursor.execute(f"SELECT last_value, is_called FROM {sequence_name(day)}")  # nosec B608  # a sequence name built from a date
+            last_value, is_called = cursor.fetchone()
+            used = last_value if is_called else last_value - 1
+            counts[day] = max(counts.get(day, 0), used)
     return {day: counts.get(day, 0) for day in days}
 
 
@@ -80,8 +71,6 @@ def reserve(counts: dict[date, int]) -> None:
         unique_fields=["day"],
         update_fields=["last"],
     )
-    if connection.vendor != "postgresql":
-        return
     with connection.cursor() as cursor:
         for day, last in counts.items():
             cursor.execute("SELECT to_regclass(%s)", [sequence_name(day)])

@@ -115,7 +115,9 @@ def ensure_default_phrases(**kwargs) -> None:
 
     defaults = (
         (Phrase.Kind.VAGUE_REPLY, rules.DEFAULT_VAGUE_REPLIES),
+        (Phrase.Kind.EVASIVE_REPLY, rules.DEFAULT_EVASIVE_REPLIES),
         (Phrase.Kind.URGENT_THREAT, rules.DEFAULT_URGENT_THREATS),
+        (Phrase.Kind.URGENT_DEMAND, rules.DEFAULT_URGENT_DEMANDS),
         (Phrase.Kind.URGENT_CONTENTS, rules.DEFAULT_URGENT_CONTENTS),
     )
     existing = set(Phrase.objects.values_list("kind", "text"))

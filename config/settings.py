@@ -1,13 +1,16 @@
 """Settings, read from the environment with safe development defaults.
 
-Clone → `make run` works with SQLite and an embedded (filesystem) Celery broker; set
-DATABASE_URL and CELERY_BROKER_URL to run on PostgreSQL and Redis.
+Without DATABASE_URL / CELERY_BROKER_URL the defaults are the PostgreSQL and Redis that
+`make run` and `make dev` start on Unix sockets in var/run (scripts/run-local.sh), so
+`manage.py` commands beside a running stack need no configuration. PostgreSQL only: the
+dashboard's SQL, the prepared submission and the audit triggers need it.
 """
 
 from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -45,6 +48,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app itself (collected into STATIC_ROOT), compressed and cached:
+    # `make run` has no reverse proxy in front.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Refuses oversized API requests with 413 before anything reads the body.
     "complaints.api.middleware.ApiRequestLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -81,8 +87,12 @@ TEMPLATES = [
     },
 ]
 
+# `make run`'s cluster (scripts/run-local.sh): PostgreSQL listening on a socket in var/run.
+LOCAL_SOCKETS = VAR_DIR / "run"
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+    "default": env.db(
+        "DATABASE_URL", default=f"postgres://postgres@/complaints?host={LOCAL_SOCKETS}"
+    ),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
@@ -92,13 +102,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DB_CONN_HEALTH_CHECKS", d
 # The submission's statements are prepared once per database session (kernel.db.prepared);
 # off behind a connection pooler in transaction mode, which hands sessions between clients.
 DB_PREPARED_STATEMENTS = env.bool("DB_PREPARED_STATEMENTS", default=True)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The same backend, with a health check that polls the socket instead of a SELECT 1.
-    DATABASES["default"]["ENGINE"] = "config.postgresql"
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web server, the worker and beat share one SQLite file in development.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20})
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    # No second database to keep working: the dashboard's SQL, the prepared submission and the
+    # audit triggers are PostgreSQL's, and SQLite made concurrent writers fail (issue 17).
+    raise ImproperlyConfigured("DATABASE_URL must be a PostgreSQL URL (postgres://…).")
+# The same backend, with a health check that polls the socket instead of a SELECT 1.
+DATABASES["default"]["ENGINE"] = "config.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -131,13 +140,21 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # collectstatic writes gzip copies beside the files; WhiteNoise serves them when accepted.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Files served at the site's root (favicon.ico: browsers and the API docs ask for it there).
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's token authentication with the token's user, profile and permissions cached.
+        "complaints.api.authentication.CachedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -223,9 +240,12 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# Celery. The default broker is Kombu's filesystem transport, so `make run` needs no Redis;
-# production and the integration tests set CELERY_BROKER_URL=redis://…
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# Celery's broker: CELERY_BROKER_URL, else the Redis of REDIS_URL (the tests' server), else the
+# Redis that `make run` starts on a socket in var/run.
+CELERY_BROKER_URL = env(
+    "CELERY_BROKER_URL",
+    default=env("REDIS_URL", default="") or f"redis+socket://{LOCAL_SOCKETS / 'redis.sock'}",
+)
 # Publishing (the outbox kick after a web request's commit) tries Redis twice and gives up at
 # once: Kombu's default retries with back-off for ~6 s, which held every web worker for 6 s per
 # request while Redis was down (`make faults`). The beat catch-up delivers instead. The worker's
@@ -236,20 +256,8 @@ BROKER_PUBLISH_FAIL_FAST = {
     "interval_step": 0.5,
     "socket_connect_timeout": 2,
 }
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "broker"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "store_processed": False,
-        # Look for new messages five times a second (the default, 1 s, lags behind the beat).
-        "polling_interval": 0.2,
-        "control_folder": str(_broker_dir / "control"),
-    }
-else:
-    # A task not acknowledged within an hour is delivered again; tasks are idempotent.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **BROKER_PUBLISH_FAIL_FAST}
+# A task not acknowledged within an hour is delivered again; tasks are idempotent.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, **BROKER_PUBLISH_FAIL_FAST}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True

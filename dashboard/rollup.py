@@ -403,6 +403,9 @@ def on_complaint_changed(sender, *, complaint, event, **kwargs) -> None:
     if event == "reopen":
         window = int(settings.COMPLAINTS.get("REOPEN_WINDOW_DAYS", 7)) + 1
         days.update(today - timedelta(days=i) for i in range(window + 1))
+    previous_end = (kwargs.get("details") or {}).get("previous_end")
+    if event == "reinstate" and previous_end:  # an appeal brought back one that had ended
+        days.add(local_day(datetime.fromisoformat(previous_end)))
     days.discard(today)
     mark_dirty(days)
 

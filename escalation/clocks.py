@@ -32,9 +32,9 @@ def nearest_clock(complaint, *, now: datetime, reference=None) -> Clock | None:
     book = (reference or refdata.current())["sla"]
     round_start = complaint.reopened_at or complaint.accepted_at
     candidates = [
-        ("first_response", complaint.first_response_due, complaint.accepted_at),
+        ("first_response", complaint.first_response_due, round_start),
         ("resolution", complaint.resolution_due, round_start),
-        ("statutory", complaint.statutory_due, complaint.accepted_at),
+        ("statutory", complaint.statutory_due, round_start),
         ("follow_up", complaint.follow_up_due, complaint.answered_at),
     ]
     timer, start = "resolution", round_start
@@ -43,6 +43,17 @@ def nearest_clock(complaint, *, now: datetime, reference=None) -> Clock | None:
             timer, start = name, candidate_start
             break
     policy = book.policy_of(complaint)
+    earlier = book.policy_before_urgent(complaint)
+    if earlier is not None and timer != "statutory" and start < complaint.urgent_since:
+        # Became urgent later (issue 18): the due is either the urgent target counted from
+        # then, or the earlier normal one that stayed in force.
+        paused = timedelta(seconds=complaint.paused_seconds if timer == "resolution" else 0)
+        urgent_due = complaint.urgent_since + _amount(policy, timer) + paused
+        normal_due = start + _amount(earlier, timer) + paused
+        if abs(due - urgent_due) <= abs(due - normal_due):
+            start = complaint.urgent_since
+        else:
+            policy = earlier
     running = Timer(TimerName(timer), start, due, _amount(policy, timer), True)
     level = timer_level(running, policy, book.calendar, now=now)
     if policy.clock_type == ClockType.CALENDAR_HOURS or timer == "statutory":

@@ -43,6 +43,7 @@ def facts_of(complaint, pauses=()) -> ComplaintFacts:
         paused_at=complaint.paused_at,
         paused_seconds=complaint.paused_seconds,
         pauses=tuple(pauses),
+        urgent_since=complaint.urgent_since,
     )
 
 
@@ -58,9 +59,22 @@ def _round_pauses(complaint) -> list[tuple[datetime, datetime | None]]:
     return list(rows.values_list("started_at", "ended_at"))
 
 
-def apply_policy(complaint, policy: Policy, calendar: WorkCalendar, *, now: datetime, pauses=()):
-    """Set the due columns, next_deadline and sla_next_check in memory."""
-    deadlines = compute_deadlines(facts_of(complaint, pauses), policy, calendar)
+def apply_policy(
+    complaint,
+    policy: Policy,
+    calendar: WorkCalendar,
+    *,
+    now: datetime,
+    pauses=(),
+    earlier_policy: Policy | None = None,
+):
+    """Set the due columns, next_deadline and sla_next_check in memory.
+
+    earlier_policy: the normal policy of a complaint that became urgent after acceptance.
+    """
+    deadlines = compute_deadlines(
+        facts_of(complaint, pauses), policy, calendar, earlier_policy=earlier_policy
+    )
     complaint.first_response_due = deadlines.first_response_due
     complaint.resolution_due = deadlines.resolution_due
     complaint.follow_up_due = deadlines.follow_up_due
@@ -88,8 +102,17 @@ def refresh_deadlines(
 
         book = refdata.current()["sla"]  # cached until a policy or the calendar changes
     policy = book.policy_of(complaint)
-    pauses = _round_pauses(complaint) if policy.clock_type != ClockType.CALENDAR_HOURS else []
-    apply_policy(complaint, policy, calendar or book.calendar, now=now, pauses=pauses)
+    earlier = book.policy_before_urgent(complaint)
+    clocks = {policy.clock_type, earlier.clock_type if earlier else policy.clock_type}
+    pauses = _round_pauses(complaint) if clocks != {ClockType.CALENDAR_HOURS} else []
+    apply_policy(
+        complaint,
+        policy,
+        calendar or book.calendar,
+        now=now,
+        pauses=pauses,
+        earlier_policy=earlier,
+    )
 
 
 def complaints_recompute(*, now: datetime, queryset=None, batch_size: int = 1000) -> int:
@@ -133,6 +156,7 @@ def complaints_recompute(*, now: datetime, queryset=None, batch_size: int = 1000
                     book.calendar,
                     now=now,
                     pauses=pauses_by_id.get(complaint.pk, ()),
+                    earlier_policy=book.policy_before_urgent(complaint),
                 )
                 if tuple(getattr(complaint, f) for f in DEADLINE_FIELDS) != before:
                     dirty.append(complaint)

@@ -73,6 +73,21 @@ class PolicyBook:
             is_external=complaint.is_external,
         )
 
+    def policy_before_urgent(self, complaint) -> Policy | None:
+        """The normal policy a complaint ran on before it became urgent, None if it always was.
+
+        Its deadlines stay in force where they are earlier than the urgent targets counted from
+        the moment it became urgent (escalation.schedule.compute_deadlines, issue 18).
+        """
+        since = getattr(complaint, "urgent_since", None)
+        if since is None or since <= complaint.accepted_at:
+            return None
+        if effective_priority(priority=complaint.priority, is_external=complaint.is_external) != (
+            "urgent"
+        ):
+            return None
+        return self.policy_for(priority="normal", channel=complaint.channel, is_external=False)
+
     @classmethod
     def load(cls) -> PolicyBook:
         from escalation.models import SlaPolicy

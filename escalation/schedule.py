@@ -116,6 +116,8 @@ class ComplaintFacts:
     paused_seconds: int = 0
     # Pause intervals of the current round, needed only on business-hours / working-day clocks.
     pauses: tuple[tuple[datetime, datetime | None], ...] = ()
+    # When it became urgent (or external); None or acceptance: urgent from the start.
+    urgent_since: datetime | None = None
 
 
 class Timer(NamedTuple):
@@ -177,18 +179,67 @@ def _due(start: datetime, span: timedelta, policy: Policy, calendar: WorkCalenda
     )
 
 
-def compute_deadlines(facts: ComplaintFacts, policy: Policy, calendar: WorkCalendar) -> Deadlines:
+def compute_deadlines(
+    facts: ComplaintFacts,
+    policy: Policy,
+    calendar: WorkCalendar,
+    *,
+    earlier_policy: Policy | None = None,
+) -> Deadlines:
     """Return the due times of a complaint's timers under `policy` (SPEC §4).
 
     First response: from acceptance until a contact that reached the customer or a reply.
     Resolution: from the start of the current round (acceptance, or the latest reopen) until
     the reply, pushed out by the time paused in the round and not running while paused.
     Follow-up: from the reply until the follow-up is recorded. Statutory answer: 7 days from
-    acceptance until the first reply (start day not counted, rolls past rest days).
+    acceptance until the first reply (start day not counted, rolls past rest days). A complaint
+    an appeal brought back unanswered runs first response and statutory answer from then.
+
+    A complaint that became urgent after acceptance (`facts.urgent_since`; `earlier_policy` the
+    normal policy it ran on until then): each deadline is the earlier of the one it had and the
+    moment it became urgent plus the urgent target — never an urgent target counted from
+    acceptance (it would become urgent already breached), never later than before.
     """
-    accepted = facts.accepted_at
-    round_start = facts.reopened_at or accepted
-    first_response_due = _due(accepted, policy.first_response, policy, calendar)
+    since = facts.urgent_since
+    if earlier_policy is None or since is None or since <= facts.accepted_at:
+        return _compute_deadlines(facts, policy, calendar)
+    before = _compute_deadlines(facts, earlier_policy, calendar)
+    after = _compute_deadlines(facts, policy, calendar, not_before=since)
+    # Issue 18 / seed 001 §(二)4: urgent handling speeds a complaint up from the moment it
+    # turns urgent; a deadline it already had and is earlier stays (and so do its breaches).
+    timers = tuple(
+        min(old, new, key=lambda timer: timer.due_at)
+        for old, new in zip(before.timers, after.timers, strict=True)
+    )
+    due = {timer.name: timer.due_at for timer in timers}
+    running = [timer.due_at for timer in timers if timer.running]
+    return Deadlines(
+        first_response_due=due[TimerName.FIRST_RESPONSE],
+        resolution_due=due[TimerName.RESOLUTION],
+        follow_up_due=due.get(TimerName.FOLLOW_UP),
+        statutory_due=due[TimerName.STATUTORY],
+        next_deadline=min(running) if running else None,
+        timers=timers,
+    )
+
+
+def _compute_deadlines(
+    facts: ComplaintFacts,
+    policy: Policy,
+    calendar: WorkCalendar,
+    *,
+    not_before: datetime | None = None,
+) -> Deadlines:
+    """The deadlines under one policy; with `not_before`, no timer counts from earlier."""
+
+    def start(moment: datetime) -> datetime:
+        return moment if not_before is None or moment >= not_before else not_before
+
+    # A round starts at acceptance or the latest reopening. First response and the statutory
+    # answer only ever run again in a later round for a complaint an appeal brought back
+    # unanswered (complaints.services.complaint_reinstate_for_appeal): they count from then.
+    round_start = start(facts.reopened_at or facts.accepted_at)
+    first_response_due = _due(round_start, policy.first_response, policy, calendar)
     resolution_due = _due(round_start, policy.resolution, policy, calendar)
     if policy.clock_type == ClockType.CALENDAR_HOURS:
         resolution_due += timedelta(seconds=facts.paused_seconds)
@@ -205,17 +256,20 @@ def compute_deadlines(facts: ComplaintFacts, policy: Policy, calendar: WorkCalen
             )
         )
     # 快递暂行条例 / 民法典 arts. 201, 203: a day period, on the official calendar.
+    statutory_start = facts.reopened_at or facts.accepted_at
     statutory_due = _statutory_due(
-        accepted.astimezone(SHANGHAI).date(), policy.statutory_days, calendar
+        statutory_start.astimezone(SHANGHAI).date(), policy.statutory_days, calendar
     )
     follow_up_due = (
-        _due(facts.answered_at, policy.follow_up, policy, calendar) if facts.answered_at else None
+        _due(start(facts.answered_at), policy.follow_up, policy, calendar)
+        if facts.answered_at
+        else None
     )
 
     timers = [
         Timer(
             TimerName.FIRST_RESPONSE,
-            _utc(accepted),
+            _utc(round_start),
             first_response_due,
             policy.first_response,
             facts.is_open and facts.first_response_at is None,
@@ -229,7 +283,7 @@ def compute_deadlines(facts: ComplaintFacts, policy: Policy, calendar: WorkCalen
         ),
         Timer(
             TimerName.STATUTORY,
-            _utc(accepted),
+            _utc(statutory_start),
             statutory_due,
             timedelta(days=policy.statutory_days),
             facts.is_open and facts.first_answered_at is None,
@@ -239,7 +293,7 @@ def compute_deadlines(facts: ComplaintFacts, policy: Policy, calendar: WorkCalen
         timers.append(
             Timer(
                 TimerName.FOLLOW_UP,
-                _utc(facts.answered_at),
+                _utc(start(facts.answered_at)),
                 follow_up_due,
                 policy.follow_up,
                 facts.is_open and facts.status in ("answered", "follow_up"),

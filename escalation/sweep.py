@@ -57,6 +57,7 @@ SWEEP_FIELDS = (
     "paused_at",
     "paused_seconds",
     "sla_next_check",
+    "urgent_since",
 )
 
 
@@ -80,6 +81,7 @@ class SweepRow(NamedTuple):
     paused_at: datetime | None
     paused_seconds: int
     sla_next_check: datetime | None
+    urgent_since: datetime | None
 
     @property
     def pk(self) -> int:
@@ -235,7 +237,12 @@ def sweep_batch(
             for p in pauses.get(complaint.pk, ())
             if not complaint.reopened_at or p[0] >= complaint.reopened_at
         ]
-        deadlines = compute_deadlines(facts_of(complaint, round_pauses), policy, book.calendar)
+        deadlines = compute_deadlines(
+            facts_of(complaint, round_pauses),
+            policy,
+            book.calendar,
+            earlier_policy=book.policy_before_urgent(complaint),
+        )
         events = scheduled_events(deadlines, policy, book.calendar)
         candidates.extend((complaint, e, policy.key) for e in events if e.fire_at <= now)
         next_checks.append((complaint.id, next_after(events, now=now)))

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+import holidays
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -74,6 +75,26 @@ def _official_workday(day: date) -> bool:
     return chinese_calendar.is_workday(day)
 
 
+@functools.cache
+def _statutory_holidays(year: int) -> holidays.HolidayBase:
+    # The `holidays` package computes China's statutory holidays for any year from the rules
+    # of 全国年节及纪念日放假办法 (元旦, 春节 from lunar New Year's Eve, 清明, 劳动节, 端午, 中秋,
+    # 国庆) with art. 6's 补假 when one falls on a weekend, and carries the State Council's
+    # announced 调休 working weekends where it knows them. Offline: computed, not downloaded.
+    return holidays.China(years=year)
+
+
+@functools.lru_cache(maxsize=4096)
+def _rule_workday(day: date) -> bool:
+    """Return whether `day` works by the holiday rules alone (a year nobody has announced)."""
+    rules = _statutory_holidays(day.year)
+    if day in rules:
+        return False
+    if day in rules.weekend_workdays:
+        return True
+    return day.weekday() < 5
+
+
 # ---------------------------------------------------------------------------------------------
 # Working-day calendar
 # ---------------------------------------------------------------------------------------------
@@ -84,9 +105,12 @@ class WorkCalendar:
     """Official Chinese working-day calendar plus local exceptions entered by supervisors.
 
     `exceptions` maps a date to True (working day, e.g. an extra 调休 day) or False (rest day);
-    they override everything. For a year the `chinesecalendar` package does not know, Mon-Fri
-    are working days and weekends rest days, plus the exceptions. `filled_years` lists the years
-    whose full schedule a supervisor has entered, so they no longer count as unknown.
+    they override everything. For a year the `chinesecalendar` package does not know (it holds
+    the State Council's announced schedules only), the statutory holidays are computed by rule
+    (the `holidays` package: 元旦, 春节, 清明, 劳动节, 端午, 中秋, 国庆 and their 补假), weekends
+    rest and the rest works, plus the exceptions: the announced 调休 working weekends of such
+    a year are what a supervisor enters. `filled_years` lists the years whose full schedule a
+    supervisor has entered, so they no longer count as unknown.
     """
 
     exceptions: Mapping[date, bool] = field(default_factory=dict, hash=False)
@@ -103,7 +127,8 @@ class WorkCalendar:
             return self.exceptions[day]
         if _package_knows_year(day.year):
             return _official_workday(day)
-        return day.weekday() < 5  # Unknown year: Mon-Fri work, weekends rest.
+        # Unknown year: the statutory holidays by rule, never plain Monday to Friday (issue 18).
+        return _rule_workday(day)
 
     def is_rest_day(self, day: date) -> bool:
         """Return whether `day` is a rest day: a weekend or public holiday, not a 调休 day."""
@@ -121,6 +146,13 @@ class WorkCalendar:
     def year_is_known(self, year: int) -> bool:
         """Return whether the package knows `year` or a supervisor has filled it in."""
         return year in self.filled_years or _package_knows_year(year)
+
+    def is_estimated(self, day: date) -> bool:
+        """Return whether `day` is counted by the holiday rules, not an announced schedule.
+
+        Such a day may still move when the State Council announces its year's 调休.
+        """
+        return not self.year_is_known(day.year)
 
     def unknown_years(self, start_date: date, end_date: date) -> tuple[int, ...]:
         """Return the years from `start_date` to `end_date` (inclusive) nobody has a schedule for.
@@ -420,6 +452,20 @@ def day_period_end(
     last_day = day_period_last_day(start, days, calendar=calendar, roll_over=roll_over)
     # 民法典 art. 203: the period ends at 24:00 of the last day.
     return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=SHANGHAI)
+
+
+def deadline_text(due: datetime) -> str:
+    """Write a deadline the one way people read it: "12月9日 24:00" for one that ends a day.
+
+    A deadline that ends a day is the instant 24:00 of that day (民法典 art. 203), stored as
+    00:00 of the next; written "12月10日 00:00" people take it for a day more than they have.
+    Any other instant: "12月9日 10:30" (Asia/Shanghai).
+    """
+    local = to_shanghai(due)
+    if local.time() == time(0):
+        day = local.date() - timedelta(days=1)
+        return f"{day.month}月{day.day}日 24:00"
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
 
 
 # ---------------------------------------------------------------------------------------------

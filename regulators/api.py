@@ -101,6 +101,12 @@ class EligibilityInput(serializers.Serializer):
         error_messages={"invalid_choice": "规则版本须为 2020 或 2014。"},
     )
     roll_over = serializers.BooleanField(required=False, default=True)
+    channel_unreachable = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="企业投诉渠道不畅通、投诉无人受理。2014年规则（第九条第（四）项）下无须等待7日"
+        "即可申诉；2020年规则下仅在 reasons 中说明，不改变结论",
+    )
 
     def validate(self, attrs):
         errors: dict[str, str] = {}
@@ -119,6 +125,7 @@ class EligibilityInput(serializers.Serializer):
 class ReasonOutput(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
+    blocking = serializers.BooleanField(help_text="true：妨碍申诉的理由；false：说明适用的规则")
 
 
 class EligibilityOutput(serializers.Serializer):
@@ -161,6 +168,7 @@ class EligibilityView(APIView):
             dispute_date=v["dispute_date"],
             as_of=v["as_of"] or timezone.localdate(),
             rule_set=RuleSet(v["rule_set"]),
+            channel_unreachable=v["channel_unreachable"],
         )
         result = check_eligibility(facts, calendar=work_calendar(), roll_over=v["roll_over"])
         return Response(eligibility_body(result))
@@ -176,7 +184,10 @@ def eligibility_body(result) -> dict:
         summary = "客户目前不符合向12305申诉的条件。"
     return {
         "eligible": result.eligible,
-        "reasons": [{"code": r.code.value, "message": r.message} for r in result.reasons],
+        "reasons": [
+            {"code": r.code.value, "message": r.message, "blocking": r.blocking}
+            for r in result.reasons
+        ],
         "eligible_from": eligible_from.isoformat() if eligible_from else None,
         "summary": summary,
     }
@@ -187,7 +198,16 @@ def eligibility_body(result) -> dict:
 
 class AppealInput(serializers.Serializer):
     case_no = serializers.CharField(max_length=40)
-    received_at = serializers.DateTimeField()
+    received_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="我司收到转办的时间；缺省为登记时刻。企业报告时限自此起算",
+    )
+    regulator_received_on = serializers.DateField(
+        help_text="监管部门收到用户申诉的日期（转办通知所载）。监管部门答复用户的30日"
+        "（邮政法第六十五条）自此起算，而非自我司收到转办起算"
+    )
     province = serializers.ChoiceField(choices=Province.choices)
     appellant_name = serializers.CharField(max_length=50)
     appellant_phone = serializers.CharField(max_length=30)
@@ -208,6 +228,13 @@ class AppealInput(serializers.Serializer):
             raise serializers.ValidationError(errors["received_at"])
         return value
 
+    def validate_regulator_received_on(self, value):
+        errors: dict = {}
+        _check_date_range(value, "regulator_received_on", errors)
+        if errors:
+            raise serializers.ValidationError(errors["regulator_received_on"])
+        return value
+
 
 class AppealOutput(serializers.Serializer):
     """The shape appeal_body returns (for the API schema); detail adds facts, report, events."""
@@ -221,6 +248,7 @@ class AppealOutput(serializers.Serializer):
     province = serializers.ChoiceField(choices=Province.choices)
     province_label = serializers.CharField()
     received_at = serializers.DateTimeField()
+    regulator_received_on = serializers.DateField(allow_null=True)
     complaint = serializers.JSONField()
     appellant_name = serializers.CharField(help_text="脱敏")
     appellant_phone = serializers.CharField(help_text="脱敏")
@@ -243,7 +271,23 @@ class AppealOutput(serializers.Serializer):
     events = serializers.JSONField(required=False)
 
 
+def _in_shanghai(value):
+    """Every instant in the API's one form, ISO 8601 in Asia/Shanghai (docs/api.md): a deadline
+    that ends a day reads 2026-12-10T00:00:00+08:00 whether it was just computed or read back."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat()
+    if isinstance(value, dict):
+        return {key: _in_shanghai(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_in_shanghai(item) for item in value]
+    return value
+
+
 def appeal_body(appeal: Appeal, *, now: datetime, detail: bool = False) -> dict:
+    return _in_shanghai(_appeal_fields(appeal, now=now, detail=detail))
+
+
+def _appeal_fields(appeal: Appeal, *, now: datetime, detail: bool) -> dict:
     body = {
         "id": appeal.pk,
         "case_no": appeal.case_no,
@@ -254,6 +298,7 @@ def appeal_body(appeal: Appeal, *, now: datetime, detail: bool = False) -> dict:
         "province": appeal.province,
         "province_label": appeal.get_province_display(),
         "received_at": appeal.received_at,
+        "regulator_received_on": appeal.regulator_received_on,
         "complaint": {
             "ticket_no": appeal.complaint.ticket_no,
             "status": appeal.complaint.status,

@@ -7,7 +7,7 @@ Asia/Shanghai of its last day), as kernel.clock does; callers store it in UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from kernel.clock import WorkCalendar, add_working_days, day_period_end
@@ -58,14 +58,15 @@ def mediation_feedback_due(proposed_at: datetime, *, calendar: WorkCalendar) -> 
     return add_working_days(proposed_at, MEDIATION_FEEDBACK_WORKING_DAYS, calendar=calendar)
 
 
-def regulator_reply_due(received_at: datetime, *, calendar: WorkCalendar) -> datetime:
-    """Return when the regulator must have answered the user: 30 days after the appeal.
+def regulator_reply_due(regulator_received: date | datetime, *, calendar: WorkCalendar) -> datetime:
+    """Return when the regulator must have answered the user: 30 days after it got the appeal.
 
-    Shown to the company so it knows when the user will hear; the regulator received the appeal
-    no later than it forwarded it, so counting from the company's receipt is an upper bound.
+    Counted from the regulator's own receipt of the appeal, not the company's receipt of the
+    forwarded case (which comes later). Shown to the company so it knows when the user hears.
     """
-    # 邮政法 art. 65: answer within 30 days of receiving the appeal; 民法典 arts. 201/203 count.
-    return day_period_end(received_at, REGULATOR_REPLY_DAYS, calendar=calendar)
+    # 邮政法 art. 65 / 申诉处理办法 art. 4: "自接到申诉之日起30日内" — the regulator's receipt;
+    # 民法典 arts. 201/203 count the days.
+    return day_period_end(regulator_received, REGULATOR_REPLY_DAYS, calendar=calendar)
 
 
 @dataclass(frozen=True)

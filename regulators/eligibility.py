@@ -1,7 +1,9 @@
 """May this customer appeal to the postal regulator (12305) yet? (SPEC §6). No Django import.
 
 Sources: 邮政业用户申诉处理办法 (2020) art. 9 and 快递市场管理办法 art. 30 for the default rule set;
-the 2014 办法 adds a direct-party condition and a one-year limit, kept as a switchable rule set.
+the 2014 办法 adds a direct-party condition and a one-year limit, and admits an appeal at once
+when the company's complaint channel could not be reached (art. 9(4)), kept as a switchable
+rule set.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ class ReasonCode(StrEnum):
     NOT_DIRECT_PARTY = "not_direct_party"
     TIME_BARRED = "time_barred"
     DISPUTE_DATE_MISSING = "dispute_date_missing"
+    # Not obstacles: said so the customer knows which rule admitted, or did not admit, them.
+    CHANNEL_UNREACHABLE = "channel_unreachable"
+    CHANNEL_UNREACHABLE_NOT_2020 = "channel_unreachable_not_2020"
 
 
 @dataclass(frozen=True)
@@ -60,21 +65,27 @@ class AppealFacts:
     dispute_date: date | None
     as_of: date
     rule_set: RuleSet = RuleSet.RULES_2020
+    # The company's complaint channel could not be reached, nobody took the complaint
+    # (投诉渠道不畅通，投诉无人受理): the 2014 rules admit the appeal without the 7-day wait.
+    channel_unreachable: bool = False
 
 
 @dataclass(frozen=True)
 class Reason:
     code: ReasonCode
     message: str  # Simplified Chinese, shown to agents and customers.
+    blocking: bool = True  # False: said for information, it does not stand in the way
 
 
 @dataclass(frozen=True)
 class EligibilityResult:
-    """The answer, with every reason that stands in the way.
+    """The answer, with every reason that stands in the way (blocking) and the notes that
+    say which rule applied (not blocking).
 
     eligible_from: when eligible, the day the time conditions were first met (the day after the
-    7-day period, or the day of an answer the customer rejects, whichever is earlier); when the
-    only obstacle is the waiting period, the day it ends; otherwise None.
+    7-day period, or the day of an answer the customer rejects, whichever is earlier; with an
+    unreachable channel under the 2014 rules, the day of the complaint or as_of); when the only
+    obstacle is the waiting period, the day it ends; otherwise None.
     """
 
     eligible: bool
@@ -112,8 +123,32 @@ def check_eligibility(
     """
     reasons: list[Reason] = []
     time_met_on = _time_condition_met_on(facts, calendar=calendar, roll_over=roll_over)
+    unreachable_2014 = facts.channel_unreachable and facts.rule_set == RuleSet.RULES_2014
 
-    if facts.complained_at is None:
+    if unreachable_2014:
+        # 2014 办法 art. 9(4): "投诉渠道不畅通，投诉无人受理" admits the appeal at once.
+        reasons.append(
+            Reason(
+                ReasonCode.CHANNEL_UNREACHABLE,
+                "企业投诉渠道不畅通、投诉无人受理：依2014年申诉处理办法第九条第（四）项，"
+                "无须先等待企业7日处理期限即可向12305申诉",
+                blocking=False,
+            )
+        )
+    elif facts.channel_unreachable:
+        # The 2020 text we hold (art. 9, partial) does not say it: the 7-day rule applies.
+        reasons.append(
+            Reason(
+                ReasonCode.CHANNEL_UNREACHABLE_NOT_2020,
+                "“投诉渠道不畅通可直接申诉”是2014年申诉处理办法第九条第（四）项的条件，"
+                "按2020年规则仍须先向企业投诉，企业7日内未处理或对处理结果不满意方可申诉",
+                blocking=False,
+            )
+        )
+
+    if unreachable_2014:
+        pass
+    elif facts.complained_at is None:
         # 申诉处理办法 art. 9 / 快递市场管理办法 art. 30: complain to the company first.
         reasons.append(
             Reason(
@@ -178,8 +213,9 @@ def check_eligibility(
     if facts.rule_set == RuleSet.RULES_2014:
         reasons.extend(_reasons_2014(facts, time_met_on, calendar=calendar, roll_over=roll_over))
 
-    eligible = not reasons
-    only_waiting = [reason.code for reason in reasons] == [ReasonCode.WAITING_PERIOD]
+    blocking = [reason.code for reason in reasons if reason.blocking]
+    eligible = not blocking
+    only_waiting = blocking == [ReasonCode.WAITING_PERIOD]
     return EligibilityResult(
         eligible=eligible,
         reasons=tuple(reasons),
@@ -193,7 +229,13 @@ def _time_condition_met_on(
     """Return the first day the "not handled in 7 days or unsatisfied" condition holds.
 
     None when there is no complaint or the customer accepted the answer: then it never holds.
+    2014 rules with an unreachable channel: the day of the attempt (the complaint's, or as_of).
     """
+    if facts.channel_unreachable and facts.rule_set == RuleSet.RULES_2014:
+        # 2014 办法 art. 9(4): no waiting period when nobody could take the complaint.
+        if facts.complained_at is None:
+            return facts.as_of
+        return min(to_shanghai(facts.complained_at).date(), facts.as_of)
     if facts.complained_at is None:
         return None
     unanswered_from = eligible_from_date(

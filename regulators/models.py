@@ -114,6 +114,9 @@ class Appeal(GuardedStateMixin, models.Model):
     )
     province = models.CharField(_("转办省份"), max_length=4, choices=Province.choices)
     received_at = models.DateTimeField(_("接收时间"), db_index=True)
+    # The regulator's own receipt of the user's appeal: its 30-day reply period counts from it
+    # (邮政法 art. 65). Empty on appeals registered before it was asked for.
+    regulator_received_on = models.DateField(_("监管部门收到申诉日期"), null=True, blank=True)
 
     complaint = models.ForeignKey(
         Complaint, verbose_name=_("关联投诉工单"), on_delete=models.PROTECT, related_name="appeals"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.apps import apps
@@ -60,6 +60,7 @@ class ReportFacts:
     follow_ups: tuple[tuple[datetime, str, str], ...] = ()  # at, outcome, customer's words
     justified: bool | None = None
     our_fault: bool | None = None
+    regulator_received_on: date | None = None  # the regulator's receipt of the appeal
     compensation: tuple[tuple[str, Decimal], ...] = field(default=())  # state label, amount
 
 
@@ -67,8 +68,13 @@ def draft_from_facts(facts: ReportFacts) -> dict[str, str]:
     """Return the six sections of the report, drafted from the record."""
     respondent = (
         f"{facts.company_name}（责任单位：{facts.unit_name or '待确定'}）。"
-        f"申诉案件编号：{facts.case_no}，由{facts.province}邮政管理部门转办，"
-        f"我司于{_local(facts.received_at)}收到。"
+        f"申诉案件编号：{facts.case_no}，由{facts.province}邮政管理部门转办"
+        + (
+            f"（监管部门于{format_chinese_date(facts.regulator_received_on)}收到用户申诉）"
+            if facts.regulator_received_on
+            else ""
+        )
+        + f"，我司于{_local(facts.received_at)}收到。"
     )
     request = (
         f"申诉人{facts.appellant_name}（电话{mask_phone(facts.appellant_phone)}），"
@@ -185,6 +191,7 @@ def collect_facts(appeal) -> ReportFacts:
         case_no=appeal.case_no,
         province=appeal.get_province_display(),
         received_at=appeal.received_at,
+        regulator_received_on=appeal.regulator_received_on,
         appellant_name=appeal.appellant_name,
         appellant_phone=appeal.appellant_phone,
         tracking_no=appeal.tracking_no,

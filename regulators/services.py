@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,6 +19,7 @@ from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
 from complaints import services as complaint_services
+from complaints.attachments import attachment_add
 from complaints.models import Category, Channel, Complaint, Party
 from kernel import privacy
 from kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -133,7 +134,7 @@ class NewAppeal:
     """What a supervisor registers from the regulator's forwarding notice."""
 
     case_no: str
-    received_at: datetime
+    received_at: datetime | None  # the company's receipt of the forwarded case; None: now
     province: str
     appellant_name: str
     appellant_phone: str
@@ -145,6 +146,10 @@ class NewAppeal:
     category: str = Category.OTHER
     party: str = Party.SENDER
     report_days: int | None = None
+    # The regulator's receipt of the user's appeal (邮政法 art. 65: its 30 days count from it).
+    # None only from callers that do not ask yet: the reply due then counts from the company's
+    # receipt, a later day than the law's.
+    regulator_received_on: date | None = None
 
 
 def validate_new_appeal(data: NewAppeal, *, now: datetime) -> tuple[dict, dict[str, str]]:
@@ -155,7 +160,7 @@ def validate_new_appeal(data: NewAppeal, *, now: datetime) -> tuple[dict, dict[s
     if case_no and not CASE_NO_PATTERN.match(case_no):
         errors["case_no"] = _("申诉案件编号只能包含字母、数字和 - _ /，长度4至40位。")
     cleaned["case_no"] = case_no
-    received_at = data.received_at
+    received_at = now if data.received_at is None else data.received_at
     if not isinstance(received_at, datetime) or received_at.tzinfo is None:
         errors["received_at"] = _("请填写接收时间（含日期和时刻）。")
     elif received_at > now + RECEIVED_CLOCK_SKEW:
@@ -163,6 +168,21 @@ def validate_new_appeal(data: NewAppeal, *, now: datetime) -> tuple[dict, dict[s
     elif received_at.year < 2000:
         errors["received_at"] = _("接收时间有误，请核对。")
     cleaned["received_at"] = received_at
+    regulator_day = data.regulator_received_on
+    if regulator_day is not None:
+        if not isinstance(regulator_day, date) or isinstance(regulator_day, datetime):
+            errors["regulator_received_on"] = _("请填写监管部门收到申诉的日期。")
+        elif (
+            isinstance(received_at, datetime)
+            and received_at.tzinfo is not None
+            and (regulator_day > timezone.localtime(received_at).date())
+        ):
+            errors["regulator_received_on"] = _(
+                "监管部门收到申诉的日期不能晚于我司接收转办的时间。"
+            )
+        elif regulator_day.year < 2000:
+            errors["regulator_received_on"] = _("监管部门收到申诉的日期有误，请核对。")
+    cleaned["regulator_received_on"] = regulator_day
     if data.province not in Province.values:
         errors["province"] = _("转办省份无效。")
     cleaned["province"] = data.province
@@ -259,7 +279,8 @@ def appeal_register(*, data: NewAppeal, by, now: datetime | None = None) -> Appe
             now=now,
         )
     else:
-        complaint = complaint_services.complaint_mark_external(
+        # Open: marked external; closed, rejected or withdrawn: back into handling (issue 18).
+        complaint = complaint_services.complaint_reinstate_for_appeal(
             complaint=complaint, by=by, reason=reason, now=now
         )
 
@@ -268,6 +289,7 @@ def appeal_register(*, data: NewAppeal, by, now: datetime | None = None) -> Appe
     appeal = Appeal(
         case_no=cleaned["case_no"],
         received_at=received_at,
+        regulator_received_on=cleaned["regulator_received_on"],
         province=cleaned["province"],
         complaint=complaint,
         complaint_created=created,
@@ -280,7 +302,9 @@ def appeal_register(*, data: NewAppeal, by, now: datetime | None = None) -> Appe
         company_report_due=deadlines.company_report_due(
             received_at, days=cleaned["report_days"], calendar=calendar
         ),
-        regulator_reply_due=deadlines.regulator_reply_due(received_at, calendar=calendar),
+        regulator_reply_due=deadlines.regulator_reply_due(
+            cleaned["regulator_received_on"] or received_at, calendar=calendar
+        ),
         registered_by=by,
         created_at=now,
     )
@@ -304,6 +328,19 @@ def appeal_register(*, data: NewAppeal, by, now: datetime | None = None) -> Appe
         complaint_created=created,
         report_days=appeal.report_days,
     )
+    return appeal
+
+
+@transaction.atomic
+def appeal_register_with_documents(*, data: NewAppeal, documents=(), by, now=None) -> Appeal:
+    """Register an appeal (appeal_register) and keep the regulator's forwarded documents.
+
+    The documents become evidence of the appeal's complaint, each checked and audited as any
+    evidence upload (complaints.attachments); a refused one registers nothing.
+    """
+    appeal = appeal_register(data=data, by=by, now=now)
+    for upload in documents:
+        attachment_add(complaint=appeal.complaint, by=by, upload=upload, now=now)
     return appeal
 
 

@@ -7,5 +7,6 @@ from . import views
 app_name = "regulators"
 urlpatterns = [
     path("appeals/", views.appeals_page, name="appeals"),
+    path("appeals/new/", views.appeal_register_page, name="appeal_new"),
     path("statistics/", views.statistics_download, name="statistics"),
 ]

@@ -2,9 +2,12 @@
 # The API benchmark (`make bench-api`), run inside scripts/with-test-services.sh with durable
 # PostgreSQL settings: 1 million complaints generated with COPY, the web server as production
 # runs it (config/server.py) on a free loopback port, then an open-loop generator at a fixed arrival rate against submission and the staff
-# list. Everything it starts is stopped on exit. Tunables (environment):
+# list, and a closed loop of kept-alive connections submitting with a partner's and a staff
+# member's token (issue 25: every request answered, rows stored == requests acknowledged; exits
+# non-zero otherwise). Everything it starts is stopped on exit. Tunables (environment):
 #   BENCH_COMPLAINTS (1000000) BENCH_WORKERS (2) BENCH_THREADS (2) BENCH_SECONDS (10)
-#   BENCH_SUBMIT_RATES ("100 200 300 400") BENCH_LIST_RATES ("50 100")
+#   BENCH_SUBMIT_RATES ("100 200 300 400") BENCH_LIST_RATES ("50 100"), empty to skip the step
+#   BENCH_CLOSED_CONNECTIONS (8) BENCH_CLOSED_SECONDS (30), 0 seconds to skip the closed loop
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -12,8 +15,10 @@ COUNT=${BENCH_COMPLAINTS:-1000000}
 WORKERS=${BENCH_WORKERS:-2}
 THREADS=${BENCH_THREADS:-2}
 SECONDS_EACH=${BENCH_SECONDS:-10}
-SUBMIT_RATES=${BENCH_SUBMIT_RATES:-100 200 300 400}
-LIST_RATES=${BENCH_LIST_RATES:-50 100}
+SUBMIT_RATES=${BENCH_SUBMIT_RATES-100 200 300 400}
+LIST_RATES=${BENCH_LIST_RATES-50 100}
+CONNECTIONS=${BENCH_CLOSED_CONNECTIONS:-8}
+CLOSED_SECONDS=${BENCH_CLOSED_SECONDS:-30}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 $PY - <<'PY'
@@ -50,9 +55,14 @@ agent = User.objects.create_user('bench-agent')
 StaffProfile.objects.create(user=agent, role=Role.AGENT)
 branch = User.objects.create_user('bench-branch')
 StaffProfile.objects.create(user=branch, role=Role.BRANCH, unit=Unit.objects.get(code='GEN-00'))
-print(Token.objects.create(user=agent).key, Token.objects.create(user=branch).key)
+# The closed loop's submitters: a partner and an agent of their own, whose rows it counts.
+partner = User.objects.create_user('bench-partner')
+StaffProfile.objects.create(user=partner, role=Role.PARTNER)
+staff = User.objects.create_user('bench-staff')
+StaffProfile.objects.create(user=staff, role=Role.AGENT)
+print(*(Token.objects.create(user=u).key for u in (agent, branch, partner, staff)))
 ")
-read -r agent_token branch_token <<<"$tokens"
+read -r agent_token branch_token partner_token staff_token <<<"$tokens"
 echo "query plans on $COUNT complaints:"
 $PY manage.py shell -v 0 -c "
 from django.utils import timezone
@@ -87,6 +97,44 @@ drain() {
     sleep 1
   done
 }
+# The closed loop's checks: every request answered with 201, and the complaints stored during
+# the step are exactly the acknowledged ones (counted by submitter: a user, or anonymous).
+stored() {  # $1: the submitting user's name, empty for anonymous
+  BENCH_USER="$1" $PY manage.py shell -v 0 -c "
+import os
+from complaints.models import Complaint
+user = os.environ['BENCH_USER']
+print(Complaint.objects.filter(**({'created_by__username': user} if user else {'created_by': None})).count())
+"
+}
+check_closed() {  # $1: the generator's JSON line, $2: rows stored during the step
+  RESULT="$1" STORED="$2" $PY - <<'PY'
+import json, os
+r, stored = json.loads(os.environ["RESULT"]), int(os.environ["STORED"])
+checks = {
+    "every request answered": r["answered"] == r["sent"],
+    "every answer 201": r["statuses"] == {"201": r["sent"]},
+    "rows stored == requests acknowledged": stored == r["ok"],
+}
+print(f"  sent {r['sent']}, answered {r['answered']}, acknowledged {r['ok']}, stored {stored}")
+for name, ok in checks.items():
+    print(f"  {name}: {'pass' if ok else 'FAIL'}")
+target = r["ok_per_s"] >= 350 and r["p95_ms"] <= 40
+print(f"  target ≥ 350/s at p95 ≤ 40 ms: {'met' if target else 'missed'}")
+raise SystemExit(0 if all(checks.values()) else 1)
+PY
+}
+failed=0
+closed_loop() {  # $1: label, $2: token (empty: anonymous), $3: its user, $4: first number
+  drain
+  echo "== closed loop, $1: $CONNECTIONS kept-alive connections for ${CLOSED_SECONDS}s =="
+  before=$(stored "$3")
+  result=$(timeout $((CLOSED_SECONDS + 60)) $PY scripts/bench_api.py --url "$base" --kind submit \
+    --connections "$CONNECTIONS" --seconds "$CLOSED_SECONDS" --first "$4" \
+    ${2:+--header "Authorization: Token $2"})
+  echo "$result"
+  check_closed "$result" $(( $(stored "$3") - before )) || failed=1
+}
 agent="Authorization: Token $agent_token"
 branch="Authorization: Token $branch_token"
 echo "web: $WORKERS processes × $THREADS threads (config/server.py); $(nproc) cores shared with the generator and other work"
@@ -102,6 +150,12 @@ for rate in $SUBMIT_RATES; do
   echo "== submission at $rate/s for ${SECONDS_EACH}s =="
   gen --url "$base" --kind submit --rate "$rate" --seconds "$SECONDS_EACH"
 done
+if [ "$CLOSED_SECONDS" != 0 ]; then
+  # Numbers far from the open-loop steps': their phones and waybills are new, not repeats.
+  closed_loop "partner token" "$partner_token" bench-partner 10000000
+  closed_loop "staff token" "$staff_token" bench-staff 20000000
+  closed_loop "anonymous (for comparison)" "" "" 30000000
+fi
 for rate in $LIST_RATES; do
   drain
   echo "== staff list at $rate/s: agent, whole company, nearest deadline first, 25 per page =="
@@ -115,3 +169,4 @@ for rate in $LIST_RATES; do
     --seconds "$SECONDS_EACH" --header "$agent"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+exit "$failed"

@@ -15,8 +15,9 @@ import os
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
-from django.db import connection
+from django.db import connection, reset_queries
 
 from complaints import services
 from complaints.models import Role, StaffProfile, Unit
@@ -28,6 +29,22 @@ def pytest_report_header(config):
 
 
 _DATABASE = {"name": "not used"}
+
+# Modules that are one scenario in steps (start the stack, use it, Ctrl-C, start it again):
+# their tests keep the file's order when pytest-randomly shuffles the rest of the suite.
+IN_FILE_ORDER = {"tests/test_dev_stack.py"}
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    collected = {item.nodeid: index for index, item in enumerate(items)}
+    result = yield  # pytest-randomly shuffles inside (modules stay together)
+    for module in IN_FILE_ORDER:
+        where = [i for i, item in enumerate(items) if item.nodeid.startswith(f"{module}::")]
+        in_order = sorted((items[i] for i in where), key=lambda item: collected[item.nodeid])
+        for i, item in zip(where, in_order, strict=True):
+            items[i] = item
+    return result
 
 
 @pytest.fixture(scope="session")
@@ -41,6 +58,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"tests ran on database: {_DATABASE['name']}")
+    # pytest-randomly shuffles the order (make test); say how to run this order again.
+    seed = _random_seed(terminalreporter.config)
+    if seed is not None:
+        terminalreporter.write_line(
+            f"random order: --randomly-seed={seed} "
+            f'(again: make test PYTEST_ARGS="--randomly-seed={seed}")'
+        )
+
+
+def _random_seed(config):
+    if not config.pluginmanager.hasplugin("randomly"):
+        return None
+    try:
+        return config.getoption("randomly_seed")
+    except ValueError:
+        return None
 
 
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
@@ -139,3 +172,22 @@ def make_complaint(alice, now):
 def _fast_password_hashing(settings):
     # Real hashing costs ~0.2 s per user; the tests create many users and check no password.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_query_log():
+    # Django logs at most 9 000 queries per connection, and CaptureQueriesContext (so also
+    # django_assert_num_queries) counts by the log's length: a log that earlier tests' captures
+    # filled up makes a count come up short (16 statements read as 14). Start each test empty.
+    reset_queries()
+
+
+@pytest.fixture
+def one_throttle_window():
+    """Stop the clock inside one rate-limit window for a test that counts requests.
+
+    The API's limits count per window of the clock (a minute, an hour): on the real clock a
+    window can end between the requests of a count and let the last one through.
+    """
+    with time_machine.travel(datetime(2026, 11, 16, 2, 20, 30, tzinfo=UTC), tick=False):
+        yield

@@ -8,3 +8,8 @@ class ComplaintsApiConfig(AppConfig):
     label = "complaints_api"
     verbose_name = "投诉接口"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from .token_cache import connect_signals
+
+        connect_signals()

@@ -47,6 +47,8 @@ PUBLIC_EVENTS = {
     "follow_up": "已回访",
     "close": "已闭环",
     "reopen": "已重新下发处理",
+    "refile": "您对处理结果不满意，已另立新工单",
+    "reinstate": "邮政管理部门转办申诉，已重新处理",
     "reject": "不予受理",
     "withdraw": "已撤诉",
     "chase": "您已催促",
@@ -86,6 +88,8 @@ def timeline(complaint: Complaint) -> list[dict]:
             detail = f"评分：{details.get('score')}"
         elif row.transition in ("reject", "withdraw", "reopen", "claim_rejected"):
             detail = row.reason
+        elif row.transition == "refile":
+            detail = f"新工单号：{details.get('new_ticket')}"
         elif row.transition == "claim_approved":
             detail = f"赔偿金额：{details.get('amount')}元"
         elif row.transition == "claim_paid":

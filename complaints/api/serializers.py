@@ -98,6 +98,24 @@ class RatingSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
+class ReopenSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=1000, help_text="客户不满意的原因（必填）")
+
+
+class RefiledSerializer(serializers.Serializer):
+    """Closed more than 7 days ago: the new complaint linked to the old one (SPEC §2)."""
+
+    ticket_no = serializers.CharField(help_text="新工单号")
+    access_code = serializers.CharField(help_text="新工单的查询码（只显示这一次）")
+    linked_to = serializers.CharField(help_text="原工单号")
+    status = serializers.ChoiceField(choices=Status.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices)
+    first_response_due = serializers.DateTimeField()
+    resolution_due = serializers.DateTimeField()
+    statutory_due = serializers.DateTimeField()
+    created_at = serializers.DateTimeField()
+
+
 class EvidenceSerializer(serializers.Serializer):
     file = serializers.FileField(
         help_text="JPEG、PNG、WebP 图片或 PDF，按内容判断，≤ 10 MB，每宗投诉最多20个",

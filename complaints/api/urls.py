@@ -40,6 +40,11 @@ urlpatterns = [
         views.RatingView.as_view(),
         name="api-complaint-rating",
     ),
+    path(
+        "complaints/<ticket:ticket_no>/reopen/",
+        views.ReopenView.as_view(),
+        name="api-complaint-reopen",
+    ),
     *[
         path(
             f"complaints/<ticket:ticket_no>/actions/{name}/",

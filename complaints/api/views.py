@@ -36,6 +36,8 @@ from .serializers import (
     ListFilterSerializer,
     ListPageSerializer,
     RatingSerializer,
+    RefiledSerializer,
+    ReopenSerializer,
     StaffComplaintSerializer,
     SubmissionSerializer,
     SubmitSerializer,
@@ -340,6 +342,46 @@ class RatingView(CustomerOrStaffMixin, APIView):
                 comment=serializer.validated_data["comment"],
             )
             return self.present(complaint, by)
+
+
+class ReopenView(CustomerOrStaffMixin, APIView):
+    @extend_schema(
+        operation_id="complaint_customer_reopen",
+        summary="客户对处理结果不满意：回访中或闭环7日内重新处理；闭环超过7日另立新工单并关联原工单",
+        parameters=[ACCESS_CODE],
+        request=ReopenSerializer,
+        responses={
+            200: COMPLAINT_RESPONSE,
+            201: RefiledSerializer,
+            **errors(400, 401, 403, 404, 409, 415, 429),
+        },
+        auth=[{"tokenAuth": []}, {}],
+    )
+    def post(self, request, ticket_no: str):
+        complaint, by = self.resolve(request, ticket_no)
+        serializer = ReopenSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        reason = serializer.validated_data["reason"]
+        with transaction.atomic():  # a 503 means "not done" (see ActionView)
+            if by != services.CUSTOMER:  # staff: the reopen action, within the window only
+                services.complaint_reopen(complaint=complaint, by=by, reason=reason)
+                return self.present(complaint, by)
+            outcome = services.complaint_reopen_by_customer(complaint=complaint, reason=reason)
+            if not outcome.refiled:
+                return self.present(complaint, by)
+            new = outcome.complaint
+            body = {
+                "ticket_no": new.ticket_no,
+                "access_code": outcome.access_code,
+                "linked_to": complaint.ticket_no,
+                "status": new.status,
+                "priority": new.priority,
+                "first_response_due": presenters.iso(new.first_response_due),
+                "resolution_due": presenters.iso(new.resolution_due),
+                "statutory_due": presenters.iso(new.statutory_due),
+                "created_at": presenters.iso(new.accepted_at),
+            }
+            return _out(RefiledSerializer, body, status_code=status.HTTP_201_CREATED)
 
 
 class ActionView(CustomerOrStaffMixin, APIView):

@@ -36,15 +36,18 @@ from .flags import (
     complaint_chase,
     complaint_mark_escalated,
     complaint_mark_external,
+    complaint_reinstate_for_appeal,
     complaint_set_justified,
     complaint_set_priority,
 )
 from .follow_up import (
     RATEABLE_STATES,
     UNSATISFIED_SCORE,
+    CustomerReopen,
     complaint_rate,
     complaint_record_follow_up,
     complaint_reopen,
+    complaint_reopen_by_customer,
     complaint_start_follow_up,
 )
 from .intake import (
@@ -75,6 +78,7 @@ __all__ = [
     "RATEABLE_STATES",
     "SYSTEM",
     "UNSATISFIED_SCORE",
+    "CustomerReopen",
     "EarlierComplaint",
     "NewComplaint",
     "ReplyInput",
@@ -91,8 +95,10 @@ __all__ = [
     "complaint_rate",
     "complaint_reassign",
     "complaint_record_follow_up",
+    "complaint_reinstate_for_appeal",
     "complaint_reject",
     "complaint_reopen",
+    "complaint_reopen_by_customer",
     "complaint_reply",
     "complaint_resume",
     "complaint_reveal_personal_data",

@@ -15,7 +15,7 @@ from kernel.errors import Conflict, InvalidInput
 from .. import rules
 from ..models import Complaint, Priority, Status
 from .access import authorize
-from .steps import _audit, _now, _require, _save
+from .steps import _audit, _now, _require, _run, _save
 from .urgency import _apply_urgency, _audit_raised_priority
 
 
@@ -105,6 +105,52 @@ def complaint_mark_external(*, complaint: Complaint, by, reason: str, now=None):
     _apply_urgency(locked, now=now)
     _save(locked, now=now)
     _audit(locked, by, "mark_external", locked.status, now=now, reason=reason)
+    return locked
+
+
+@transaction.atomic
+def complaint_reinstate_for_appeal(*, complaint: Complaint, by, reason: str, now=None):
+    """The regulator forwarded an appeal about this complaint: it is handled again (issue 18).
+
+    Open: marked external (complaint_mark_external). Closed, rejected or withdrawn: put back
+    into handling — 核实 at its unit (受理, to be dispatched, if it never had one) — external and
+    so urgent, a new round whose deadlines count from now, with the reason and the state it
+    left (and why it had ended) in the audit trail.
+    """
+    if complaint.is_open:
+        return complaint_mark_external(complaint=complaint, by=by, reason=reason, now=now)
+    now = _now(now)
+    authorize(by, "escalate_complaint", complaint, action="mark_external")
+    reason = _require(reason, "reason", _("外部投诉来源"))
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.is_open:  # reopened meanwhile: the open path
+        return complaint_mark_external(complaint=locked, by=by, reason=reason, now=now)
+    ended = locked.transitions.filter(transition__in=("close", "reject", "withdraw")).last()
+    previous = locked.get_status_display()
+    ended_at = locked.closed_at or locked.ended_at
+    to_unit = locked.unit_id is not None or locked.status == Status.CLOSED
+    from_state = _run(locked, "reinstate" if to_unit else "reinstate_for_dispatch")
+    locked.reopened_at = now
+    locked.answered_at = None
+    locked.closed_at = None
+    locked.ended_at = None
+    locked.paused_seconds = 0
+    locked.is_external = True
+    _apply_urgency(locked, now=now)
+    _save(locked, now=now)
+    _audit(
+        locked,
+        by,
+        "reinstate",
+        from_state,
+        now=now,
+        reason=f"{reason}（原状态：{previous}）",
+        previous_state=from_state,
+        previous_reason=ended.reason if ended else "",
+        merged_into=locked.merged_into.ticket_no if locked.merged_into_id else None,
+        # The day it had ended, which the dashboard's rollup must count again.
+        previous_end=ended_at.isoformat() if ended_at else None,
+    )
     return locked
 
 

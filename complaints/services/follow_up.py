@@ -8,15 +8,18 @@ closing is allowed within the reopen window (SPEC §2).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from kernel.errors import Conflict, InvalidInput
 
-from ..models import Complaint, FollowUp, FollowUpOutcome, Status
-from .access import authorize
+from .. import rules
+from ..models import Channel, Complaint, FollowUp, FollowUpOutcome, Status
+from .access import CUSTOMER, authorize
+from .intake import NewComplaint, complaint_create
 from .steps import _audit, _conf, _lock, _now, _require, _run, _save
 
 
@@ -112,15 +115,92 @@ def complaint_reopen(*, complaint: Complaint, by, reason: str, now=None):
     authorize(by, "follow_up_complaint", complaint, action="reopen")
     reason = _require(reason, "reason", _("重新下发原因"))
     locked = _lock(complaint)
-    if locked.status == Status.CLOSED:
-        window = timedelta(days=_conf("REOPEN_WINDOW_DAYS"))
-        if locked.closed_at and now - locked.closed_at > window:
-            raise Conflict(
-                _("工单闭环已超过%(days)s天，不能重新打开，请新建投诉（系统将自动关联）。")
-                % {"days": window.days}
-            )
+    if locked.status == Status.CLOSED and not _in_reopen_window(locked, now):
+        raise Conflict(
+            _("工单闭环已超过%(days)s天，不能重新打开，请新建投诉（系统将自动关联）。")
+            % {"days": _conf("REOPEN_WINDOW_DAYS")}
+        )
     _reopen(locked, by, reason=reason, now=now)
     return locked
+
+
+def _in_reopen_window(complaint: Complaint, now: datetime) -> bool:
+    return rules.reopen_window_open(
+        closed_at=complaint.closed_at, now=now, window_days=_conf("REOPEN_WINDOW_DAYS")
+    )
+
+
+@dataclass(frozen=True)
+class CustomerReopen:
+    """What the customer's "not satisfied" led to: the complaint reopened, or a new one."""
+
+    complaint: Complaint  # the reopened complaint, or the new one linked to it
+    access_code: str | None = None  # the new complaint's code (shown once); None if reopened
+
+    @property
+    def refiled(self) -> bool:
+        return self.access_code is not None
+
+
+@transaction.atomic
+def complaint_reopen_by_customer(*, complaint: Complaint, reason: str, now=None) -> CustomerReopen:
+    """The customer is not satisfied with the outcome (SPEC §2, seed 001 §(四)5).
+
+    In follow-up, or closed within the reopen window (default 7 days, its last instant
+    included): reopened (重新下发) to the unit, repeat count + 1. Closed longer ago: a new
+    complaint linked to this one (repeat_of), with a new access code. Both audited as the
+    customer's own act.
+    """
+    now = _now(now)
+    authorize(CUSTOMER, "follow_up_complaint", complaint, action="reopen")
+    reason = _require(reason, "reason", _("不满意的原因"))
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if locked.status == Status.FOLLOW_UP or (
+        locked.status == Status.CLOSED and _in_reopen_window(locked, now)
+    ):
+        locked.satisfied = False
+        _reopen(locked, CUSTOMER, reason=reason, now=now)
+        return CustomerReopen(locked)
+    if locked.status != Status.CLOSED:
+        raise Conflict(
+            _("工单当前状态为“%(status)s”，回访或闭环后才能提出不满意。")
+            % {"status": locked.get_status_display()}
+        )
+    return _refile(locked, reason=reason, now=now)
+
+
+def _refile(old: Complaint, *, reason: str, now: datetime) -> CustomerReopen:
+    """File a new complaint for an old closed one the customer is still unhappy with."""
+    new, code = complaint_create(
+        data=NewComplaint(
+            tracking_no=old.tracking_no,
+            complainant_name=old.complainant_name,
+            phone=old.phone,
+            party=old.party,
+            category=old.category,
+            # Data, kept in the source language like the customer's own words.
+            description=f"对已闭环工单{old.ticket_no}的处理结果不满意：{reason}",
+            channel=Channel.API,
+            demand=old.demand,
+            demand_detail=old.demand_detail,
+            service=old.service,
+            insured=old.insured,
+            insured_amount=old.insured_amount,
+            declared_value=old.declared_value,
+            freight=old.freight,
+            unit_code=old.unit.code if old.unit_id and old.unit.is_active else "",
+            key_account=old.key_account,
+            urgent_contents=old.urgent_contents,
+        ),
+        by=CUSTOMER,
+        now=now,
+    )
+    # SPEC §2: linked to the old one whatever the repeat window says.
+    new.repeat_of = old
+    new.repeat_count = max(new.repeat_count, old.repeat_count + 1)
+    new.save(update_fields=["repeat_of", "repeat_count"])
+    _audit(old, CUSTOMER, "refile", old.status, now=now, reason=reason, new_ticket=new.ticket_no)
+    return CustomerReopen(new, code)
 
 
 # A score at or below this during the follow-up counts as "unsatisfied" (不满意) and sends the
@@ -133,8 +213,9 @@ RATEABLE_STATES = (Status.FOLLOW_UP, Status.CLOSED)
 def complaint_rate(*, complaint: Complaint, by, score: int, comment: str = "", now=None):
     """The customer rates the outcome (1–5) once it is answered: in follow-up or closed.
 
-    A low score during the follow-up is the customer saying "not satisfied": the complaint is
-    reopened (重新下发) to the unit, repeat count + 1, exactly as an unsatisfied follow-up call.
+    A low score (≤ 2) during the follow-up, or within the reopen window after closing, is the
+    customer saying "not satisfied": the complaint is reopened (重新下发) to the unit, repeat
+    count + 1, exactly as an unsatisfied follow-up call.
     """
     now = _now(now)
     authorize(by, "follow_up_complaint", complaint, action="rating")
@@ -153,7 +234,12 @@ def complaint_rate(*, complaint: Complaint, by, score: int, comment: str = "", n
     unsatisfied = score <= UNSATISFIED_SCORE
     _save(locked, now=now)
     _audit(locked, by, "rate", locked.status, now=now, reason=comment, score=score)
-    if unsatisfied and locked.status == Status.FOLLOW_UP:
+    # SPEC §2: "not satisfied" in the follow-up, or within the reopen window after closing,
+    # sends it back to the unit; later, only the reopen action (a new linked complaint) does.
+    reopens = locked.status == Status.FOLLOW_UP or (
+        locked.status == Status.CLOSED and _in_reopen_window(locked, now)
+    )
+    if unsatisfied and reopens:
         locked.satisfied = False
         _reopen(locked, by, reason=comment or f"客户评价不满意（{score}分）", now=now)
     return locked

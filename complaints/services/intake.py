@@ -38,7 +38,7 @@ from ..models import (
     Unit,
 )
 from .access import _actor_fields, authorize, hash_access_code, new_access_code
-from .steps import _audit, _conf, _now
+from .steps import _audit, _conf, _now, track_urgency
 from .urgency import _apply_urgency, _cluster_count, _escalate_cluster
 
 
@@ -276,6 +276,7 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
     )
     cluster_count = _cluster_count(complaint, now=now)  # for the urgency and the cluster's others
     _apply_urgency(complaint, now=now, reference=reference, cluster_count=cluster_count)
+    track_urgency(complaint, now=now)  # urgent at acceptance: urgent targets from acceptance
     hooks.refresh_deadlines(complaint, now=now, reference=reference)
     # The complaint, its audit row and the messages it causes go in one round trip.
     with inserts.batch():

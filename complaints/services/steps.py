@@ -21,7 +21,7 @@ from kernel.db import inserts
 from kernel.errors import Conflict, InvalidInput, NotFound
 
 from .. import hooks
-from ..models import Complaint, ComplaintTransition
+from ..models import Complaint, ComplaintTransition, Priority
 from ..signals import complaint_changed
 from .access import _actor_fields
 
@@ -109,7 +109,20 @@ def _run(locked: Complaint, name: str) -> str:
     return from_state
 
 
+def track_urgency(complaint: Complaint, *, now: datetime) -> None:
+    """Remember when the complaint became urgent (or external), or forget it when it is not.
+
+    Its urgent targets count from that moment: a complaint must never become urgent already
+    breached, nor get a later deadline than it had (escalation.schedule, issue 18).
+    """
+    if complaint.priority != Priority.URGENT and not complaint.is_external:
+        complaint.urgent_since = None
+    elif complaint.urgent_since is None:
+        complaint.urgent_since = now
+
+
 def _save(locked: Complaint, *, now: datetime) -> None:
+    track_urgency(locked, now=now)
     hooks.refresh_deadlines(locked, now=now)
     try:
         locked.save()

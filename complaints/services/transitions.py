@@ -99,7 +99,9 @@ def complaint_reply(*, complaint: Complaint, by, reply: ReplyInput, now=None) ->
     now = _now(now)
     authorize(by, "reply_complaint", complaint, action="reply")
     parts = {"basic_facts": reply.basic_facts, "handling": reply.handling, "result": reply.result}
-    problems = rules.reply_problems(parts, Phrase.active(Phrase.Kind.VAGUE_REPLY))
+    problems = rules.reply_problems(
+        parts, Phrase.active(Phrase.Kind.VAGUE_REPLY), Phrase.active(Phrase.Kind.EVASIVE_REPLY)
+    )
     if problems:
         raise InvalidInput(_("答复不符合回复要素要求，请补充后再提交。"), field_errors=problems)
     locked = _lock(complaint)

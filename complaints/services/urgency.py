@@ -1,10 +1,10 @@
 """Raising a complaint to urgent (重大、紧急, seed 001 §(二)4; SPEC §3 "Urgent").
 
 The rules themselves are pure (complaints/rules.py: urgent_reasons); here they are applied to
-a complaint: threat and contents words from the phrase lists, key accounts, a second chase,
-external complaints, and clusters (several complaints of one category against one unit within
-a window: when one completes a cluster, the other open ones become urgent too). Urgency is only
-ever raised automatically, always with an audit row.
+a complaint: threat, demand and contents words from the phrase lists, key accounts, a second
+chase, external complaints, and clusters (several customers — distinct phones — complaining of
+one category against one unit within a window: when one completes a cluster, the other open
+ones become urgent too). Urgency is only ever raised automatically, always with an audit row.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from .steps import _audit, _conf, _save
 
 
 def _cluster_count(complaint: Complaint, *, now: datetime) -> int:
+    """How many customers (distinct phones) complained of this unit and category lately."""
     if not complaint.unit_id:
         return 0
     since = now - timedelta(hours=_conf("CLUSTER_WINDOW_HOURS"))
@@ -31,7 +32,9 @@ def _cluster_count(complaint: Complaint, *, now: datetime) -> int:
     ).exclude(status__in=[Status.REJECTED, Status.WITHDRAWN])
     if complaint.pk:
         others = others.exclude(pk=complaint.pk)
-    return others.count() + 1
+    # seed 001 §(二)4(7): several customers; one customer's repeats are a repeat, not a cluster.
+    phones = others.exclude(phone=complaint.phone).values_list("phone", flat=True).distinct()
+    return rules.distinct_customers(phones, complaint.phone)
 
 
 def _urgent_reasons(
@@ -46,6 +49,7 @@ def _urgent_reasons(
         text=f"{complaint.description}\n{complaint.demand_detail}",
         threat_words=reference["phrases"].get(Phrase.Kind.URGENT_THREAT, ()),
         contents_words=reference["phrases"].get(Phrase.Kind.URGENT_CONTENTS, ()),
+        demand_words=reference["phrases"].get(Phrase.Kind.URGENT_DEMAND, ()),
         key_account=complaint.key_account,
         urgent_contents=complaint.urgent_contents,
         chase_count=complaint.chase_count,

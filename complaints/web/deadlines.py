@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints import hooks
 from kernel import refdata
-from kernel.clock import to_shanghai
+from kernel.clock import deadline_text, to_shanghai
 
 # Show the 12305 risk this many days before the customer may appeal (SPEC §4: "before it happens").
 APPEAL_RISK_DAYS = 2
@@ -138,9 +138,6 @@ def queue_row(
     reference: refdata.ReferenceData,
 ):
     """Build the display row of one open complaint (no queries: `reference` is loaded once)."""
-    from django.utils.formats import date_format
-    from django.utils.timezone import localtime
-
     clock = nearest_clock(complaint, now=now, reference=reference)
     badges = []
     if complaint.priority == "urgent":
@@ -176,7 +173,7 @@ def queue_row(
         paused=complaint.paused_at is not None,
         clock=clock,
         countdown=countdown_text(clock.due, now) if clock else "",
-        due_text=date_format(localtime(clock.due), "n月j日 H:i") if clock else "",
+        due_text=deadline_text(clock.due) if clock else "",
         badges=tuple(badges),
         appeal=appeal,
         appeal_text=appeal_text,

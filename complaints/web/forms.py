@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import (
     Category,
     Channel,
+    Complaint,
     ContactMethod,
     Demand,
     FollowUpOutcome,
@@ -53,8 +54,17 @@ class StyledForm(forms.Form):
 class IntakeForm(StyledForm):
     """A phone complaint, in the order the agent hears it: waybill first."""
 
-    tracking_no = forms.CharField(label=_("运单号"), max_length=40)
-    phone = forms.CharField(label=_("来电号码"), max_length=20)
+    # A barcode scanner types the waybill and presses Enter: console.js moves on instead.
+    tracking_no = forms.CharField(
+        label=_("运单号"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "data-enter": "next"}),
+    )
+    phone = forms.CharField(
+        label=_("来电号码"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "data-enter": "next"}),
+    )
     complainant_name = forms.CharField(label=_("投诉人姓名"), max_length=50)
     party = forms.ChoiceField(label=_("投诉人身份"), choices=Party.choices)
     channel = forms.ChoiceField(
@@ -91,21 +101,41 @@ class IntakeForm(StyledForm):
 
 
 def _unit_choices():
-    return [
-        (u.pk, str(u))
-        for u in Unit.objects.filter(is_active=True)
-        .order_by("kind", "code")
-        .only("pk", "name", "code")
-    ]
+    """The units a complaint goes to — the branches — grouped under their region."""
+    groups: dict[str, list] = {}
+    branches = (
+        Unit.objects.filter(is_active=True, kind=Unit.Kind.BRANCH)
+        .select_related("parent")
+        .order_by("parent__code", "code")
+        .only("pk", "name", "code", "parent__name", "parent__code")
+    )
+    for unit in branches:
+        region = unit.parent.name if unit.parent_id else ""
+        groups.setdefault(region, []).append((unit.pk, str(unit)))
+    return list(groups.items())
 
 
 class DispatchForm(StyledForm):
     unit = forms.TypedChoiceField(label=_("责任单位"), coerce=int)
     reason = forms.CharField(label=_("说明"), max_length=500, required=False)
+    suggestion = None  # the earlier complaint whose unit is preselected (suggest_for)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].choices = [("", _("请选择单位")), *_unit_choices()]
+
+    def suggest_for(self, complaint) -> None:
+        """Preselect the branch that handled the latest earlier complaint on the same waybill."""
+        earlier = (
+            Complaint.objects.same_waybill(complaint.tracking_no)
+            .filter(accepted_at__lt=complaint.accepted_at)
+            .filter(unit__kind=Unit.Kind.BRANCH, unit__is_active=True)
+            .select_related("unit")
+            .first()
+        )
+        if earlier is not None:
+            self.suggestion = earlier
+            self.initial["unit"] = earlier.unit_id
 
 
 class ReassignForm(DispatchForm):
@@ -156,6 +186,12 @@ class ReplyForm(StyledForm):
     )
     facts_confirmed = forms.BooleanField(label=_("投诉属实"), required=False)
     our_fault = forms.BooleanField(label=_("属我方责任"), required=False)
+    # Branch staff reply from the floor: the phone's camera opens straight away (`capture`).
+    file = forms.FileField(
+        label=_("现场照片（可直接拍照）"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
 
 
 class FollowUpForm(StyledForm):
@@ -215,4 +251,7 @@ class ChaseForm(StyledForm):
 
 
 class EvidenceForm(StyledForm):
-    file = forms.FileField(label=_("证据文件（图片或PDF，≤10MB）"))
+    file = forms.FileField(
+        label=_("证据文件（图片或PDF，≤10MB）"),
+        widget=forms.FileInput(attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}),
+    )

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -33,6 +35,7 @@ from complaints.models import (
 )
 from complaints.roles import role_of
 from kernel import privacy, refdata
+from kernel.clock import WorkCalendar, deadline_text, to_shanghai
 from kernel.errors import Conflict, DomainError, InvalidInput, NotFound
 
 from . import forms
@@ -77,7 +80,39 @@ class Action:
     form: type[forms.StyledForm] | None
     run: Callable  # (request, complaint, cleaned_data) -> None
     style: str = "outline-primary"
-    success: str = ""
+    success: str | Callable[[Complaint], str] = ""  # a callable words it from the fresh ticket
+
+
+@transaction.atomic
+def _reply(request, complaint: Complaint, data: dict) -> None:
+    """The reply and the photo taken with it: both kept, or neither."""
+    services.complaint_reply(
+        complaint=complaint,
+        by=request.user,
+        reply=services.ReplyInput(
+            basic_facts=data["basic_facts"],
+            handling=data["handling"],
+            result=data["result"],
+            customer_accepts=data["customer_accepts"],
+            facts_confirmed=data["facts_confirmed"],
+            our_fault=data["our_fault"],
+        ),
+    )
+    if data.get("file"):
+        attachments.attachment_add(complaint=complaint, by=request.user, upload=data["file"])
+
+
+def _follow_up_message(complaint: Complaint) -> str:
+    """Say what the follow-up did: closed, or sent back to the unit with its new deadline."""
+    if complaint.status == Status.CLOSED:
+        return _("回访结果已记录，工单已闭环。")
+    if complaint.status == Status.VERIFYING and complaint.unit_id:
+        due = complaint.resolution_due
+        return _("客户不满意，已重新下发至%(unit)s，处理时限 %(due)s。") % {
+            "unit": complaint.unit.name,
+            "due": deadline_text(due) if due else "—",
+        }
+    return _("回访结果已记录。")
 
 
 ACTIONS: dict[str, Action] = {
@@ -117,18 +152,7 @@ ACTIONS: dict[str, Action] = {
         "reply_complaint",
         lambda c: can_proceed(c.reply),
         forms.ReplyForm,
-        lambda r, c, d: services.complaint_reply(
-            complaint=c,
-            by=r.user,
-            reply=services.ReplyInput(
-                basic_facts=d["basic_facts"],
-                handling=d["handling"],
-                result=d["result"],
-                customer_accepts=d["customer_accepts"],
-                facts_confirmed=d["facts_confirmed"],
-                our_fault=d["our_fault"],
-            ),
-        ),
+        _reply,
         "primary",
         gettext_lazy("答复已提交，等待客服回访。"),
     ),
@@ -153,7 +177,7 @@ ACTIONS: dict[str, Action] = {
             reply_truthful=d["reply_truthful"],
         ),
         "primary",
-        gettext_lazy("回访结果已记录。"),
+        _follow_up_message,
     ),
     "reopen": Action(
         gettext_lazy("重新下发"),
@@ -296,6 +320,8 @@ def _panel_context(request, complaint: Complaint, *, bound: dict | None = None, 
             form = bound[name]
         elif action.form is not None:
             form = action.form(prefix=name)
+            if name == "dispatch":
+                form.suggest_for(complaint)
         else:
             form = None
         action_forms.append({"name": name, "action": action, "form": form})
@@ -311,7 +337,7 @@ def _panel_context(request, complaint: Complaint, *, bound: dict | None = None, 
         "timeline": build_timeline(complaint),
         "clock": nearest_clock(complaint, now=now, reference=reference),
         "appeal": appeal_risk(complaint, now=now, reference=reference),
-        "deadlines": _deadlines(complaint, now),
+        "deadlines": _deadlines(complaint, now, calendar=reference["calendar"]),
         "masked_name": privacy.mask_name(complaint.complainant_name),
         "can_reveal": request.user.has_perm("complaints.view_personal_data"),
         "links": _links(request.user, complaint),
@@ -320,8 +346,9 @@ def _panel_context(request, complaint: Complaint, *, bound: dict | None = None, 
     }
 
 
-def _deadlines(complaint: Complaint, now):
-    """Each timer of the complaint: due, done (this round), running, breached, paused."""
+def _deadlines(complaint: Complaint, now, *, calendar: WorkCalendar):
+    """Each timer of the complaint: due, done (this round), running, breached, paused, and
+    estimated: its day lies in a year whose 调休 the State Council has not announced yet."""
     follow_up_done = complaint.follow_up_at
     if follow_up_done and complaint.answered_at and follow_up_done < complaint.answered_at:
         follow_up_done = None  # that call was about the previous round's reply
@@ -345,6 +372,10 @@ def _deadlines(complaint: Complaint, now):
                 "running": running,
                 "breached": running and due <= now,
                 "paused": paused,
+                # The last instant counted (24:00 of a day is that day's).
+                "estimated": calendar.is_estimated(
+                    to_shanghai(due - timedelta(microseconds=1)).date()
+                ),
             }
         )
     return out
@@ -400,6 +431,7 @@ def ticket_action(request, ticket_no: str, name: str):
     form = action.form(request.POST, request.FILES, prefix=name) if action.form else None
     status = 200
     extra: dict = {}
+    succeeded = False
     seen = request.POST.get("seen_status")
     if seen and seen != complaint.status:
         # The page was read before someone else moved the ticket on: do not act on stale facts.
@@ -430,8 +462,11 @@ def ticket_action(request, ticket_no: str, name: str):
                 extra = {"alert": ("danger", exc.message)}
             status = exc.status_code if exc.status_code != 404 else 400
         else:
-            extra = {"alert": ("success", str(action.success))}
+            succeeded = True
     fresh = _complaint_for(request, ticket_no)
+    if succeeded:
+        message = action.success(fresh) if callable(action.success) else action.success
+        extra = {"alert": ("success", str(message))}
     htmx = bool(request.headers.get("HX-Request"))
     # Without script the form posts normally and gets the whole page back.
     template = "complaints/_ticket_panel.html" if htmx else "complaints/ticket.html"
@@ -453,7 +488,9 @@ def reply_check(request, ticket_no: str):
     if not request.user.has_perm("complaints.reply_complaint"):
         raise PermissionDenied(_("您没有权限提交答复。"))
     parts = {f: request.POST.get(f"reply-{f}", "") for f in rules.REPLY_PARTS}
-    problems = rules.reply_problems(parts, Phrase.active(Phrase.Kind.VAGUE_REPLY))
+    problems = rules.reply_problems(
+        parts, Phrase.active(Phrase.Kind.VAGUE_REPLY), Phrase.active(Phrase.Kind.EVASIVE_REPLY)
+    )
     trigger = (request.headers.get("HX-Trigger-Name") or "").removeprefix("reply-")
     # While typing, speak only about the parts already written or being written.
     shown = {f: m for f, m in problems.items() if parts[f].strip() or f == trigger}

@@ -21,6 +21,8 @@ TRANSITION_LABELS = {
     "start_follow_up": _("开始回访"),
     "close": _("闭环"),
     "reopen": _("重新下发"),
+    "refile": _("客户不满意，另立新工单"),
+    "reinstate": _("监管转办申诉，重新处理"),
     "reject": _("不予受理"),
     "withdraw": _("撤诉"),
     "pause": _("暂停计时"),

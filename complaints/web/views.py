@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, When
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -40,6 +40,8 @@ SEARCH_LIMIT = 50
 # Roles holding view_complaint (complaints.roles.ROLE_PERMISSIONS) have a work queue.
 QUEUE_ROLES = (Role.AGENT, Role.BRANCH, Role.SUPERVISOR)
 QUEUE_POLL_SECONDS = 30
+# Answered, waiting for the agent's follow-up call: not the branch's work any more.
+AWAITING_AGENT = (Status.ANSWERED, Status.FOLLOW_UP)
 
 
 def _require_perm(user, perm: str) -> None:
@@ -217,8 +219,17 @@ def _queue_context(request):
     except ValueError:
         size, page = QUEUE_PAGE_SIZE, 1
     now = timezone.now()
+    unit = profile.unit if profile and profile.role == Role.BRANCH else None
     base = Complaint.objects.visible_to(request.user).filter(status__in=OPEN_STATES)
     rows = base.select_related("unit")
+    order = ("next_deadline", "id")
+    if unit is not None:
+        # Answered complaints wait for the agent's follow-up call, which the branch cannot
+        # make: after the branch's own work, shown apart and not counted as its overdue.
+        rows = rows.annotate(
+            awaiting_agent=Case(When(status__in=AWAITING_AGENT, then=1), default=0)
+        )
+        order = ("awaiting_agent", *order)
     # The SLA policies' version rides along with the rows (no query of its own), see below.
     version = refdata.version_column()
     if version is not None:
@@ -245,6 +256,8 @@ def _queue_context(request):
             "satisfied",  # with answered_at and party: the 12305 line (regulators.hints)
             "party",
             "paused_at",
+            "paused_seconds",  # with urgent_since: the clock of one that turned urgent later
+            "urgent_since",
             "first_response_due",
             "resolution_due",
             "statutory_due",
@@ -252,14 +265,16 @@ def _queue_context(request):
             "next_deadline",
             "unit__name",
             "unit__code",
-        ).order_by("next_deadline", "id")[(page - 1) * size : page * size + 1]
+        ).order_by(*order)[(page - 1) * size : page * size + 1]
     )
     has_next = len(rows) > size
     rows = rows[:size]
+    own_work = ~Q(status__in=AWAITING_AGENT) if unit else Q()
     summary = base.aggregate(
         total=Count("id"),
-        overdue=Count("id", filter=Q(next_deadline__lte=now)),
+        overdue=Count("id", filter=Q(next_deadline__lte=now) & own_work),
         urgent=Count("id", filter=Q(priority="urgent")),
+        awaiting=Count("id", filter=Q(status__in=AWAITING_AGENT)),
     )
     status_labels = {k: str(v) for k, v in Status.choices}
     category_labels = {k: str(v) for k, v in Category.choices}
@@ -282,13 +297,14 @@ def _queue_context(request):
         for c in rows
     ]
     return {
-        "items": items,
+        "items": [r for r in items if unit is None or r.status not in AWAITING_AGENT],
+        "awaiting": [r for r in items if unit is not None and r.status in AWAITING_AGENT],
         "summary": summary,
         "page": page,
         "size": size,
         "has_next": has_next,
         "now": now,
-        "unit": profile.unit if profile and profile.role == Role.BRANCH else None,
+        "unit": unit,
         "nav": "queue",
         # The seed asks branches to log in every 20 minutes; polling makes that unnecessary.
         "poll_seconds": int(settings.COMPLAINTS.get("QUEUE_POLL_SECONDS", QUEUE_POLL_SECONDS)),

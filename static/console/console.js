@@ -18,9 +18,11 @@
       var text = left < 0 ? (en ? "overdue " : "已超时 ") + duration(left)
                           : (en ? "left " : "剩余 ") + duration(left);
       if (el.textContent !== text) el.textContent = text;
-      if (left < 0) {
-        el.classList.add("text-danger");
-        var row = el.closest(".queue-row");
+      var row = el.closest(".queue-row");
+      // The agent's follow-up in a branch queue is not the branch's overdue: never red there.
+      if (left < 0 && !(row && row.classList.contains("level-agent"))) {
+        // Red text only on the page's background: inside a red badge it would vanish.
+        if (!el.closest(".badge")) el.classList.add("text-danger");
         if (row && !row.classList.contains("level-breached")) {
           row.classList.remove("level-ok", "level-warning");
           row.classList.add("level-breached");
@@ -103,6 +105,63 @@
       alert.focus();
     }
   });
+  // Intake: Enter in the waybill or phone field (a barcode scanner ends with Enter) looks the
+  // customer up and moves to the next field instead of submitting a half-empty form.
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || event.isComposing || !field.matches || !field.matches("[data-enter=next]")) return;
+    event.preventDefault();
+    var form = field.form;
+    if (window.htmx && form) window.htmx.trigger(form, "lookup");
+    var fields = Array.prototype.filter.call(form.elements, function (el) {
+      return !el.disabled && el.type !== "hidden" && el.offsetParent !== null;
+    });
+    var next = fields[fields.indexOf(field) + 1];
+    if (next) next.focus();
+  });
+
+  // The unit picker: typing in the filter keeps only the matching units (name or code) in the
+  // select; one match is selected at once. Options are rebuilt, not hidden (iOS ignores that).
+  function unitFilter(input) {
+    var select = document.getElementById(input.dataset.filters);
+    if (!select) return;
+    if (!select._all) select._all = select.innerHTML;
+    var words = input.value.trim().toLowerCase();
+    var chosen = select.value;
+    select.innerHTML = select._all;
+    if (!words) { select.value = chosen; return; }
+    select.querySelectorAll("option").forEach(function (option) {
+      if (option.value && option.textContent.toLowerCase().indexOf(words) < 0) option.remove();
+    });
+    select.querySelectorAll("optgroup").forEach(function (group) {
+      var label = (group.label || "").toLowerCase();
+      if (!group.querySelector("option") && label.indexOf(words) < 0) group.remove();
+    });
+    var left = select.querySelectorAll("option[value]:not([value=''])");
+    if (left.length === 1) select.value = left[0].value;
+    else if (select.querySelector('option[value="' + chosen + '"]')) select.value = chosen;
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.classList && event.target.classList.contains("unit-filter")) unitFilter(event.target);
+  });
+  document.addEventListener("keydown", function (event) {
+    // Enter in the filter picks the (first) match rather than submitting the dispatch.
+    if (event.key === "Enter" && event.target.classList && event.target.classList.contains("unit-filter")) {
+      event.preventDefault();
+      var select = document.getElementById(event.target.dataset.filters);
+      if (select) select.focus();
+    }
+  });
+
+  // File pickers: say which files were chosen, next to the button.
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.closest || !input.closest(".file-pick")) return;
+    var shown = input.closest(".file-field").querySelector(".file-chosen");
+    var names = Array.prototype.map.call(input.files || [], function (f) { return f.name; });
+    if (shown) shown.textContent = names.length ? names.join("、") : (en ? "No file chosen" : "未选择文件");
+  });
+
   tick();
   setInterval(tick, 1000);
   window.consoleToast = toast;

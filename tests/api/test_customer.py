@@ -14,6 +14,7 @@ from complaints import services
 from complaints.models import Complaint, Note
 from tests.complaints.helpers import bring_to
 from tests.conftest import GOOD_REPLY
+from tests.unchanged import nothing_changed
 
 from .conftest import token_client
 
@@ -183,9 +184,13 @@ def test_it_refuses_the_21st_file_with_409(api, ticket):
 def test_it_does_not_take_evidence_with_a_wrong_code(api, ticket):
     ticket_no, _code = ticket
     upload = SimpleUploadedFile("photo.png", image_bytes("PNG"))
-    response = api.post(
-        f"{URL}{ticket_no}/evidence/", {"file": upload}, format="multipart", HTTP_X_ACCESS_CODE="X"
-    )
+    with nothing_changed():  # no attachment row, no file, no audit row
+        response = api.post(
+            f"{URL}{ticket_no}/evidence/",
+            {"file": upload},
+            format="multipart",
+            HTTP_X_ACCESS_CODE="X",
+        )
     assert response.status_code == 404
 
 
@@ -276,6 +281,7 @@ def _rates(settings, **rates):
     }
 
 
+@pytest.mark.usefixtures("one_throttle_window")
 def test_it_throttles_access_code_guessing_and_logs_it(api, ticket, settings, caplog):
     ticket_no, code = ticket
     _rates(settings, code_guess="3/hour")
@@ -292,6 +298,7 @@ def test_it_throttles_access_code_guessing_and_logs_it(api, ticket, settings, ca
     assert other.status_code == 200
 
 
+@pytest.mark.usefixtures("one_throttle_window")
 def test_it_does_not_count_successful_lookups_as_guesses(api, ticket, settings):
     ticket_no, code = ticket
     _rates(settings, code_guess="2/hour")
@@ -299,6 +306,7 @@ def test_it_does_not_count_successful_lookups_as_guesses(api, ticket, settings):
         assert api.get(f"{URL}{ticket_no}/", HTTP_X_ACCESS_CODE=code).status_code == 200
 
 
+@pytest.mark.usefixtures("one_throttle_window")
 def test_it_throttles_customer_reads_per_address(api, ticket, settings):
     ticket_no, code = ticket
     _rates(settings, customer="2/min")

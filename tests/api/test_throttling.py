@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+import pytest
 import time_machine
 from django.conf import settings as django_settings
 from django.core.cache import cache
@@ -26,6 +27,7 @@ def test_the_tests_count_in_redis():
     assert django_settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
 
 
+@pytest.mark.usefixtures("one_throttle_window")
 def test_it_answers_too_many_submissions_with_429_and_retry_after(api, db, settings):
     _rates(settings, submit="2/min")
     statuses = [api.post(URL, SUBMISSION, format="json").status_code for _ in range(3)]
@@ -37,6 +39,7 @@ def test_it_answers_too_many_submissions_with_429_and_retry_after(api, db, setti
     assert error["code"] == "throttled" and "请求过于频繁" in error["message"]
 
 
+@pytest.mark.usefixtures("one_throttle_window")
 def test_it_counts_each_address_separately(api, db, settings):
     _rates(settings, submit="1/min")
     assert api.post(URL, SUBMISSION, format="json", REMOTE_ADDR="10.0.0.1").status_code == 201
@@ -44,6 +47,7 @@ def test_it_counts_each_address_separately(api, db, settings):
     assert api.post(URL, SUBMISSION, format="json", REMOTE_ADDR="10.0.0.1").status_code == 429
 
 
+@pytest.mark.usefixtures("one_throttle_window")
 def test_it_gives_partners_their_own_budget(api, pat, settings):
     _rates(settings, submit="1/min", partner="3/min")
     assert api.post(URL, SUBMISSION, format="json").status_code == 201

@@ -18,6 +18,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(django_settings.BASE_DIR) / "var" / "screenshots"
 VIEWPORT = {"width": 1366, "height": 768}
+# A branch clerk's phone: Chromium's mobile emulation (touch, a phone's pixel ratio).
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
 PASSWORD = "pw-for-tests-only"  # tests/conftest.py gives every persona this password
 
 
@@ -55,11 +62,15 @@ def browser():
 
 @pytest.fixture
 def open_as(browser, live_server):
-    """Open a fresh browser session, log in through the login form as `user`, return the page."""
+    """Open a fresh browser session, log in through the login form as `user`, return the page.
+
+    `phone=True` opens it on a 390 × 844 phone instead of a 1366 × 768 screen.
+    """
     contexts = []
 
-    def login(user):
-        context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    def login(user, *, phone: bool = False):
+        screen = PHONE if phone else {"viewport": VIEWPORT}
+        context = browser.new_context(**screen, locale="zh-CN")
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()

@@ -9,6 +9,7 @@ from django.test import Client
 from compensation import services
 from compensation.models import Claim, ClaimStatus
 from tests.compensation.conftest import loss_facts
+from tests.unchanged import nothing_changed
 
 FORM = {
     "service": "postal_registered",
@@ -144,10 +145,11 @@ def test_it_shows_a_refusal_inside_the_panel(web, complaint_at_a, alice, bob):
 def test_it_answers_another_units_complaint_with_404(web, complaint_at_a, carol, alice):
     claim = services.claim_propose(complaint=complaint_at_a, by=alice, facts=loss_facts())
     client = web(carol)
-    assert client.get(url(complaint_at_a, "panel/")).status_code == 404
-    assert client.post(url(complaint_at_a, "quote/"), FORM).status_code == 404
-    assert client.post(url(complaint_at_a, "propose/"), FORM).status_code == 404
-    assert client.post(url(complaint_at_a, f"{claim.pk}/approve/"), {}).status_code == 404
+    with nothing_changed():
+        assert client.get(url(complaint_at_a, "panel/")).status_code == 404
+        assert client.post(url(complaint_at_a, "quote/"), FORM).status_code == 404
+        assert client.post(url(complaint_at_a, "propose/"), FORM).status_code == 404
+        assert client.post(url(complaint_at_a, f"{claim.pk}/approve/"), {}).status_code == 404
     assert Claim.objects.get().status == ClaimStatus.PROPOSED
 
 
@@ -182,10 +184,11 @@ def test_it_answers_403_to_staff_who_see_tickets_but_not_claims(web, complaint_a
     viewer.user_permissions.add(Permission.objects.get(codename="view_complaint"))
     claim = services.claim_propose(complaint=complaint_at_a, by=alice, facts=loss_facts())
     client = web(viewer)
-    assert client.get(url(complaint_at_a, "panel/")).status_code == 403
-    assert client.post(url(complaint_at_a, "quote/"), FORM).status_code == 403
-    assert client.post(url(complaint_at_a, "propose/"), FORM).status_code == 403
-    assert client.post(url(complaint_at_a, f"{claim.pk}/approve/"), {}).status_code == 403
+    with nothing_changed():
+        assert client.get(url(complaint_at_a, "panel/")).status_code == 403
+        assert client.post(url(complaint_at_a, "quote/"), FORM).status_code == 403
+        assert client.post(url(complaint_at_a, "propose/"), FORM).status_code == 403
+        assert client.post(url(complaint_at_a, f"{claim.pk}/approve/"), {}).status_code == 403
     assert Claim.objects.count() == 1
 
 

@@ -14,6 +14,7 @@ from compensation import services
 from compensation.models import Claim, ClaimEvent
 from complaints.models import ComplaintTransition, Role, StaffProfile
 from tests.compensation.conftest import loss_facts
+from tests.unchanged import nothing_changed
 
 BODY = {
     "service": "postal_registered",
@@ -50,7 +51,9 @@ def test_it_walks_a_large_claim_through_supervisor_approval_and_payment(
     claim = api(alice).post(claims_url(complaint_at_a), body, format="json").json()
     assert claim["amount"] == "1200.00" and claim["needs_supervisor"] is True
 
-    refused = api(alice).post(claims_url(complaint_at_a, claim["id"], "approve"), {}, format="json")
+    agent = api(alice)
+    with nothing_changed():
+        refused = agent.post(claims_url(complaint_at_a, claim["id"], "approve"), {}, format="json")
     assert refused.status_code == 403
     assert "质量监控主管" in refused.json()["error"]["message"]
 
@@ -195,7 +198,9 @@ def test_it_does_not_serve_another_complaints_claim(api, complaint_at_a, make_co
 def test_it_is_for_staff_only(api, complaint_at_a, pat, nobody):
     assert api().get(claims_url(complaint_at_a)).status_code == 401
     assert api(pat).get(claims_url(complaint_at_a)).status_code == 403
-    assert api(nobody).post(claims_url(complaint_at_a), BODY, format="json").status_code == 403
+    stranger = api(nobody)
+    with nothing_changed():
+        assert stranger.post(claims_url(complaint_at_a), BODY, format="json").status_code == 403
 
 
 def test_it_lists_claims_in_constant_queries(

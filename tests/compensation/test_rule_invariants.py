@@ -73,8 +73,25 @@ policies = st.builds(
 
 
 def is_delay_refund(facts: ClaimFacts, policy: CarrierPolicy) -> bool:
-    """A delay not yet deemed a loss: the payout is the freight, not a loss payout."""
-    return facts.incident == Incident.DELAY and facts.delay_days <= policy.deemed_lost_after_days
+    """A delay not yet deemed a loss: the payout is the freight, not a loss payout.
+
+    Only express becomes a loss by the policy's days; postal mail by 邮政法 art. 49 (a query
+    and its reply period), which these facts never carry.
+    """
+    if facts.incident != Incident.DELAY:
+        return False
+    return facts.service != Service.EXPRESS or facts.delay_days <= policy.deemed_lost_after_days
+
+
+def limits_set_aside(facts: ClaimFacts) -> bool:
+    """邮政法 art. 47 para. 2: insured registered mail whose insured limits may not be invoked."""
+    return (
+        facts.service in (Service.POSTAL_REGISTERED, Service.REGISTERED_LETTER)
+        and facts.insured
+        and (facts.carrier_gross_negligence or not facts.limit_clause_shown)
+        and not facts.force_majeure
+        and not facts.goods_nature_or_sender_fault
+    )
 
 
 def effective_incident(facts: ClaimFacts, policy: CarrierPolicy) -> Incident:
@@ -118,8 +135,13 @@ def test_insured_payout_never_exceeds_the_insured_amount(
 ) -> None:
     assume(facts.insured and not is_delay_refund(facts, policy))
     assert facts.insured_amount is not None
+    amount = quote(facts, policy).amount
 
-    assert quote(facts, policy).amount <= facts.insured_amount
+    if limits_set_aside(facts):  # the actual loss (the full value when lost), never less
+        loss = facts.actual_loss if facts.actual_loss is not None else facts.full_value
+        assert amount <= max(facts.insured_amount, loss or ZERO)
+    else:
+        assert amount <= facts.insured_amount
 
 
 @settings(max_examples=500)

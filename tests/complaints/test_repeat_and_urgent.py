@@ -117,7 +117,7 @@ def test_it_makes_a_cluster_of_complaints_urgent(make_complaint, alice, org, now
     for complaint in made:
         complaint.refresh_from_db()
     assert all(c.priority == Priority.URGENT for c in made)
-    assert any("同类投诉3宗" in r for r in made[2].urgent_reasons)
+    assert any("3名客户" in r for r in made[2].urgent_reasons)
     # The earlier ones were raised by the system, with the reason in their audit trail.
     raised = made[0].transitions.get(transition="set_priority")
     assert raised.actor_kind == "system"

@@ -101,7 +101,8 @@ LOCAL = WorkCalendar(
     [
         pytest.param(LOCAL, date(2024, 10, 8), False, id="exception-rest-overrides-package"),
         pytest.param(LOCAL, date(2024, 10, 13), True, id="exception-work-overrides-package"),
-        pytest.param(OFFICIAL, date(2027, 1, 1), True, id="2027-fallback-friday-works"),
+        # Issue 18: not Monday to Friday but the statutory holidays by rule (元旦 1 January).
+        pytest.param(OFFICIAL, date(2027, 1, 1), False, id="2027-rule-new-years-day-rests"),
         pytest.param(OFFICIAL, date(2027, 1, 2), False, id="2027-fallback-saturday-rests"),
         pytest.param(LOCAL, date(2027, 1, 1), False, id="2027-exception-holiday"),
         pytest.param(LOCAL, date(2027, 2, 6), True, id="2027-exception-tiaoxiu-saturday"),

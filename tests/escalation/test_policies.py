@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import threading
 from datetime import UTC, datetime, timedelta
@@ -28,7 +30,6 @@ from escalation.schedule import (
 from escalation.sweep import sla_sweep
 from kernel.clock import SHANGHAI, ClockType, WorkCalendar
 from kernel.models import Notice, Notification, WebhookEndpoint
-from kernel.outbox import backends
 from kernel.outbox.delivery import backoff, notification_deliver, outbox_deliver_due
 from tests.conftest import new_complaint
 
@@ -291,7 +292,11 @@ def test_it_signs_partner_webhooks_and_retries_failures(receiver, pat, alice, bo
     Notification.objects.filter(pk=hook.pk).update(next_attempt_at=now)
     assert notification_deliver(notification_id=hook.pk) == "sent"
     headers, body = _Receiver.received[-1]
-    assert headers["X-Signature"] == backends.signature("s3cret", body)
+    # The partner's check, computed here from the documented recipe (README, "Service-level
+    # timers and notifications"; kernel/outbox/backends.py): "sha256=" + the hex HMAC-SHA256
+    # of the raw body with the endpoint's secret — not with the product's signing function.
+    expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+    assert headers["X-Signature"] == expected
     assert headers["X-Delivery-Id"] == str(hook.delivery_id)
     payload = json.loads(body)
     assert payload["event"] == "complaint.accepted"

@@ -117,6 +117,24 @@ def stack(celery_env, tmp_path):
     s.stop_all()
 
 
+def finished_runs(stack: Stack, task: str) -> int:
+    """How many runs of `task` the stack's workers have finished so far (from their logs)."""
+    text = "".join(log.read_text(errors="replace") for log in stack.tmp_path.glob("*.log"))
+    return sum(1 for line in text.splitlines() if f"Task {task}[" in line and "succeeded" in line)
+
+
+def wait_for_more_sweeps(stack: Stack, count: int = 3) -> None:
+    """A barrier: wait until the workers have finished `count` more SLA sweeps."""
+    task = "escalation.tasks.sla_sweep"
+    done = finished_runs(stack, task)
+    wait_for(
+        lambda: finished_runs(stack, task) >= done + count,
+        timeout=60,
+        stack=stack,
+        what=f"{count} more sweeps",
+    )
+
+
 def wait_for(condition, *, timeout: float, stack: Stack, what: str):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -162,7 +180,7 @@ def test_it_warns_breaches_and_escalates_each_once_and_in_order(stack, alice, bo
         stack=stack,
         what="the level-1 escalation notice",
     )
-    time.sleep(3)  # Several more sweeps: nothing may fire twice.
+    wait_for_more_sweeps(stack)  # Several more sweeps: nothing may fire twice.
 
     events = list(
         SlaEvent.objects.filter(complaint=complaint)
@@ -236,7 +254,7 @@ def test_it_loses_and_duplicates_nothing_when_a_worker_is_killed_mid_sweep(stack
 
     stack.worker("w2", SLA_SWEEP_BATCH="40")
     wait_for(_drained(count), timeout=90, stack=stack, what="the sweep and delivery to finish")
-    time.sleep(2)
+    wait_for_more_sweeps(stack)
     _assert_exactly_once(count)
 
 
@@ -250,5 +268,5 @@ def test_it_duplicates_nothing_with_two_workers_and_two_beats(stack, alice, sam)
     stack.beat("beat1")
     stack.beat("beat2")  # By mistake.
     wait_for(_drained(count), timeout=90, stack=stack, what="the sweep and delivery to finish")
-    time.sleep(2)
+    wait_for_more_sweeps(stack)
     _assert_exactly_once(count)

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from regulators import services
 from tests.regulators.conftest import sh
+from tests.unchanged import nothing_changed
 
 ELIGIBILITY = "/api/v1/appeals/eligibility/"
 APPEALS = "/api/v1/appeals/"
@@ -196,6 +197,8 @@ def test_it_is_public_even_with_a_bad_token(api, db):
 REGISTRATION = {
     "case_no": "SG2026110001",
     "received_at": "2026-11-16T09:00:00+08:00",
+    # Issue 18: the regulator's own receipt is a field of the registration (邮政法 art. 65).
+    "regulator_received_on": "2026-11-16",
     "province": "GD",
     "appellant_name": "测试客户",
     "appellant_phone": "13800000000",
@@ -329,7 +332,8 @@ def test_it_is_for_supervisors_only(api, alice, bob, make_complaint):
     for user in (alice, bob):
         api.force_authenticate(user)
         assert api.get(APPEALS).status_code == 403
-        response = api.post(APPEALS, REGISTRATION, format="json")
+        with nothing_changed():  # no appeal, no complaint, no reminder, no message
+            response = api.post(APPEALS, REGISTRATION, format="json")
         assert response.status_code == 403 and response.json()["error"]["code"] == "forbidden"
 
 

@@ -55,12 +55,11 @@ def test_it_answers_a_staff_list_with_503_when_the_token_lookup_loses_the_databa
 
     token = Token.objects.create(user=alice)
 
-    def lost(self, key):
+    def lost(key):
         raise OperationalError("could not connect to server: Connection refused")
 
-    monkeypatch.setattr(
-        "rest_framework.authentication.TokenAuthentication.authenticate_credentials", lost
-    )
+    # The token is not cached yet: authentication reads the database (its one statement).
+    monkeypatch.setattr("complaints.api.authentication.load", lost)
     response = api.get("/api/v1/complaints/", HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "unavailable"

@@ -24,13 +24,25 @@ from tests.conftest import new_complaint
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def _until_a_transaction_waits_for_a_lock(timeout: float = 10.0) -> bool:
+    """Poll PostgreSQL's lock table until some backend waits for a lock; False on timeout."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if cursor.fetchone()[0]:
+                return True
+            time.sleep(0.01)
+    return False
+
+
 def test_it_does_not_deadlock_a_repeat_submission_with_an_action_on_the_earlier_one(
     alice, monkeypatch
 ):
     # Both write the same mark row of the day (as two writers of one slot do).
     monkeypatch.setattr(rollup, "_writer_slot", lambda: 7)
     earlier, _ = services.complaint_create(data=new_complaint(), by=alice)
-    locked, errors = threading.Event(), []
+    locked, errors, waiting = threading.Event(), [], []
 
     def staff_action():
         # What a service does: lock the complaint, change it, and (through the signal) mark
@@ -39,7 +51,9 @@ def test_it_does_not_deadlock_a_repeat_submission_with_an_action_on_the_earlier_
             with transaction.atomic():
                 Complaint.objects.select_for_update().get(pk=earlier.pk)
                 locked.set()
-                time.sleep(0.8)
+                # Go on only once the submission is stuck on a lock this transaction holds:
+                # then it has done all it does before waiting (a barrier, not a sleep).
+                waiting.append(_until_a_transaction_waits_for_a_lock())
                 mark_dirty([local_day(timezone.now())])
         except Exception as exc:  # a deadlock is reported to one of the two
             errors.append(exc)
@@ -57,5 +71,6 @@ def test_it_does_not_deadlock_a_repeat_submission_with_an_action_on_the_earlier_
         errors.append(exc)
         repeat = None
     action.join(10)
+    assert waiting == [True], "the submission never waited for the staff action's lock"
     assert errors == []
     assert repeat is not None and repeat.repeat_of_id == earlier.pk

@@ -12,8 +12,10 @@ Read a row of EXPECTED as the specification of one route. The roles, left to rig
     else   branch staff of another unit (branch B)
     sup    supervisor (质量监控主管)
 
-Statuses: 200/201 done; 400 let in, but the (deliberately empty) input is refused — the role
-passed the access check; 409 let in, but not in this state; 401 who are you; 403 known but not
+Statuses: 200/201 done; 400 the (deliberately empty) input is refused — often before the
+role's permission is checked, so a 400 here does not say the role may act: who may actually
+*do* each write action, with a valid body, and that a refusal changes nothing, is
+test_action_matrix.py; 409 let in, but not in this state; 401 who are you; 403 known but not
 allowed; 404 not found — also what a caller gets for a ticket they may not see, so a code
 guesser or another unit learns nothing; 302 to the login page.
 
@@ -90,6 +92,7 @@ ROUTES: list[Route] = [
     _route(f"api/v1/complaints/{T}/evidence/", "POST"),
     _route(f"api/v1/complaints/{T}/chase/", "POST"),
     _route(f"api/v1/complaints/{T}/rating/", "POST"),
+    _route(f"api/v1/complaints/{T}/reopen/", "POST"),
     *[_route(f"api/v1/complaints/{T}/actions/{name}/", "POST") for name in API_ACTIONS],
     _route("api/v1/compensation/quote/", "POST"),
     _route(f"api/v1/complaints/{S}/claims/"),
@@ -137,6 +140,8 @@ ROUTES: list[Route] = [
     _route(f"compensation/complaints/{S}/claims/propose/", "POST"),
     _route(f"compensation/complaints/{S}/claims/{CL}/<str:action>/", "POST", action="approve"),
     _route("regulators/appeals/"),
+    _route("regulators/appeals/new/"),
+    _route("regulators/appeals/new/", "POST"),
     _route("regulators/statistics/"),
     _route("admin/"),
     _route("admin/complaints/complaint/"),
@@ -156,6 +161,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("api/v1/complaints/<ticket:ticket_no>/evidence/", "POST"):       (404, 415, 404, 403, 415, 415, 404, 415),
     ("api/v1/complaints/<ticket:ticket_no>/chase/", "POST"):          (404, 200, 404, 403, 200, 403, 404, 200),
     ("api/v1/complaints/<ticket:ticket_no>/rating/", "POST"):         (404, 400, 404, 403, 400, 400, 404, 400),
+    # The customer's "not satisfied" (issue 18): a reason is required before anything else.
+    ("api/v1/complaints/<ticket:ticket_no>/reopen/", "POST"):         (404, 400, 404, 403, 400, 400, 404, 400),
     # Actions: staff tokens only; the role's permissions decide after the input (409: not in 核实's state).
     ("api/v1/complaints/<ticket:ticket_no>/actions/dispatch/", "POST"):(401, 401, 401, 403, 400, 400, 404, 400),
     ("api/v1/complaints/<ticket:ticket_no>/actions/contact/", "POST"):(401, 401, 401, 403, 400, 400, 404, 400),
@@ -232,6 +239,9 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     # The panel answers 200 and shows a refusal inside it (htmx swaps the panel); branch staff's approval is refused.
     ("compensation/complaints/<str:ticket_no>/claims/<int:claim_id>/<str:action>/", "POST"):(302, 302, 302, 403, 200, 200, 404, 200),
     ("regulators/appeals/", "GET"):                                   (302, 302, 302, 403, 403, 403, 403, 200),
+    # Registering a forwarded appeal in the browser: the supervisor (the regulator liaison) only.
+    ("regulators/appeals/new/", "GET"):                               (302, 302, 302, 403, 403, 403, 403, 200),
+    ("regulators/appeals/new/", "POST"):                              (302, 302, 302, 403, 403, 403, 403, 400),
     ("regulators/statistics/", "GET"):                                (302, 302, 302, 403, 403, 403, 403, 200),
     # The admin: only the supervisor is an admin user (is_staff), as in the demo data.
     ("admin/", "GET"):                                                (302, 302, 302, 403, 302, 302, 302, 200),

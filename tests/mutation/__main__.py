@@ -1,0 +1,193 @@
+"""`make mutate`: mutmut over the pure rule modules and the lifecycle and claim services.
+
+Each group runs in its own copy of the project under var/mutmut/<group>/ (mutmut mutates a
+copy it keeps in mutants/ there, and its cache there makes a second run incremental: only
+mutants of changed functions, or of functions whose tests changed, are run again). The copy is
+refreshed from the work tree before each run; files whose content did not change keep their
+time stamps, so the cache stays valid. Needs DATABASE_URL (run through
+scripts/with-test-services.sh, as `make mutate` does): the complaint rules' and the services'
+tests use PostgreSQL, one test database shared by mutmut's workers (--reuse-db).
+
+    python -m tests.mutation [rules|services ...] [--max-children N]
+
+Prints the score of each module (killed / mutants) and writes the survivors of each group to
+var/mutmut/<group>-survivors.txt. docs/mutation.md has the last scores and why each survivor
+is left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WORK = ROOT / "var" / "mutmut"
+MUTMUT = str(Path(sys.executable).with_name("mutmut"))
+
+# What is mutated, and by which tests: the rule tables for the pure modules, the database
+# tests of the complaint and claim lifecycles for the services. Integration (Celery) and
+# browser tests are left out: they are slow and add nothing the service tests do not.
+GROUPS = {
+    "rules": {
+        "source_paths": [
+            "compensation/rules.py",
+            "kernel/clock.py",
+            "regulators/eligibility.py",
+            "complaints/rules.py",
+        ],
+        "tests": [
+            "tests/compensation/test_rules.py",
+            "tests/compensation/test_rule_invariants.py",
+            "tests/escalation/test_clock.py",
+            "tests/regulators/test_eligibility.py",
+            "tests/complaints/test_reply_rules.py",
+            "tests/complaints/test_repeat_and_urgent.py",
+        ],
+    },
+    "services": {
+        "source_paths": ["complaints/services", "compensation/services.py"],
+        # The access and action matrices are left out: each is one test of a minute, which
+        # every surviving mutant would run again (the service tests cover the same checks).
+        "tests": ["tests/complaints", "tests/compensation", "tests/api/test_staff.py"],
+        # It reads the services' source for their messages: the mutated copy is not that.
+        "pytest_args": ["--ignore=tests/complaints/test_service_messages_i18n.py"],
+    },
+}
+# Everything the project needs to import and run its tests, copied next to the mutants.
+PROJECT = [
+    "config",
+    "kernel",
+    "complaints",
+    "escalation",
+    "compensation",
+    "regulators",
+    "dashboard",
+    "templates",
+    "locale",
+    "manage.py",
+    ".importlinter",
+]
+PYTEST_ARGS = [
+    "--reuse-db",  # one test database for the run, created by mutmut's first (stats) run
+    "-p",
+    "no:cacheprovider",
+    "-m",
+    "not integration and not browser",
+    "-W",
+    "ignore",
+]
+SKIP = {".venv", "node_modules", "var", "mutants", ".git", "staticfiles", "__pycache__", "media"}
+
+
+def _sync(source: Path, target: Path) -> None:
+    """Copy the work tree into the group's copy; unchanged files keep their time stamps."""
+    for path in source.iterdir():
+        if path.name in SKIP or path.name.startswith(".pytest") or path.name.startswith(".ruff"):
+            continue
+        dest = target / path.name
+        if path.is_dir():
+            dest.mkdir(exist_ok=True)
+            _sync(path, dest)
+        elif path.is_file() and not (dest.exists() and filecmp.cmp(path, dest, shallow=False)):
+            shutil.copy2(path, dest)
+
+
+def _config(group: dict) -> str:
+    def listing(values):
+        return "\n" + "\n".join(f"    {v}" for v in values)
+
+    return (
+        "[mutmut]\n"
+        f"source_paths ={listing(group['source_paths'])}\n"
+        f"also_copy ={listing(PROJECT)}\n"
+        f"pytest_add_cli_args_test_selection ={listing(group['tests'])}\n"
+        f"pytest_add_cli_args ={listing([*PYTEST_ARGS, *group.get('pytest_args', [])])}\n"
+        "use_git_change_detection = false\n"
+        "use_setproctitle = false\n"
+    )
+
+
+_RESULT = re.compile(r"^\s+(?P<name>\S+)__mutmut_\d+: (?P<status>.+)$")
+
+
+def _module_of(name: str) -> str:
+    # mutmut names a mutant module.x_function__mutmut_N (or module.xǁClassǁmethod__mutmut_N).
+    return name.rsplit(".", 1)[0]
+
+
+def run_group(name: str, *, max_children: int) -> dict[str, Counter]:
+    group = GROUPS[name]
+    work = WORK / name
+    work.mkdir(parents=True, exist_ok=True)
+    _sync(ROOT, work)
+    (work / "setup.cfg").write_text(_config(group))
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    subprocess.run(
+        [MUTMUT, "run", "--max-children", str(max_children)], cwd=work, env=env, check=True
+    )
+    listing = subprocess.run(
+        [MUTMUT, "results", "--all", "true"], cwd=work, env=env, check=True,
+        capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    counts: dict[str, Counter] = defaultdict(Counter)
+    survivors = []
+    for line in listing.splitlines():
+        match = _RESULT.match(line)
+        if not match:
+            continue
+        module = _module_of(match["name"])
+        status = match["status"].strip()
+        counts[module][status] += 1
+        if status not in ("killed", "timeout", "caught by type check"):
+            survivors.append(f"{line.strip()}")
+    (WORK / f"{name}-survivors.txt").write_text("\n".join(survivors) + "\n")
+    return counts
+
+
+def _score(counts: Counter) -> tuple[int, int]:
+    killed = counts["killed"] + counts["timeout"] + counts["caught by type check"]
+    return killed, sum(counts.values())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("groups", nargs="*", help=f"of {', '.join(GROUPS)} (default: all)")
+    parser.add_argument("--max-children", type=int, default=2)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL"):
+        print("DATABASE_URL is not set: run through scripts/with-test-services.sh (make mutate)")
+        return 2
+    unknown = set(args.groups) - set(GROUPS)
+    if unknown:
+        parser.error(f"unknown groups: {sorted(unknown)}")
+    lines = []
+    for name in args.groups or list(GROUPS):
+        counts = run_group(name, max_children=args.max_children)
+        total = Counter()
+        for module in sorted(counts):
+            killed, mutants = _score(counts[module])
+            total += counts[module]
+            other = ", ".join(
+                f"{n} {s}" for s, n in sorted(counts[module].items()) if s != "killed"
+            )
+            lines.append(
+                f"{name:9} {module:40} {killed:5}/{mutants:<5} {100 * killed / mutants:5.1f} %"
+                + (f"  ({other})" if other else "")
+            )
+        killed, mutants = _score(total)
+        lines.append(f"{name:9} {'all':40} {killed:5}/{mutants:<5} {100 * killed / mutants:5.1f} %")
+        lines.append(f"{'':9} survivors: var/mutmut/{name}-survivors.txt")
+    print("\nmutation scores (killed / mutants):")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
