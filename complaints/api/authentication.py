@@ -3,10 +3,10 @@
 DRF's TokenAuthentication reads the token and its user on every request; the services then read
 the user's permissions (two statements) and staff profile (one more): a partner's submission
 cost twice an anonymous one. Here a cache miss costs one statement for all of it, and with a
-shared cache (Redis) a hit costs none. Whatever could change the answer removes the entry after
-the change commits (complaints.api.token_cache); the entry also expires after CACHE_SECONDS,
-which bounds what a change made without signals (QuerySet.update, raw SQL, a removal that
-failed while Redis was down) can leave behind.
+shared cache (Redis) a hit costs none. Whatever could change the answer removes the entry, at
+once and after the change commits (complaints.api.token_cache); it also expires after
+CACHE_SECONDS, which bounds what a change made without signals (QuerySet.update, raw SQL, a
+removal that failed while Redis was down) can leave behind.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 
 from django.contrib.auth.models import Permission
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db.models import CharField, OuterRef, Value
@@ -38,8 +39,8 @@ def cache_key(token_key: str) -> str:
 def shared_cache():
     """The default cache when every web process shares it (Redis), else None.
 
-    A per-process cache (LocMemCache, `make run` without Redis) could not be told about a
-    change made in another process, so then nothing is cached and each request reads afresh.
+    A per-process cache (CACHE_URL=locmem://) could not be told about a change made in another
+    process, so then nothing is cached and each request reads afresh.
     """
     backend = caches["default"]
     return backend if isinstance(backend, RedisCache) else None
@@ -47,8 +48,6 @@ def shared_cache():
 
 def _permission_names(**lookup):
     """The "app_label.codename" of the permissions matching `lookup`, as one SQL array."""
-    from django.contrib.postgres.expressions import ArraySubquery
-
     names = (
         Permission.objects.filter(**lookup)
         .annotate(
