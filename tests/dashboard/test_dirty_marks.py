@@ -24,6 +24,9 @@ from tests.conftest import new_complaint
 SLOTS = {"MainThread": 1, "writer-1": 1, "writer-2": 2, "writer-3": 1}
 
 
+NOON = "2026-11-25T04:00:00Z"  # 12:00 in Shanghai
+
+
 @pytest.fixture
 def named_slots(monkeypatch):
     monkeypatch.setattr(rollup, "_writer_slot", lambda: SLOTS[threading.current_thread().name])
@@ -80,9 +83,13 @@ def test_it_lets_two_writers_mark_the_same_day_without_waiting(named_slots):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_never_loses_a_change_committed_while_the_refresher_recomputes_its_day(alice):
+def test_it_never_loses_a_change_committed_while_the_refresher_recomputes_its_day(
+    alice, time_machine
+):
     """A submission still open while the refresher recomputes today is not in that run's
     figures; it is in the next run's, which marks today again itself."""
+    # Noon in Shanghai, the clock running: no midnight (and its margin) inside the test.
+    time_machine.move_to(NOON, tick=True)
     now = timezone.now()
     day = timezone.localdate(now)
     services.complaint_create(data=new_complaint(tracking_no="SF7000000001"), by=alice, now=now)
@@ -112,9 +119,14 @@ def test_it_never_loses_a_change_committed_while_the_refresher_recomputes_its_da
 
 
 @pytest.mark.django_db
-def test_a_run_recomputes_today_once_and_the_next_run_again(make_complaint, monkeypatch):
+def test_a_run_recomputes_today_once_and_the_next_run_again(
+    make_complaint, monkeypatch, time_machine
+):
     """Under steady intake today changes during its own recompute: one run recomputes it once
     (not back to back until max_days), and the next run recomputes it with the new change."""
+    # At noon: on the real clock, a run in the 10 minutes after midnight in Shanghai also
+    # recomputes the day before (see the table below) and counts 2.
+    time_machine.move_to(NOON, tick=False)
     now = timezone.now()
     day = timezone.localdate(now)
     make_complaint(at=now)
@@ -175,9 +187,12 @@ def test_each_run_marks_the_days_since_the_previous_one_began(previous_start, no
 
 
 @pytest.mark.django_db
-def test_a_day_whose_recompute_was_slow_rests_before_the_next(make_complaint, monkeypatch):
+def test_a_day_whose_recompute_was_slow_rests_before_the_next(
+    make_complaint, monkeypatch, time_machine
+):
     """Today's recompute reads every complaint of the day: when it took 5 s, the day keeps its
     new marks for 20 × 5 s before it is recomputed again; quick days are never held back."""
+    time_machine.move_to(NOON, tick=False)  # far from midnight in Shanghai (see above)
     clock = [1_000_000.0]
     monkeypatch.setattr(rollup, "_clock", lambda: clock[0])
     now = timezone.now()

@@ -18,6 +18,7 @@ is left.
 from __future__ import annotations
 
 import argparse
+import ast
 import filecmp
 import os
 import re
@@ -55,9 +56,16 @@ GROUPS = {
         "source_paths": ["complaints/services", "compensation/services.py"],
         # The access and action matrices are left out: each is one test of a minute, which
         # every surviving mutant would run again (the service tests cover the same checks).
-        "tests": ["tests/complaints", "tests/compensation", "tests/api/test_staff.py"],
+        "tests": [
+            "tests/complaints",
+            "tests/compensation",
+            "tests/api/test_staff.py",
+            "tests/api/test_customer.py",
+            "tests/api/test_customer_reopen.py",
+        ],
         # It reads the services' source for their messages: the mutated copy is not that.
         "pytest_args": ["--ignore=tests/complaints/test_service_messages_i18n.py"],
+        "unwrap_atomic": True,
     },
 }
 # Everything the project needs to import and run its tests, copied next to the mutants.
@@ -86,17 +94,54 @@ PYTEST_ARGS = [
 SKIP = {".venv", "node_modules", "var", "mutants", ".git", "staticfiles", "__pycache__", "media"}
 
 
-def _sync(source: Path, target: Path) -> None:
-    """Copy the work tree into the group's copy; unchanged files keep their time stamps."""
+def _sync(source: Path, target: Path, rewrite=None) -> None:
+    """Copy the work tree into the group's copy; unchanged files keep their time stamps.
+
+    `rewrite(path)` may give a file's text as the copy should have it (see _unwrap_atomic).
+    """
     for path in source.iterdir():
         if path.name in SKIP or path.name.startswith(".pytest") or path.name.startswith(".ruff"):
             continue
         dest = target / path.name
         if path.is_dir():
             dest.mkdir(exist_ok=True)
-            _sync(path, dest)
-        elif path.is_file() and not (dest.exists() and filecmp.cmp(path, dest, shallow=False)):
+            _sync(path, dest, rewrite)
+            continue
+        if not path.is_file():
+            continue
+        text = rewrite(path) if rewrite else None
+        if text is not None:
+            if not dest.exists() or dest.read_text() != text:
+                dest.write_text(text)
+        elif not (dest.exists() and filecmp.cmp(path, dest, shallow=False)):
             shutil.copy2(path, dest)
+
+
+def _unwrap_atomic(text: str) -> str:
+    """`@transaction.atomic` on a function → `with transaction.atomic():` around its body.
+
+    mutmut leaves decorated functions alone (its trampolines copy the function), and every
+    write service is decorated: without this their bodies — the permission check first —
+    would not be mutated at all. The rewrite means the same: the body runs in one transaction.
+    """
+    lines = text.splitlines(keepends=True)
+    edits = []
+    for node in ast.walk(ast.parse(text)):
+        if not isinstance(node, ast.FunctionDef) or len(node.decorator_list) != 1:
+            continue
+        if ast.unparse(node.decorator_list[0]) != "transaction.atomic":
+            continue
+        body = node.body
+        docstring = isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+        first = body[1] if docstring and len(body) > 1 else body[0]
+        edits.append((node.decorator_list[0].lineno, first.lineno, node.end_lineno, first))
+    for decorator, start, end, first in sorted(edits, key=lambda e: e[0], reverse=True):
+        for i in range(start - 1, end):
+            if lines[i].strip():
+                lines[i] = "    " + lines[i]
+        lines.insert(start - 1, " " * first.col_offset + "with transaction.atomic():\n")
+        del lines[decorator - 1]
+    return "".join(lines)
 
 
 def _config(group: dict) -> str:
@@ -126,7 +171,15 @@ def run_group(name: str, *, max_children: int) -> dict[str, Counter]:
     group = GROUPS[name]
     work = WORK / name
     work.mkdir(parents=True, exist_ok=True)
-    _sync(ROOT, work)
+    rewrite = None
+    if group.get("unwrap_atomic"):
+        sources = [ROOT / p for p in group["source_paths"]]
+
+        def rewrite(path: Path):
+            mutated = any(path == s or s in path.parents for s in sources)
+            return _unwrap_atomic(path.read_text()) if mutated and path.suffix == ".py" else None
+
+    _sync(ROOT, work, rewrite)
     (work / "setup.cfg").write_text(_config(group))
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     subprocess.run(
