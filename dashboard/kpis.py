@@ -16,6 +16,8 @@ from decimal import Decimal
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
+from complaints.figures import JUSTIFIED_RATE_DEFINITION
+
 from .models import HANDLING_BUCKETS, DailyRollup, MonthlyRollup
 from .periods import Period
 from .rollup import next_month
@@ -27,7 +29,7 @@ DAILY_TREND_MAX_DAYS = 92
 SUMMED = (
     "received", "rejected", "withdrawn", "handled", "urgent",
     "fr_decided", "fr_on_time", "res_decided", "res_on_time", "fu_decided", "fu_on_time",
-    "justified_decided", "justified_yes", "sat_base", "sat_yes", "reply_judged", "reply_valid",
+    "justified_yes", "sat_base", "sat_yes", "reply_judged", "reply_valid",
     "repeats", "escalated", "appealed", "closed_cohort", "handling_seconds",
     "closed", "breaches", "claims_proposed", "claims_proposed_amount", "claims_approved",
     "claims_approved_amount", "claims_paid", "claims_paid_amount",
@@ -43,6 +45,8 @@ class Kpi:
     den: str = ""
     # Higher is better (green when it rises) or worse (red when it rises).
     higher_is_better: bool = True
+    # How it is counted, where a reader could count it another way (shown on the page).
+    definition: str = ""
 
 
 KPIS: tuple[Kpi, ...] = (
@@ -53,7 +57,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("fu_rate", _("回访及时率"), "rate", "fu_on_time", "fu_decided"),
     Kpi("reply_validity", _("答复有效率"), "rate", "reply_valid", "reply_judged"),
     Kpi("satisfaction", _("满意率"), "rate", "sat_yes", "sat_base"),
-    Kpi("justified_rate", _("有理由投诉率"), "rate", "justified_yes", "justified_decided", False),
+    Kpi("justified_rate", _("有理由投诉率"), "rate", "justified_yes", "handled", False,
+        JUSTIFIED_RATE_DEFINITION),
     Kpi("repeat_rate", _("重复投诉率"), "rate", "repeats", "received", False),
     Kpi("escalation_rate", _("投诉升级率"), "rate", "escalated", "received", False),
     Kpi("appeal_rate", _("申诉（监管转办）率"), "rate", "appealed", "received", False),
@@ -231,6 +236,7 @@ def kpi_table(period: Period, today: date, scope: Scope) -> list[dict]:
                 "higher_is_better": kpi.higher_is_better,
                 "numerator": now_sums.get(kpi.num) if kpi.num else None,
                 "denominator": now_sums.get(kpi.den) if kpi.den else None,
+                "definition": str(kpi.definition),
             }
         )
     return rows
@@ -261,10 +267,10 @@ def daily_trend(period: Period, today: date, scope: Scope) -> list[tuple]:
 
 
 def by_category(period: Period, today: date, scope: Scope) -> list[tuple]:
-    """(category, received, justified_yes, justified_decided, res_on_time, res_decided)."""
+    """(category, received, justified_yes, handled, res_on_time, res_decided)."""
     src, params = _source(period.first, period.last, today, scope)
     return _fetch(
-        "SELECT category, sum(received), sum(justified_yes), sum(justified_decided), "
+        "SELECT category, sum(received), sum(justified_yes), sum(handled), "
         f"sum(res_on_time), sum(res_decided) FROM ({src}) AS s GROUP BY category "
         "HAVING sum(received) > 0 ORDER BY sum(received) DESC",  # nosec B608  # SQL from constant fragments; values are parameters
         params,
@@ -284,7 +290,7 @@ def ranking(period: Period, today: date, scope: Scope, groups: dict[int, int]) -
     params["map_groups"] = list(groups.values())
     return _fetch(
         "SELECT m.grp, sum(s.received), sum(s.res_on_time), sum(s.res_decided), "
-        "sum(s.fr_on_time), sum(s.fr_decided), sum(s.justified_yes), sum(s.justified_decided) "
+        "sum(s.fr_on_time), sum(s.fr_decided), sum(s.justified_yes), sum(s.handled) "
         f"FROM ({src}) AS s JOIN unnest(%(map_units)s::int[], %(map_groups)s::int[]) "
         "AS m(unit_key, grp) ON m.unit_key = s.unit_key GROUP BY m.grp",  # nosec B608  # SQL from constant fragments; values are parameters
         params,

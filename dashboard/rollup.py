@@ -26,6 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from compensation.models import ClaimEvent
+from complaints.figures import NOT_COUNTED_STATUSES
 from complaints.models import Channel, Priority, Status
 from escalation.schedule import EventKind, TimerName
 
@@ -60,7 +61,6 @@ COHORT_COLUMNS = (
     "res_on_time",
     "fu_decided",
     "fu_on_time",
-    "justified_decided",
     "justified_yes",
     "sat_base",
     "sat_yes",
@@ -120,12 +120,12 @@ def _hour_sql() -> str:
     )
 
 
-# The definition of every KPI's numerator and denominator. `handled` excludes rejected
-# (不予受理, including merged duplicates) and withdrawn (撤诉) complaints: they never reach an
-# answer, so they are left out of every rate but counted as received. A timer is "decided" once
-# it stopped or the SLA engine recorded its breach; it is on time when it stopped no later than
-# its deadline (pauses already moved the resolution deadline) and no breach was ever recorded
-# for it, in any round (a reopened complaint is on time only if every round was).
+# The definition of every KPI's numerator and denominator. `handled` is complaints.figures'
+# 有效投诉: not rejected (不予受理, including merged duplicates) nor withdrawn (撤诉) — they never
+# reach an answer, so they are left out of every rate but counted as received. A timer is
+# "decided" once it stopped or the SLA engine recorded its breach; it is on time when it stopped
+# no later than its deadline (pauses already moved the resolution deadline) and no breach was
+# ever recorded for it, in any round (a reopened complaint is on time only if every round was).
 _SQL = f"""
 WITH base AS (
     SELECT c.id,
@@ -133,7 +133,7 @@ WITH base AS (
            COALESCE(c.unit_id, 0) AS unit_key,
            c.category,
            c.status,
-           c.status NOT IN ({_q(Status.REJECTED)}, {_q(Status.WITHDRAWN)}) AS handled,
+           c.status NOT IN ({", ".join(_q(s) for s in NOT_COUNTED_STATUSES)}) AS handled,
            c.status = {_q(Status.CLOSED)} AS is_closed,
            EXTRACT(hour FROM c.accepted_at AT TIME ZONE '{TZ_NAME}')::int AS hour,
            EXTRACT(epoch FROM c.closed_at - c.accepted_at) AS handling_s,
@@ -170,7 +170,6 @@ cohort AS (
                AND (c.follow_up_due IS NULL OR c.follow_up_at IS NULL
                     OR c.follow_up_at <= c.follow_up_due)
            ) AS fu_on_time,
-           count(*) FILTER (WHERE c.handled AND c.justified IS NOT NULL) AS justified_decided,
            count(*) FILTER (WHERE c.handled AND c.justified) AS justified_yes,
            count(*) FILTER (WHERE c.handled
                AND (c.rating IS NOT NULL OR c.satisfied IS NOT NULL)) AS sat_base,
@@ -206,11 +205,12 @@ closed AS (
      GROUP BY 1, 2, 3
 ),
 breaches AS (
-    -- Attributed to the unit responsible when the breach happened (the event records it).
-    SELECT (e.fired_at AT TIME ZONE '{TZ_NAME}')::date AS day, COALESCE(e.unit_id, 0) AS unit_key,
+    -- Dated when the deadline passed, not when the sweep noticed (a paused worker must not pile
+    -- a day's breaches onto the day it came back); attributed to the unit responsible then.
+    SELECT (e.due_at AT TIME ZONE '{TZ_NAME}')::date AS day, COALESCE(e.unit_id, 0) AS unit_key,
            c.category, count(*) AS breaches
       FROM escalation_slaevent e JOIN complaints_complaint c ON c.id = e.complaint_id
-     WHERE e.kind = {_q(EventKind.BREACH)} AND e.fired_at >= %(start)s AND e.fired_at < %(end)s
+     WHERE e.kind = {_q(EventKind.BREACH)} AND e.due_at >= %(start)s AND e.due_at < %(end)s
      GROUP BY 1, 2, 3
 ),
 claims AS (
@@ -433,21 +433,21 @@ def _locked_state() -> RollupState:
 
 
 def _advance_watermark(state: RollupState) -> list[date]:
-    """Days touched by SLA events fired since the last look: their cohort and fired day."""
+    """Days touched by SLA events fired since the last look: their cohort and deadline day."""
     from escalation.models import SlaEvent
 
     rows = list(
         SlaEvent.objects.filter(id__gt=state.last_sla_event_id)
         .order_by()
-        .values_list("id", "fired_at", "complaint__accepted_at")
+        .values_list("id", "due_at", "complaint__accepted_at")
     )
     if not rows:
         return []
     state.last_sla_event_id = max(r[0] for r in rows)
     state.save(update_fields=["last_sla_event_id"])
     days = set()
-    for _, fired, accepted in rows:
-        days.add(local_day(fired))
+    for _, due, accepted in rows:
+        days.add(local_day(due))
         days.add(local_day(accepted))
     return sorted(days)
 

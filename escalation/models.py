@@ -283,6 +283,8 @@ class SlaEvent(models.Model):
         ]
         indexes = [
             models.Index(fields=["kind", "fired_at"], name="sla_event_kind_fired"),
+            # The dashboard dates a breach by its deadline (dashboard/rollup.py).
+            models.Index(fields=["kind", "due_at"], name="sla_event_kind_due"),
             models.Index(fields=["complaint", "fired_at"], name="sla_event_complaint"),
         ]
 

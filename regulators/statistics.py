@@ -2,11 +2,10 @@
 
 A month is a calendar month in Asia/Shanghai. Complaints count in the month they were accepted,
 appeals in the month they were received. Definitions (shown in the export's notes too):
-- 有效投诉: complaints not rejected (不予受理, e.g. merged duplicates).
+- 有效投诉, 有理由投诉 and 有理由投诉率: complaints.figures, the dashboard's definitions too.
 - 7日答复及时率: valid complaints first answered by their statutory 7-day deadline ÷ valid
   complaints (快递暂行条例; SPEC §4).
 - 首次响应及时率: valid complaints first responded to by their first-response deadline ÷ valid.
-- 有理由投诉率: valid complaints judged justified ÷ valid complaints (seed 001 §(二)5).
 - 申诉报告及时率: appeals whose report was sent by its deadline ÷ appeals received.
 Each section is one GROUP BY query: the cost does not grow with rows in Python.
 """
@@ -23,6 +22,7 @@ from django.apps import apps
 from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 
+from complaints.figures import COUNTED, JUSTIFIED, JUSTIFIED_RATE_DEFINITION
 from complaints.models import Category, Complaint, Status
 from kernel.clock import SHANGHAI
 
@@ -64,7 +64,7 @@ def rate(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
-VALID = ~Q(status=Status.REJECTED)
+VALID = COUNTED
 COMPLAINT_FIGURES = {
     "received": Count("pk"),
     "valid": Count("pk", filter=VALID),
@@ -78,7 +78,7 @@ COMPLAINT_FIGURES = {
         filter=VALID
         & Q(first_response_at__isnull=False, first_response_at__lte=F("first_response_due")),
     ),
-    "justified": Count("pk", filter=VALID & Q(justified=True)),
+    "justified": Count("pk", filter=JUSTIFIED),
     "closed": Count("pk", filter=Q(status=Status.CLOSED)),
     "satisfied": Count("pk", filter=Q(satisfied=True)),
 }
@@ -270,9 +270,8 @@ def monthly_statistics(year: int, month: int) -> MonthlyStatistics:
     )
     notes = (
         "投诉按受理时间、申诉按接收时间（北京时间）计入当月。",
-        "有效投诉：不含不予受理（含合并的重复投诉）的工单。",
         "7日答复及时率 = 在法定7日时限内首次答复的有效投诉 ÷ 有效投诉。",
-        "有理由投诉率 = 判定为有理由投诉的有效投诉 ÷ 有效投诉。",
+        str(JUSTIFIED_RATE_DEFINITION),
         "申诉报告及时率 = 在报告时限内向监管部门报送处理情况的申诉 ÷ 当月申诉。",
     )
     return MonthlyStatistics(year=year, month=month, sections=sections, notes=notes)

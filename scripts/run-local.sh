@@ -120,16 +120,19 @@ DJANGO_DEBUG=true "$PY" manage.py seed_demo
 [ "$mode" = run ] && "$PY" manage.py collectstatic --noinput -v 0
 
 # --- The app ------------------------------------------------------------------------------
-"$ROOT/.venv/bin/celery" -A config worker --loglevel=INFO --concurrency=2 >"$LOG/worker.log" 2>&1 &
+# Each server in a session of its own, so that stop() is the one to signal it, once: Ctrl-C
+# reaches the whole foreground group, and a second signal arriving during a Celery process's
+# shutdown interrupts its exit handlers (a traceback in beat.log, a cold stop of the worker).
+setsid "$ROOT/.venv/bin/celery" -A config worker --loglevel=INFO --concurrency=2 >"$LOG/worker.log" 2>&1 &
 pids+=($!)
-"$ROOT/.venv/bin/celery" -A config beat --loglevel=INFO >"$LOG/beat.log" 2>&1 &
+setsid "$ROOT/.venv/bin/celery" -A config beat --loglevel=INFO >"$LOG/beat.log" 2>&1 &
 pids+=($!)
 # The beat's first refresh of the dashboard comes a minute after it starts: ask for one now,
 # so the demo data's figures are on the dashboard from the first page.
 "$ROOT/.venv/bin/celery" -A config call dashboard.tasks.refresh_rollup >/dev/null
 if [ "$mode" = run ]; then
-  # In a session of its own: Ctrl-C reaches the whole foreground group, and granian's workers
-  # taking a SIGINT themselves refuse to stop gracefully (30 s of waiting); stop() sends TERM.
+  # In a session of its own too: granian's workers taking a SIGINT themselves refuse to stop
+  # gracefully (30 s of waiting); stop() sends TERM.
   WEB_HOST=$HOST WEB_PORT=$PORT WEB_ACCESS_LOG=1 setsid "$PY" -m config.server >"$LOG/web.log" 2>&1 &
 else
   "$PY" manage.py runserver "$HOST:$PORT" &

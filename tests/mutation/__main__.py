@@ -155,6 +155,8 @@ def _config(group: dict) -> str:
         f"pytest_add_cli_args_test_selection ={listing(group['tests'])}\n"
         f"pytest_add_cli_args ={listing([*PYTEST_ARGS, *group.get('pytest_args', [])])}\n"
         "use_git_change_detection = false\n"
+        # A changed test or helper reruns the mutants it may affect (rather than keeping results).
+        "on_dependency_change = rerun\n"
         "use_setproctitle = false\n"
     )
 
