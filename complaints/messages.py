@@ -10,8 +10,9 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from kernel import refdata
 from kernel.db import inserts
-from kernel.models import Channel, Notification, WebhookEndpoint
+from kernel.models import Channel, Notification
 
 # Complaint event → (customer SMS template, partner webhook event). SPEC §7: customers get
 # acceptance, reply, follow-up and closure.
@@ -67,15 +68,17 @@ def on_complaint_changed(sender, *, complaint, event, actor=None, details=None, 
             context=context,
         )
         if webhook_event and complaint.created_by_id:
-            for endpoint in WebhookEndpoint.objects.filter(
-                partner_id=complaint.created_by_id, is_active=True
-            ):
-                if webhook_event in (endpoint.events or []):
+            # From the reference data the caller read (a submission already has it), else the
+            # cached copy: no query of its own on the submission path.
+            reference = kwargs.get("reference") or refdata.current()
+            endpoints = reference["webhook_endpoints"].get(complaint.created_by_id, ())
+            for endpoint_id, events in endpoints:
+                if webhook_event in events:
                     add(
                         template=webhook_event,
                         channel=Channel.WEBHOOK,
-                        recipient_key=f"endpoint:{endpoint.pk}",
-                        endpoint_id=endpoint.pk,
+                        recipient_key=f"endpoint:{endpoint_id}",
+                        endpoint_id=endpoint_id,
                         context=_webhook_data(complaint),
                     )
     if event in ASSIGNMENT_EVENTS or (event == "create" and complaint.unit_id):

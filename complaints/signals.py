@@ -8,5 +8,6 @@ anything that talks to the outside world to `transaction.on_commit`.
 from django.dispatch import Signal
 
 # kwargs: complaint (the saved instance), event (str: "created", a transition name, "contact",
-# "pause", …), actor (User or None), details (dict), audit (the ComplaintTransition row written).
+# "pause", …), actor (User or None), details (dict), audit (the ComplaintTransition row written),
+# reference (the kernel.refdata the service read for this change, or None: read it yourself).
 complaint_changed = Signal()

@@ -162,6 +162,16 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return self.url
 
+    @classmethod
+    def active_by_partner(cls) -> dict[int, tuple[tuple[int, frozenset[str]], ...]]:
+        """{partner id: ((endpoint id, its events), …)} of the active endpoints (reference data)."""
+        found: dict[int, list[tuple[int, frozenset[str]]]] = {}
+        for pk, partner_id, events in cls.objects.filter(is_active=True).values_list(
+            "pk", "partner_id", "events"
+        ):
+            found.setdefault(partner_id, []).append((pk, frozenset(events or ())))
+        return {partner: tuple(rows) for partner, rows in found.items()}
+
     def clean(self) -> None:
         events = self.events if isinstance(self.events, list) else None
         if not events or any(e not in WEBHOOK_EVENTS for e in events):

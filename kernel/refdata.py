@@ -1,8 +1,9 @@
 """The small, rarely edited tables every request reads, cached per process until they change.
 
 Apps register a loader of their parts (complaints: phrase lists; escalation: SLA policies and
-the supervisors' calendar; kernel: the official calendar) in their AppConfig.ready. On
-PostgreSQL a statement trigger on each of those tables (migration escalation 0004) sets
+the supervisors' calendar; kernel: the official calendar and partners' webhook endpoints) in
+their AppConfig.ready. A statement trigger on each of those tables (migrations escalation 0004
+and 0008) sets
 `reference_data_version` in the same transaction as the change, so a use costs one primary-key
 lookup and every process sees a change once it commits. A rolled-back change leaves a version
 nobody sees again (sequences never go back).

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Profile complaint submission end to end in one process (Django test client, real database).
 
-    scripts/with-test-services.sh .venv/bin/python scripts/profile_submission.py [--unit C] [-n N]
+    scripts/with-test-services.sh .venv/bin/python scripts/profile_submission.py \
+        [--unit C] [--as partner|agent] [-n N]
 
 Prints the SQL statements of one submission, the wall and CPU time per submission, and the
 functions that take the most time (cProfile). Run it to see where a submission's time goes
@@ -35,6 +36,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--unit", default="", help="submit to this unit code (created if missing)")
     parser.add_argument("-n", type=int, default=300, help="submissions to time")
+    parser.add_argument(
+        "--as",
+        dest="role",
+        choices=["anonymous", "partner", "agent"],
+        default="anonymous",
+        help="submit anonymously or with the token of a partner or an agent",
+    )
     args = parser.parse_args()
 
     import django
@@ -46,12 +54,20 @@ def main() -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from complaints.models import Unit
+    from complaints.models import Role, StaffProfile, Unit
 
     call_command("migrate", verbosity=0)
     if args.unit:
         Unit.objects.get_or_create(code=args.unit, defaults={"name": args.unit, "kind": "branch"})
-    client = Client()
+    headers = {}
+    if args.role != "anonymous":
+        from django.contrib.auth import get_user_model
+        from rest_framework.authtoken.models import Token
+
+        user, _ = get_user_model().objects.get_or_create(username=f"profile-{args.role}")
+        StaffProfile.objects.get_or_create(user=user, defaults={"role": Role(args.role)})
+        headers["HTTP_AUTHORIZATION"] = f"Token {Token.objects.get_or_create(user=user)[0].key}"
+    client = Client(**headers)
     run = int(time.time())
 
     def body(i: int) -> str:

@@ -288,6 +288,7 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
             Status.ACCEPTED,
             now=now,
             pk=audit_id,
+            reference=reference,
             reason="",
             channel=complaint.channel,
             repeat_of=earlier.ticket_no if earlier else None,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
+from kernel import refdata
 from kernel.db import inserts
 from kernel.errors import Conflict, InvalidInput, NotFound
 
@@ -55,6 +56,7 @@ def _audit(
     now: datetime,
     reason: str = "",
     pk: int | None = None,
+    reference: refdata.ReferenceData | None = None,
     **details,
 ) -> ComplaintTransition:
     actor, kind = _actor_fields(by)
@@ -78,6 +80,7 @@ def _audit(
         actor=actor,
         details=details,
         audit=row,
+        reference=reference,  # the reference data the caller read, if it did (the listeners')
     )
     return row
 
