@@ -266,41 +266,34 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
-# One beat only (two by mistake are harmless: the database claims decide). The SLA tasks are
-# idempotent, so they acknowledge late and a killed worker's message is delivered again; the
-# Redis visibility_timeout (1 h) is well above their time limits.
+# Every periodic task, in one place. One beat only (two by mistake are harmless: the database
+# claims decide). The SLA tasks are idempotent, so they acknowledge late and a killed worker's
+# message is delivered again; the Redis visibility_timeout (1 h) is well above their limits.
 _SLA_SWEEP_SECONDS = env.float("SLA_SWEEP_SECONDS", default=60.0)
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "sla-sweep": {
-            "task": "escalation.tasks.sla_sweep",
-            "schedule": _SLA_SWEEP_SECONDS,
-        },
-        "sla-deliver-outbox": {
-            "task": "kernel.tasks.deliver_outbox",
-            "schedule": _SLA_SWEEP_SECONDS,
-        },
-    }
-)
-# Dashboard (issue 8): recompute the rollup's dirty days every minute; the monthly report goes
-# to supervisors at 07:00 on the 1st (Asia/Shanghai).
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "dashboard-refresh-rollup": {
-            "task": "dashboard.tasks.refresh_rollup",
-            "schedule": env.float("DASHBOARD_ROLLUP_SECONDS", default=60.0),
-        },
-        "dashboard-monthly-report": {
-            "task": "dashboard.tasks.send_monthly_report",
-            "schedule": crontab(minute=0, hour=7, day_of_month=1),
-        },
-    }
-)
-# REST API: forget Idempotency-Key rows older than API_IDEMPOTENCY_RETENTION_HOURS.
-CELERY_BEAT_SCHEDULE["api-purge-idempotency-keys"] = {
-    "task": "complaints.api.tasks.purge_idempotency_keys",
-    "schedule": env.float("API_IDEMPOTENCY_PURGE_SECONDS", default=3600.0),
+CELERY_BEAT_SCHEDULE = {
+    # SLA timers (SPEC §4) and the outbox that delivers what they and every change queue.
+    "sla-sweep": {"task": "escalation.tasks.sla_sweep", "schedule": _SLA_SWEEP_SECONDS},
+    "sla-deliver-outbox": {"task": "kernel.tasks.deliver_outbox", "schedule": _SLA_SWEEP_SECONDS},
+    # Dashboard: recompute the rollup's dirty days; the monthly report goes to supervisors at
+    # 07:00 on the 1st (Asia/Shanghai).
+    "dashboard-refresh-rollup": {
+        "task": "dashboard.tasks.refresh_rollup",
+        "schedule": env.float("DASHBOARD_ROLLUP_SECONDS", default=60.0),
+    },
+    "dashboard-monthly-report": {
+        "task": "dashboard.tasks.send_monthly_report",
+        "schedule": crontab(minute=0, hour=7, day_of_month=1),
+    },
+    # REST API: forget Idempotency-Key rows older than API_IDEMPOTENCY_RETENTION_HOURS.
+    "api-purge-idempotency-keys": {
+        "task": "complaints.api.tasks.purge_idempotency_keys",
+        "schedule": env.float("API_IDEMPOTENCY_PURGE_SECONDS", default=3600.0),
+    },
+    # Regulator appeals: remind about the company's report and mediation deadlines (SPEC §6).
+    "regulators-sweep-appeal-deadlines": {
+        "task": "regulators.tasks.sweep_appeal_deadlines",
+        "schedule": env.int("REGULATORS_SWEEP_SECONDS", default=300),
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -332,6 +325,9 @@ OUTBOX = {
 
 # Business settings (SPEC §2–3); the SLA policies themselves are data (escalation app).
 COMPLAINTS = {
+    # How often the branch queue and the notice badge ask for news (seconds; htmx polling).
+    "QUEUE_POLL_SECONDS": env.int("COMPLAINTS_QUEUE_POLL_SECONDS", default=30),
+    "NOTICE_POLL_SECONDS": env.int("COMPLAINTS_NOTICE_POLL_SECONDS", default=30),
     # A closed complaint may be reopened by the customer within this many days (SPEC §2).
     "REOPEN_WINDOW_DAYS": env.int("COMPLAINTS_REOPEN_WINDOW_DAYS", default=7),
     # An earlier complaint answered within this many days makes a new one a repeat (重复投诉).
@@ -411,9 +407,4 @@ REGULATORS = {
     "ELIGIBILITY_RATE": env("REGULATORS_ELIGIBILITY_RATE", default="30/min"),
     # The name of the company in the report to the regulator (default: the top unit's name).
     "COMPANY_NAME": env("REGULATORS_COMPANY_NAME", default=""),
-}
-# Regulator appeals: remind about the company's report and mediation deadlines (SPEC §6).
-CELERY_BEAT_SCHEDULE["regulators-sweep-appeal-deadlines"] = {
-    "task": "regulators.tasks.sweep_appeal_deadlines",
-    "schedule": env.int("REGULATORS_SWEEP_SECONDS", default=300),
 }

@@ -401,7 +401,7 @@ def on_complaint_changed(sender, *, complaint, event, **kwargs) -> None:
     today = local_day(now)
     days = {local_day(complaint.accepted_at), today}
     if event == "reopen":
-        window = int(settings.COMPLAINTS.get("REOPEN_WINDOW_DAYS", 7)) + 1
+        window = settings.COMPLAINTS["REOPEN_WINDOW_DAYS"] + 1
         days.update(today - timedelta(days=i) for i in range(window + 1))
     previous_end = (kwargs.get("details") or {}).get("previous_end")
     if event == "reinstate" and previous_end:  # an appeal brought back one that had ended

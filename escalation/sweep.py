@@ -98,13 +98,8 @@ assert SweepRow._fields == SWEEP_FIELDS  # nosec B101  # import-time self-check 
 
 
 def sla_conf(key: str):
-    defaults = {
-        "SWEEP_BATCH": 1000,
-        "SWEEP_TIME_BUDGET_SECONDS": 45,
-        "SWEEP_PAUSE_SECONDS": 0.0,
-        "SWEEP_WORKERS": 2,
-    }
-    return getattr(settings, "SLA", {}).get(key, defaults.get(key))
+    """One of settings.SLA (config/settings.py declares each with its default)."""
+    return settings.SLA[key]
 
 
 @dataclass

@@ -40,7 +40,6 @@ LEVEL_CSS = {
 NOTICES_PAGE_SIZE = 50
 # The newest unread notices the badge carries for the page to announce (toast).
 TOAST_LIMIT = 5
-NOTICE_POLL_SECONDS = 30
 
 
 # The ticket number of a notice's complaint, read with the notice (the outbox keeps only its id).
@@ -48,7 +47,7 @@ _TICKET_NO = Subquery(Complaint.objects.filter(pk=OuterRef("complaint_id")).valu
 
 
 def _poll_seconds() -> int:
-    return int(settings.COMPLAINTS.get("NOTICE_POLL_SECONDS", NOTICE_POLL_SECONDS))
+    return settings.COMPLAINTS["NOTICE_POLL_SECONDS"]
 
 
 def _badge_context(user) -> dict:

@@ -39,7 +39,6 @@ LOOKUP_LIMIT = 8
 SEARCH_LIMIT = 50
 # Roles holding view_complaint (complaints.roles.ROLE_PERMISSIONS) have a work queue.
 QUEUE_ROLES = (Role.AGENT, Role.BRANCH, Role.SUPERVISOR)
-QUEUE_POLL_SECONDS = 30
 # Answered, waiting for the agent's follow-up call: not the branch's work any more.
 AWAITING_AGENT = (Status.ANSWERED, Status.FOLLOW_UP)
 
@@ -307,7 +306,7 @@ def _queue_context(request):
         "unit": unit,
         "nav": "queue",
         # The seed asks branches to log in every 20 minutes; polling makes that unnecessary.
-        "poll_seconds": int(settings.COMPLAINTS.get("QUEUE_POLL_SECONDS", QUEUE_POLL_SECONDS)),
+        "poll_seconds": settings.COMPLAINTS["QUEUE_POLL_SECONDS"],
     }
 
 
