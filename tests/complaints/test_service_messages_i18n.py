@@ -33,11 +33,12 @@ SERVICE_MODULES = [
     "kernel/outbox/notices.py",
 ]
 # The project's own catalogues: not those of the packages in .venv/ (a glob of the whole tree
-# collected Django's 1,100-odd when .venv is a folder in the checkout, as on a fresh clone).
+# collected Django's 1,100-odd when .venv is a folder in the checkout, as on a fresh clone), nor
+# those under var/ (the install test's environment, the mutation runs' copies of the project).
 CATALOGUES = sorted(
     po
     for po in ROOT.glob("**/locale/*/LC_MESSAGES/django.po")
-    if not {".venv", "node_modules"} & set(po.relative_to(ROOT).parts)
+    if not {".venv", "node_modules", "var"} & set(po.relative_to(ROOT).parts)
 )
 GETTEXT = {"_", "_lazy", "gettext", "gettext_lazy"}
 PGETTEXT = {"pgettext", "pgettext_lazy"}
