@@ -112,11 +112,12 @@ bench-api: system-deps install-dev
 	PG_EXTRA_OPTS="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=512MB" \
 	  scripts/with-test-services.sh scripts/bench-api.sh
 
-## ruff, the import contract (.importlinter, docs/architecture.md) and pending migrations.
+## ruff, the import contract (.importlinter, docs/architecture.md), mypy and pending migrations.
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
 fmt: install-dev

@@ -330,7 +330,13 @@ def scheduled_events(
         if not timer.running:
             continue
 
-        def event(kind: EventKind, fire_at: datetime, level: int = 0, notify=None, t=timer):
+        def event(
+            kind: EventKind,
+            fire_at: datetime,
+            level: int = 0,
+            notify: Notify | None = None,
+            t: Timer = timer,
+        ) -> ScheduledEvent:
             return ScheduledEvent(
                 t.name, kind, level, t.started_at, t.due_at, _utc(fire_at), notify
             )

@@ -72,7 +72,7 @@ def _package_knows_year(year: int) -> bool:
 def _official_workday(day: date) -> bool:
     # The package validates and looks up on every call; sweeps ask about the same few dozen
     # days for thousands of complaints, so remember the answers (they never change).
-    return chinese_calendar.is_workday(day)
+    return bool(chinese_calendar.is_workday(day))
 
 
 @functools.cache
@@ -81,7 +81,8 @@ def _statutory_holidays(year: int) -> holidays.HolidayBase:
     # of 全国年节及纪念日放假办法 (元旦, 春节 from lunar New Year's Eve, 清明, 劳动节, 端午, 中秋,
     # 国庆) with art. 6's 补假 when one falls on a weekend, and carries the State Council's
     # announced 调休 working weekends where it knows them. Offline: computed, not downloaded.
-    return holidays.China(years=year)
+    found: holidays.HolidayBase = holidays.country_holidays("CN", years=year)
+    return found
 
 
 @functools.lru_cache(maxsize=4096)

@@ -78,7 +78,8 @@ class ReminderLeads:
     regulator_reply: timedelta = timedelta(days=3)
 
     def for_kind(self, kind: DeadlineKind) -> timedelta:
-        return getattr(self, DeadlineKind(kind).value)
+        lead: timedelta = getattr(self, DeadlineKind(kind).value)
+        return lead
 
 
 def reminder_stage(due: datetime, *, now: datetime, lead: timedelta) -> ReminderStage | None:

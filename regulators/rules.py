@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 # Outcomes that need the company's report to have gone to the regulator first: the regulator
 # decides mediation, fault and resolution on the strength of that report.
 OUTCOMES_AFTER_REPORT = frozenset({"mediated", "resolved", "not_at_fault", "mediation_failed"})
@@ -24,7 +26,7 @@ def outcome_refusal(*, state: str, outcome: str) -> str | None:
     return None
 
 
-def is_on_time(done_at, due) -> bool | None:
+def is_on_time(done_at: datetime | None, due: datetime | None) -> bool | None:
     """Return whether a step was done by its deadline; None when either is unknown."""
     if done_at is None or due is None:
         return None
