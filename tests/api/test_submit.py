@@ -195,19 +195,29 @@ def test_it_refuses_a_malformed_idempotency_key(api, db, key):
 def test_it_creates_one_complaint_when_two_identical_requests_race(pat, monkeypatch):
     """Both requests start together; the database's unique index decides, the loser replays.
 
-    Creating the complaint is slowed down so that the second request's INSERT of the key
-    really waits on the first one's uncommitted row.
+    The first request, having created the complaint, holds its transaction open until the
+    second request's INSERT of the key is seen waiting on the first one's uncommitted row (a
+    lock not granted in pg_locks): the order is observed, not guessed with a sleep.
     """
     create = services.complaint_create
     calls = []
+    waited: list[bool] = []
 
-    def slow_create(**kwargs):
+    def second_request_waits() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            return cursor.fetchone()[0] > 0
+
+    def create_then_hold(**kwargs):
         calls.append(1)
         result = create(**kwargs)
-        time.sleep(0.3)
+        deadline = time.monotonic() + 20
+        while not second_request_waits() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        waited.append(second_request_waits())
         return result
 
-    monkeypatch.setattr(services, "complaint_create", slow_create)
+    monkeypatch.setattr(services, "complaint_create", create_then_hold)
     barrier = threading.Barrier(2)
     results: list = []
 
@@ -231,3 +241,4 @@ def test_it_creates_one_complaint_when_two_identical_requests_race(pat, monkeypa
     assert sorted(r.get("Idempotent-Replayed", "") for r in results) == ["", "true"]
     assert results[0].json() == results[1].json()
     assert len(calls) == 1  # the loser never got as far as creating
+    assert waited == [True]  # and it really waited on the winner's uncommitted key
