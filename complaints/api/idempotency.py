@@ -5,8 +5,9 @@ requests race, the second INSERT waits on the unique index until the first commi
 the loser reads the winner's row and answers with the winner's complaint. When the first one
 fails (invalid input), its row rolls back with it and the second goes ahead as new.
 
-Keys are kept for API_IDEMPOTENCY_RETENTION_HOURS (24 h): `idempotency_keys_purge` (hourly
-beat task) deletes older rows in bounded batches, oldest first, by the indexed creation time.
+Keys are kept for API_IDEMPOTENCY_RETENTION_HOURS (24 h), to the second: a key older than that
+protects nothing even before `idempotency_keys_purge` (hourly beat task) deletes its row in
+bounded batches, oldest first, by the indexed creation time — a retry then is a new submission.
 """
 
 from __future__ import annotations
@@ -125,6 +126,10 @@ def submit_once(
         .filter(client=client, key_hash=key_hash)
         .first()
     )
+    if existing is not None and existing.created_at < _retention_cutoff():
+        # Expired, its row not purged yet: forget it here, and this request goes ahead as new.
+        IdempotencyKey.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
+        existing = None
     if existing is None or existing.complaint is None:
         if not _retry:
             raise IntegrityError("idempotency key row vanished twice")
@@ -133,6 +138,11 @@ def submit_once(
         raise KeyReused(_("该 Idempotency-Key 已用于另一份不同内容的投诉，请换一个新的键。"))
     code = unseal(existing.sealed_access_code, client=client, key=key)
     return Outcome(existing.complaint, code, replayed=True)
+
+
+def _retention_cutoff() -> datetime:
+    """Keys created before this moment have expired (created exactly at it: still valid)."""
+    return timezone.now() - timedelta(hours=settings.API_IDEMPOTENCY_RETENTION_HOURS)
 
 
 def idempotency_keys_purge(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import time_machine
 from django.conf import settings
 from django.db import connection
@@ -56,6 +57,24 @@ def test_it_keeps_a_key_for_24_hours_and_forgets_it_after(api, db, now):
         assert idempotency_keys_purge() == 1
     assert not IdempotencyKey.objects.exists()
     assert Complaint.objects.count() == 1  # the complaint itself stays
+
+
+@pytest.mark.parametrize(
+    ("after", "replayed"),
+    [
+        pytest.param(timedelta(hours=24) - timedelta(seconds=1), True, id="24h-minus-1s"),
+        pytest.param(timedelta(hours=24), True, id="exactly-24h"),
+        pytest.param(timedelta(hours=24, seconds=1), False, id="24h-plus-1s"),
+    ],
+)
+def test_the_key_protects_for_24_hours_to_the_second_purged_or_not(api, db, now, after, replayed):
+    # No purge has run: the retention is the key's, not the purge task's schedule.
+    first = submit_at(api, now, "order-1").json()
+    retry = submit_at(api, now + after, "order-1")
+    assert (retry.get("Idempotent-Replayed") == "true") is replayed
+    assert (retry.json()["ticket_no"] == first["ticket_no"]) is replayed
+    assert Complaint.objects.count() == (1 if replayed else 2)
+    assert IdempotencyKey.objects.count() == 1  # the expired key gave way to the new one
 
 
 def test_it_treats_a_retry_after_the_retention_as_a_new_submission(api, db, now):
