@@ -97,9 +97,11 @@ bench:
 	@echo "make bench-api         submissions and staff lists over HTTP (1M complaints)   docs/api.md"
 	@echo "make bench-sla         the SLA sweep over 1M open complaints                   README"
 	@echo "make bench-queue       the branch work queue page on a large database          README"
+	@echo "make bench-search      the search box: partial phone, two-word phrase (1M)      README"
 	@echo "make bench-dashboard   dashboard endpoints and exports on a long history       docs/dashboard.md"
 	@echo "make bench-regulators  regulator statistics, appeal sweep and list             docs/regulators.md"
 	@echo "make bench-fail-fast   how fast the cache and the broker give up on a dead Redis"
+	@echo "make bench-tracking    push ingestion of scan events into the monthly partitions  docs/tracking.md"
 	@echo "make soak / faults     the whole stack under load and under faults             docs/reliability.md"
 
 ## SLA sweep benchmark on a throwaway PostgreSQL: 1 million open complaints (not part of test).
@@ -129,6 +131,11 @@ fmt: install-dev
 BENCH_COMPLAINTS ?= 1000000
 bench-queue: install-dev
 	BENCH_COMPLAINTS=$(BENCH_COMPLAINTS) scripts/with-test-services.sh $(PY) -m benchmarks.bench_queue
+
+## The search box on 1M complaints (issue 20 §4): partial phone, phrase, name (not part of `make test`).
+.PHONY: bench-search
+bench-search: install-dev
+	BENCH_COMPLAINTS=$(BENCH_COMPLAINTS) LOG_LEVEL=WARNING scripts/with-test-services.sh $(PY) -m benchmarks.bench_search
 
 clean:
 	rm -rf var/celerybeat-schedule* .pytest_cache
@@ -168,3 +175,10 @@ soak: reliability-deps
 
 faults: reliability-deps
 	$(PY) -m benchmarks.reliability faults
+
+## Push ingestion of waybill scans (signed pushes, deduplicated, into the monthly partitions) on a
+## durable PostgreSQL preloaded with BENCH_TRACKING_PRELOAD events (not part of `make test`).
+.PHONY: bench-tracking
+bench-tracking: install-dev
+	PG_EXTRA_OPTS="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c shared_buffers=512MB" \
+	  scripts/with-test-services.sh $(PY) -m benchmarks.bench_tracking

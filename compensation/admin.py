@@ -1,15 +1,18 @@
 """Admin: supervisors copy and edit carrier policies; claims are read-only with their trail.
 
-Claims change only through compensation.services (rights by amount, locks, audit rows), so the
-admin never edits or deletes them. Policies are never deleted either: switch one off instead.
+Claims change only through compensation.services (separation of duties, rights by amount,
+locks, audit rows), so the admin never adds, edits or deletes them — not even for a superuser:
+it offers no way round the four-eyes rule. Policies are never deleted either: switch one off.
 """
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 
+from . import exports
 from .models import Claim, ClaimEvent, CompensationPolicy
 
 
@@ -107,7 +110,7 @@ class ClaimEventInline(admin.TabularInline):
     model = ClaimEvent
     extra = 0
     can_delete = False
-    fields = ("at", "action", "from_status", "to_status", "amount", "actor", "reason")
+    fields = ("at", "action", "from_status", "to_status", "amount", "actor", "reason", "details")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -127,17 +130,37 @@ class ClaimAdmin(admin.ModelAdmin):
         "service",
         "amount",
         "quoted_amount",
+        "override_flagged",
         "needs_review",
+        "proposed_by",
+        "decided_by",
+        "paid_by",
         "proposed_at",
         "assess_due",
         "settle_due",
     )
-    list_filter = ("status", "incident", "service", "needs_review", "basis")
-    list_select_related = ("complaint",)
+    list_filter = ("status", "override_flagged", "incident", "service", "needs_review", "basis")
+    list_select_related = ("complaint", "proposed_by", "decided_by", "paid_by")
     search_fields = ("=complaint__ticket_no", "=payment_reference")
     date_hierarchy = "proposed_at"
     show_full_result_count = False
     inlines = (ClaimEventInline,)
+    actions = ("export_csv", "export_xlsx")
+
+    @admin.action(description=_("导出所选赔偿申请（CSV）"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(exports.to_csv(queryset), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{exports.filename("csv")}"'
+        return response
+
+    @admin.action(description=_("导出所选赔偿申请（Excel）"), permissions=["view"])
+    def export_xlsx(self, request, queryset):
+        response = HttpResponse(
+            exports.to_xlsx(queryset),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{exports.filename("xlsx")}"'
+        return response
 
     def has_add_permission(self, request):
         return False  # claims are proposed on the ticket (panel or API), with the engine's quote

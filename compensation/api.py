@@ -34,7 +34,7 @@ from .inputs import (
     parse_text,
     refuse_unknown_fields,
 )
-from .models import CURRENCY, Claim, CompensationPolicy
+from .models import CURRENCY, Claim, ClaimEvent, CompensationPolicy
 from .rules import Quote
 
 TICKET_NO = re.compile(r"^[A-Za-z0-9]{1,24}$")
@@ -70,8 +70,18 @@ def quote_json(result: Quote, policy: CompensationPolicy) -> dict[str, Any]:
     }
 
 
-def claim_json(claim: Claim, user) -> dict[str, Any]:
-    """One claim with its facts, quote, decision, payment, timers and audit trail."""
+def _step_actor(claim: Claim, action: str) -> str | None:
+    # From the prefetched events: who approved stays known after a later rejection.
+    done = [e for e in claim.events.all() if e.action == action]
+    return _user_label(done[-1].actor) if done else None
+
+
+def claim_json(claim: Claim, user, context: services.ApprovalContext) -> dict[str, Any]:
+    """One claim with its facts, quote, decision, payment, timers and audit trail.
+
+    `context` holds the complaint's approved total and the user's approvals of the day
+    (services.approval_context), read once for all the claims of a complaint.
+    """
     facts = {
         "service": claim.service,
         "incident": claim.incident,
@@ -102,7 +112,8 @@ def claim_json(claim: Claim, user) -> dict[str, Any]:
         "quoted_amount": _money(claim.quoted_amount),
         "override_amount": _money(claim.override_amount),
         "override_reason": claim.override_reason,
-        "needs_supervisor": services.needs_supervisor(claim.amount),
+        "needs_supervisor": services.needs_supervisor(claim, context),
+        "override_flagged": claim.override_flagged,
         "needs_review": claim.needs_review,
         "review_reasons": claim.review_reasons,
         "basis": claim.basis,
@@ -113,6 +124,7 @@ def claim_json(claim: Claim, user) -> dict[str, Any]:
         "note": claim.note,
         "proposed_by": _user_label(claim.proposed_by),
         "proposed_at": _time(claim.proposed_at),
+        "approved_by": _step_actor(claim, ClaimEvent.Action.APPROVE),
         "decided_by": _user_label(claim.decided_by),
         "decided_at": _time(claim.decided_at),
         "rejection_reason": claim.rejection_reason,
@@ -122,7 +134,7 @@ def claim_json(claim: Claim, user) -> dict[str, Any]:
         "payment_reference": claim.payment_reference,
         "assess_due": _time(claim.assess_due),
         "settle_due": _time(claim.settle_due),
-        "allowed_actions": services.allowed_actions(user, claim),
+        "allowed_actions": services.allowed_actions(user, claim, context),
         "events": [
             {
                 "at": _time(event.at),
@@ -132,6 +144,7 @@ def claim_json(claim: Claim, user) -> dict[str, Any]:
                 "to_status": event.to_status,
                 "amount": _money(event.amount),
                 "reason": event.reason,
+                "override_flagged": bool(event.details.get("override_flagged")),
             }
             for event in claim.events.all()
         ],
@@ -177,7 +190,8 @@ class ClaimListView(APIView):
     def get(self, request: Request, ticket_no: str) -> Response:
         complaint = _complaint(ticket_no, request.user)
         claims = services.claims_for_staff(complaint=complaint, by=request.user)
-        return Response({"results": [claim_json(c, request.user) for c in claims]})
+        context = services.approval_context(request.user, complaint)
+        return Response({"results": [claim_json(c, request.user, context) for c in claims]})
 
     @extend_schema(
         request=doc.ProposeDoc,
@@ -219,7 +233,7 @@ def _fresh(claim: Claim, user) -> dict[str, Any]:
         .prefetch_related("events__actor")
         .get(pk=claim.pk)
     )
-    return claim_json(fresh, user)
+    return claim_json(fresh, user, services.approval_context(user, fresh.complaint))
 
 
 class ClaimDetailView(APIView):

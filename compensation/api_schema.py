@@ -83,6 +83,7 @@ class EventDoc(serializers.Serializer):
     to_status = serializers.ChoiceField(ClaimStatus.choices)
     amount = serializers.DecimalField(**MONEY)
     reason = serializers.CharField()
+    override_flagged = serializers.BooleanField()
 
 
 class AllowedActionsDoc(serializers.Serializer):
@@ -101,7 +102,10 @@ class ClaimDoc(serializers.Serializer):
     quoted_amount = serializers.DecimalField(**MONEY)
     override_amount = serializers.DecimalField(allow_null=True, **MONEY)
     override_reason = serializers.CharField()
-    needs_supervisor = serializers.BooleanField()
+    needs_supervisor = serializers.BooleanField(
+        help_text="须由质量监控主管审批：调整金额高于规则金额，或工单累计批准金额超过审批限额"
+    )
+    override_flagged = serializers.BooleanField(help_text="调整金额超过规则金额的规定倍数，待复核")
     needs_review = serializers.BooleanField()
     review_reasons = serializers.ListField(child=serializers.CharField())
     basis = serializers.ChoiceField([b.value for b in Basis])
@@ -112,6 +116,7 @@ class ClaimDoc(serializers.Serializer):
     note = serializers.CharField()
     proposed_by = serializers.CharField()
     proposed_at = serializers.DateTimeField()
+    approved_by = serializers.CharField(allow_null=True, help_text="批准人（其后被驳回时仍保留）")
     decided_by = serializers.CharField(allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
     rejection_reason = serializers.CharField()

@@ -236,6 +236,9 @@ class Claim(GuardedStateMixin, NoDeleteModel):
         _("人工调整金额"), max_digits=12, decimal_places=2, null=True, blank=True
     )
     override_reason = models.TextField(_("调整理由"), blank=True)
+    # An override above COMPENSATION["OVERRIDE_REVIEW_MULTIPLE"] × the quote (issue 19): shown
+    # on the claim, in its audit and in the admin's list, for a second look by the supervisors.
+    override_flagged = models.BooleanField(_("超倍调整待复核"), default=False)
     amount = models.DecimalField(
         _("赔偿金额"), max_digits=12, decimal_places=2, help_text=_("人工调整金额或规则计算金额")
     )
@@ -322,6 +325,11 @@ class Claim(GuardedStateMixin, NoDeleteModel):
             ),
             # Compensation paid per period (KPIs, SPEC §8).
             models.Index(fields=["status", "paid_on"], name="claim_status_paid_on"),
+            models.Index(
+                fields=["override_flagged", "proposed_at"],
+                name="claim_override_flagged",
+                condition=models.Q(override_flagged=True),
+            ),
         ]
         permissions = [
             ("propose_claim", _("可提出赔偿申请")),
@@ -415,7 +423,15 @@ class ClaimEvent(AppendOnlyModel):
         verbose_name = _("赔偿操作记录")
         verbose_name_plural = _("赔偿操作记录")
         ordering = ["at", "id"]
-        indexes = [models.Index(fields=["claim", "at"], name="claim_event_claim_at")]
+        indexes = [
+            models.Index(fields=["claim", "at"], name="claim_event_claim_at"),
+            # An agent's approvals of the day, summed under the lock (compensation.services).
+            models.Index(
+                fields=["actor", "at"],
+                name="claim_event_approvals",
+                condition=models.Q(action="approve"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.claim_id} {self.action} {self.from_status or '—'}→{self.to_status}"

@@ -5,17 +5,26 @@ found" otherwise), locks the row, runs the transition, saves, writes the claim's
 and the complaint's (so the customer's timeline shows the decision and amount), and sends
 complaints.signals.complaint_changed — all in one transaction. Two approvers at once: the
 second waits for the row lock, sees the claim already decided and gets a Conflict.
+
+Separation of duties (issue 19, compensation/approval.py) is enforced here, so the API, the
+claim panel and anything else that moves a claim obey it alike (the admin only reads claims):
+the proposer never approves nor pays their own claim; an agent approves only what needs no
+supervisor — no override above the quote, the complaint's approved total and the agent's
+approvals of the day within their limits — with both sums read under the claim's lock.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import pgettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
@@ -26,6 +35,7 @@ from complaints.signals import complaint_changed
 from kernel import refdata
 from kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unavailable
 
+from . import approval
 from .inputs import FieldErrors, Override, parse_money, parse_text
 from .models import (
     ACTIVE_CLAIM_STATES,
@@ -75,35 +85,183 @@ def approval_threshold() -> Decimal:
     return Decimal(str(_conf("APPROVAL_THRESHOLD")))
 
 
-# --- Who may do what: the approval rule lives here and only here ------------------------------
+def approval_limits() -> approval.ApprovalLimits:
+    """The separation-of-duties limits from settings.COMPENSATION (docs/compensation.md)."""
+    return approval.ApprovalLimits(
+        threshold=approval_threshold(),
+        agent_daily_limit=Decimal(str(_conf("AGENT_DAILY_APPROVAL_LIMIT"))),
+        override_review_multiple=Decimal(str(_conf("OVERRIDE_REVIEW_MULTIPLE"))),
+        payer_not_approver=bool(_conf("PAYER_NOT_APPROVER")),
+    )
 
 
-def needs_supervisor(amount: Decimal) -> bool:
-    """SPEC §5: a supervisor approves above the threshold (default ¥500)."""
-    return amount > approval_threshold()
+# --- Who may do what: the approval rules live here and in approval.py, nowhere else ----------
+
+# Claims whose money is committed: what the complaint's threshold adds up (a rejection frees it).
+COMMITTED_STATES = (ClaimStatus.APPROVED, ClaimStatus.PAID)
+
+SUPERVISOR_REASON_TEXT = {
+    approval.SupervisorReason.OVERRIDE_ABOVE_QUOTE: _lazy(
+        "调整金额¥%(amount)s高于规则计算金额¥%(quoted)s"
+    ),
+    approval.SupervisorReason.COMPLAINT_TOTAL: _lazy(
+        "该工单累计批准金额将达¥%(total)s，超过审批限额¥%(threshold)s"
+    ),
+    approval.SupervisorReason.AGENT_DAILY_TOTAL: _lazy(
+        "您今日累计批准金额将达¥%(today)s，超过每日限额¥%(daily)s"
+    ),
+}
+DUTY_CONFLICT_TEXT = {
+    approval.DutyConflict.OWN_PROPOSAL: _lazy(
+        "不能审批自己提出的赔偿申请：提出人与审批人须为不同的人。"
+    ),
+    approval.DutyConflict.PAYING_OWN_PROPOSAL: _lazy(
+        "不能为自己提出的赔偿申请登记赔付：提出人与赔付登记人须为不同的人。"
+    ),
+    approval.DutyConflict.PAYING_OWN_APPROVAL: _lazy(
+        "不能为自己批准的赔偿申请登记赔付：审批人与赔付登记人须为不同的人。"
+    ),
+}
 
 
-def may_decide(user, amount: Decimal) -> bool:
-    """Return whether `user` may approve or reject a claim of `amount`.
+@dataclass(frozen=True)
+class ApprovalContext:
+    """What the limits are measured against, read once for a complaint's claims and a user."""
 
-    Above the threshold: `compensation.approve_claim` (supervisors). At or below it also
-    `compensation.approve_small_claim` (agents). Rejecting is a decision like approving, so
-    the same right applies: whoever may not approve an amount may not refuse it either.
+    committed_on_complaint: Decimal  # approved or paid on the complaint
+    approved_today: Decimal  # the user's own approvals today (Asia/Shanghai)
+
+
+def committed_on_complaint(complaint_id: int, *, excluding: int | None = None) -> Decimal:
+    """The amount approved or paid on a complaint, in one SQL sum (rejected claims excluded)."""
+    rows = Claim.objects.filter(complaint_id=complaint_id, status__in=COMMITTED_STATES)
+    if excluding is not None:
+        rows = rows.exclude(pk=excluding)
+    return rows.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+
+
+def approved_today(user, now: datetime) -> Decimal:
+    """What `user` approved today (Asia/Shanghai), summed in SQL over the claims' audit rows.
+
+    Approvals later rejected still count: the limit is on the approvals an agent makes.
     """
-    if user is None or isinstance(user, str) or not getattr(user, "is_active", False):
-        return False
+    day = timezone.localdate(now)
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    total = ClaimEvent.objects.filter(
+        actor_id=user.pk, action=ClaimEvent.Action.APPROVE, at__gte=start, at__lt=end
+    ).aggregate(total=Sum("amount"))["total"]
+    return total or Decimal("0.00")
+
+
+def approval_context(user, complaint: Complaint, *, now: datetime | None = None):
+    """The sums allowed_actions needs for every claim of `complaint` (two statements)."""
+    now = _now(now)
+    daily = approved_today(user, now) if _is_user(user) else Decimal("0.00")
+    return ApprovalContext(committed_on_complaint(complaint.pk), daily)
+
+
+def _committed_before(claim: Claim, context: ApprovalContext) -> Decimal:
+    # The complaint's committed total without this claim's own amount.
+    own = claim.amount if claim.status in COMMITTED_STATES else Decimal("0.00")
+    return context.committed_on_complaint - own
+
+
+def claim_supervisor_reasons(claim: Claim, committed_before: Decimal):
+    """Why this claim needs a supervisor whoever approves it (override, complaint total)."""
+    return approval.claim_supervisor_reasons(
+        amount=claim.amount,
+        quoted=claim.quoted_amount,
+        override=claim.override_amount,
+        approved_before=committed_before,
+        limits=approval_limits(),
+    )
+
+
+def needs_supervisor(claim: Claim, context: ApprovalContext) -> bool:
+    """SPEC §5 and issue 19: only a supervisor may approve this claim."""
+    return bool(claim_supervisor_reasons(claim, _committed_before(claim, context)))
+
+
+def _is_user(user) -> bool:
+    return user is not None and not isinstance(user, str) and getattr(user, "is_active", False)
+
+
+def _decision_refusal(
+    user, claim: Claim, step: approval.Step, *, committed_before: Decimal, today: Decimal
+) -> str | None:
+    """The Chinese reason `user` may not approve or reject `claim`, or None when they may.
+
+    Supervisors (`compensation.approve_claim`) decide any amount; agents
+    (`compensation.approve_small_claim`) only a claim that needs no supervisor and, to approve
+    it, within their daily limit. Rejecting is a decision like approving: whoever may not
+    approve a claim may not refuse it either — but it moves no money, so neither the daily
+    limit nor the proposer's own claim stops it.
+    """
+    if not _is_user(user):
+        return _("您没有权限审批赔偿申请。")
+    conflict = approval.duty_conflict(
+        step,
+        actor=user.pk,
+        proposer=claim.proposed_by_id,
+        approver=claim.decided_by_id,
+        limits=approval_limits(),
+    )
+    if conflict is not None:
+        return str(DUTY_CONFLICT_TEXT[conflict])
     if user.has_perm("compensation.approve_claim"):
-        return True
-    return not needs_supervisor(amount) and user.has_perm("compensation.approve_small_claim")
+        return None
+    if not user.has_perm("compensation.approve_small_claim"):
+        return _("您没有权限审批赔偿申请。")
+    reasons = claim_supervisor_reasons(claim, committed_before)
+    if step == approval.Step.APPROVE:
+        reasons += approval.agent_supervisor_reasons(
+            amount=claim.amount, approved_today=today, limits=approval_limits()
+        )
+    if not reasons:
+        return None
+    limits = approval_limits()
+    values = {
+        "amount": claim.amount,
+        "quoted": claim.quoted_amount,
+        "total": committed_before + claim.amount,
+        "threshold": limits.threshold,
+        "today": today + claim.amount,
+        "daily": limits.agent_daily_limit,
+    }
+    why = "；".join(str(SUPERVISOR_REASON_TEXT[r]) % values for r in reasons)
+    return _("%(why)s，须由质量监控主管审批。") % {"why": why}
 
 
-def allowed_actions(user, claim: Claim) -> dict[str, bool]:
+def _payment_refusal(user, claim: Claim) -> str | None:
+    if not _is_user(user) or not user.has_perm("compensation.pay_claim"):
+        return _("您没有权限办理此项赔偿操作。")
+    conflict = approval.duty_conflict(
+        approval.Step.PAY,
+        actor=user.pk,
+        proposer=claim.proposed_by_id,
+        approver=claim.decided_by_id,
+        limits=approval_limits(),
+    )
+    return None if conflict is None else str(DUTY_CONFLICT_TEXT[conflict])
+
+
+def allowed_actions(user, claim: Claim, context: ApprovalContext) -> dict[str, bool]:
     """The buttons to show: which next steps `user` may take on `claim` now."""
-    decide = may_decide(user, claim.amount)
+    before = _committed_before(claim, context)
+
+    def may(step):
+        return (
+            _decision_refusal(
+                user, claim, step, committed_before=before, today=context.approved_today
+            )
+            is None
+        )
+
     return {
-        "approve": claim.status == ClaimStatus.PROPOSED and decide,
-        "reject": claim.status in ACTIVE_CLAIM_STATES and decide,
-        "pay": claim.status == ClaimStatus.APPROVED and user.has_perm("compensation.pay_claim"),
+        "approve": claim.status == ClaimStatus.PROPOSED and may(approval.Step.APPROVE),
+        "reject": claim.status in ACTIVE_CLAIM_STATES and may(approval.Step.REJECT),
+        "pay": claim.status == ClaimStatus.APPROVED and _payment_refusal(user, claim) is None,
     }
 
 
@@ -354,6 +512,9 @@ def claim_propose(
         review_reasons=list(result.review_reasons),
         override_amount=override_amount,
         override_reason=override_reason,
+        override_flagged=approval.override_flagged(
+            quoted=result.amount, override=override_amount, limits=approval_limits()
+        ),
         amount=override_amount if override_amount is not None else result.amount,
         proposed_by=by,
         proposed_at=now,
@@ -367,6 +528,8 @@ def claim_propose(
             claim.save()
     except IntegrityError as exc:
         raise Conflict(_("该工单已有进行中的赔偿申请，请刷新后再操作。")) from exc
+    # Under the complaint's lock: no other claim of it can be approved meanwhile.
+    reasons = claim_supervisor_reasons(claim, committed_on_complaint(locked.pk))
     _event(
         claim,
         by,
@@ -376,9 +539,11 @@ def claim_propose(
         reason=override_reason or note,
         quoted_amount=str(result.amount),
         overridden=override_amount is not None,
+        override_flagged=claim.override_flagged,
         policy=policy.code,
         needs_review=result.needs_review,
-        needs_supervisor=needs_supervisor(claim.amount),
+        needs_supervisor=bool(reasons),
+        supervisor_reasons=[r.value for r in reasons],
     )
     _complaint_audit(
         locked,
@@ -387,13 +552,19 @@ def claim_propose(
         EVENT_PROPOSED,
         now=now,
         quoted_amount=str(result.amount),
-        needs_supervisor=needs_supervisor(claim.amount),
+        needs_supervisor=bool(reasons),
+        override_flagged=claim.override_flagged,
     )
     return claim
 
 
-def _lock(claim: Claim) -> Claim:
-    """Lock the claim row; refuse if it changed state since the caller read it."""
+def _lock(claim: Claim, *, by, perm: str) -> Claim:
+    """Lock the claim row and check again on what is locked (issue 19 §8).
+
+    The actor's right and scope are checked on the complaint as it is now — reassigned away
+    from a branch since the caller read it, the claim is "not found" for that branch — and a
+    claim that changed state since the caller read it is a Conflict.
+    """
     try:
         locked = (
             Claim.objects.select_for_update(of=("self",))
@@ -402,6 +573,7 @@ def _lock(claim: Claim) -> Claim:
         )
     except Claim.DoesNotExist as exc:
         raise NotFound(_("赔偿申请不存在。")) from exc
+    _authorize(by, perm, locked.complaint)
     if locked.status != claim.status:
         raise Conflict(
             _("赔偿申请已被他人处理，当前状态为“%(status)s”，请刷新后再操作。")
@@ -430,32 +602,73 @@ def _save(locked: Claim) -> None:
         raise Conflict(_("赔偿申请已被他人处理，请刷新后再操作。")) from exc
 
 
-def _require_decision_right(by, claim: Claim) -> None:
-    if not may_decide(by, claim.amount):
-        raise NotAllowed(
-            _("赔偿金额¥%(amount)s超过审批限额¥%(threshold)s，须由质量监控主管审批。")
-            % {"amount": claim.amount, "threshold": approval_threshold()}
-            if needs_supervisor(claim.amount)
-            else _("您没有权限审批赔偿申请。")
-        )
+def _require_decision_right(by, locked: Claim, step: approval.Step, now: datetime) -> dict:
+    """Refuse unless `by` may approve or reject the locked claim; return what was measured.
+
+    The sums are read in SQL under the claim's lock. An agent's approvals of the day are
+    serialised on a transaction-scoped advisory lock of their own, so two approvals by one
+    agent at once cannot both fit under the daily limit that only one of them fits under.
+    """
+    if (
+        step == approval.Step.APPROVE
+        and not by.has_perm("compensation.approve_claim")
+        and by.has_perm("compensation.approve_small_claim")
+    ):
+        _lock_approver(by)
+        today = approved_today(by, now)
+    else:
+        today = Decimal("0.00")
+    before = committed_on_complaint(locked.complaint_id, excluding=locked.pk)
+    refusal = _decision_refusal(by, locked, step, committed_before=before, today=today)
+    if refusal is not None:
+        raise NotAllowed(refusal)
+    reasons = claim_supervisor_reasons(locked, before)
+    return {
+        "approver_role": "supervisor" if by.has_perm("compensation.approve_claim") else "agent",
+        "complaint_total": str(before + locked.amount),
+        "supervisor_reasons": [r.value for r in reasons],
+    }
+
+
+# pg_advisory_xact_lock(class, key): the class keeps these keys apart from other advisory locks.
+APPROVER_LOCK_CLASS = 19_01
+
+
+def _lock_approver(user) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [APPROVER_LOCK_CLASS, user.pk])
 
 
 @transaction.atomic
 def claim_approve(*, claim: Claim, by, note: str = "", now: datetime | None = None) -> Claim:
-    """待审批 → 已批准, by a supervisor above the threshold, else by an agent or a supervisor."""
+    """待审批 → 已批准, never by the proposer; by a supervisor when the claim needs one.
+
+    An agent approves alone only a claim with no override above the quote that keeps the
+    complaint's approved total and the agent's approvals of the day within their limits.
+    """
     now = _now(now)
     _authorize(by, "view_claim", claim.complaint)
     errors = FieldErrors()
     note = parse_text(note, "note", errors, label=_("审批意见"), max_len=2000, required=False)
     errors.raise_if_any()
-    locked = _lock(claim)
-    _require_decision_right(by, locked)
-    from_status = _run(locked, "approve")
+    locked = _lock(claim, by=by, perm="view_claim")
+    from_status = _run(locked, "approve")  # in memory: a refusal below rolls it back
+    measured = _require_decision_right(by, locked, approval.Step.APPROVE, now)
     locked.decided_by = by
     locked.decided_at = now
     _refresh_timers(locked, now)  # a decision ends the assessment, payment the settlement
     _save(locked)
-    _event(locked, by, ClaimEvent.Action.APPROVE, from_status, now=now, reason=note)
+    _event(
+        locked,
+        by,
+        ClaimEvent.Action.APPROVE,
+        from_status,
+        now=now,
+        reason=note,
+        proposed_by=locked.proposed_by_id,
+        override_flagged=locked.override_flagged,
+        **measured,
+    )
     _complaint_audit(locked.complaint, locked, by, EVENT_APPROVED, now=now)
     return locked
 
@@ -468,9 +681,9 @@ def claim_reject(*, claim: Claim, by, reason: str, now: datetime | None = None) 
     errors = FieldErrors()
     reason = parse_text(reason, "reason", errors, label=_("驳回原因"), max_len=2000, required=True)
     errors.raise_if_any()
-    locked = _lock(claim)
-    _require_decision_right(by, locked)
-    from_status = _run(locked, "reject")
+    locked = _lock(claim, by=by, perm="view_claim")
+    from_status = _run(locked, "reject")  # in memory: a refusal below rolls it back
+    _require_decision_right(by, locked, approval.Step.REJECT, now)
     locked.decided_by = by
     locked.decided_at = now
     locked.rejection_reason = reason
@@ -490,7 +703,10 @@ def claim_pay(
     paid_on: date | None,
     now: datetime | None = None,
 ) -> Claim:
-    """已批准 → 已赔付: record the payment (reference and date) that settled the claim."""
+    """已批准 → 已赔付: record the payment (reference and date) that settled the claim.
+
+    Never by the proposer; nor by the approver when COMPENSATION["PAYER_NOT_APPROVER"].
+    """
     now = _now(now)
     _authorize(by, "pay_claim", claim.complaint)
     errors = FieldErrors()
@@ -510,8 +726,11 @@ def claim_pay(
     elif paid_on < timezone.localdate(claim.complaint.accepted_at):
         errors["paid_on"] = _("赔付日期不能早于投诉受理日期")
     errors.raise_if_any()
-    locked = _lock(claim)
-    from_status = _run(locked, "pay")
+    locked = _lock(claim, by=by, perm="pay_claim")
+    from_status = _run(locked, "pay")  # in memory: a refusal below rolls it back
+    refusal = _payment_refusal(by, locked)
+    if refusal is not None:
+        raise NotAllowed(refusal)
     locked.paid_by = by
     locked.paid_at = now
     locked.paid_on = paid_on
@@ -526,6 +745,8 @@ def claim_pay(
         now=now,
         payment_reference=payment_reference,
         paid_on=paid_on.isoformat(),
+        proposed_by=locked.proposed_by_id,
+        approved_by=locked.decided_by_id,
     )
     _complaint_audit(
         locked.complaint,

@@ -145,8 +145,10 @@ def _render_panel(
         raise PermissionDenied(exc.message) from exc
     now = timezone.now()
     reference = refdata.current() if claims else None  # the SLA policies, once for the panel
+    approvals = services.approval_context(user, complaint, now=now) if claims else None
     for claim in claims:
-        claim.actions = services.allowed_actions(user, claim)
+        claim.actions = services.allowed_actions(user, claim, approvals)
+        claim.needs_supervisor = services.needs_supervisor(claim, approvals)
         claim.timer_states = [
             {**state, **TIMER_DISPLAY[state["timer"]], **LEVEL_DISPLAY[state["level"]]}
             for state in hooks.record_timer_levels(claim, now=now, reference=reference)
@@ -177,6 +179,8 @@ def _render_panel(
         "labels": FIELD_LABELS,
         "incidents": IncidentType.choices,
         "threshold": services.approval_threshold(),
+        "daily_limit": services.approval_limits().agent_daily_limit,
+        "override_multiple": services.approval_limits().override_review_multiple.normalize(),
         "today": timezone.localdate().isoformat(),
     }
     return render(request, "compensation/_panel.html", context)

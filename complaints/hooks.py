@@ -92,3 +92,10 @@ refresh_record_timers = Slot("refresh_record_timers", _nothing)
 # (record, *, now, reference) -> [{"timer", "due", "level"}]: the record's running timers with
 # their colour under its complaint's policy (escalation).
 record_timer_levels = Slot("record_timer_levels", lambda record, **kwargs: [])
+
+
+# --- The demo (seed_demo) ---------------------------------------------------------------------
+
+# Called by seed_demo after the demo complaints exist, each with `stdout=` (the command's): a
+# feature adds what the demo needs of its own (tracking: the demo TMS's waybills). Idempotent.
+demo_seeders: list[Callable[..., Any]] = []

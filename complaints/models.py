@@ -8,9 +8,12 @@ Nothing here is ever deleted: withdrawals, rejections and merges are states (SPE
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMFieldMixin, transition
+
+from .search_index import searchable_text
 
 
 class NoDeleteQuerySet(models.QuerySet):
@@ -358,6 +361,8 @@ class Complaint(GuardedStateMixin, NoDeleteModel):
     # Outcome of the follow-up call and the customer's rating.
     satisfied = models.BooleanField(_("客户满意"), null=True, blank=True)
     rating = models.PositiveSmallIntegerField(_("满意度评分"), null=True, blank=True)
+    # When the customer gave (or last changed) the rating; only the customer rates (issue 19).
+    rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
 
     objects = ComplaintQuerySet.as_manager()
 
@@ -387,6 +392,16 @@ class Complaint(GuardedStateMixin, NoDeleteModel):
                 fields=["unit", "next_deadline", "id"], name="complaint_unit_deadline_keyset"
             ),
             models.Index(fields=["status", "next_deadline", "id"], name="complaint_status_keyset"),
+            # The search box (complaints.search): any part of a number, any word of the text,
+            # through pg_trgm trigrams (migration 0011 creates the extension first).
+            GinIndex(fields=["phone"], name="complaint_phone_trgm", opclasses=["gin_trgm_ops"]),
+            GinIndex(
+                fields=["tracking_no"], name="complaint_tracking_trgm", opclasses=["gin_trgm_ops"]
+            ),
+            GinIndex(
+                fields=["ticket_no"], name="complaint_ticket_trgm", opclasses=["gin_trgm_ops"]
+            ),
+            GinIndex(OpClass(searchable_text(), name="gin_trgm_ops"), name="complaint_text_trgm"),
         ]
         permissions = [
             ("dispatch_complaint", _("可下发/改派工单")),
@@ -754,3 +769,32 @@ class Attachment(NoDeleteModel):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.original_name or self.token}"
+
+
+class EvidenceUsage(models.Model):
+    """Evidence stored on one day: for the whole site, and per client address (issue 19 §4).
+
+    One row per day and scope, counted up inside the upload's transaction by a conditional
+    upsert (complaints.attachments), so a refused or failed upload counts nothing. Addresses
+    are kept only as a keyed hash: the row says how much, never who.
+    """
+
+    class Scope(models.TextChoices):
+        SITE = "site", _("全站")
+        ADDRESS = "address", _("客户端地址")
+
+    day = models.DateField(_("日期"))
+    scope = models.CharField(_("范围"), max_length=8, choices=Scope.choices)
+    key = models.CharField(_("地址摘要"), max_length=64, blank=True)
+    files = models.PositiveIntegerField(_("文件数"), default=0)
+    total_bytes = models.BigIntegerField(_("字节数"), default=0)
+
+    class Meta:
+        verbose_name = _("证据用量")
+        verbose_name_plural = _("证据用量")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "scope", "key"], name="evidence_usage_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.scope} {self.files}"

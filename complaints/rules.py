@@ -119,6 +119,32 @@ DEFAULT_URGENT_CONTENTS = (
     "药品",
 )
 
+# --- Tracking numbers (运单号) ---------------------------------------------------------------
+
+# Letters and digits, 2–40 of them; settings.COMPLAINTS["TRACKING_NO_PATTERN"] narrows it.
+DEFAULT_TRACKING_NO_PATTERN = r"[A-Z0-9]{2,40}"
+# Spaces and dashes people and scanners put between the characters of a waybill number.
+_TRACKING_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc]")
+
+
+def normalize_tracking_no(raw: str) -> str:
+    """Return a tracking number as stored and searched: NFKC, upper case, no spaces or dashes.
+
+    NFKC turns full-width ＳＦ１２３ into SF123, so one waybill typed on a phone keyboard, scanned
+    or pasted is one value: the same repeat (seed 001 §(二)3) and the same search hit.
+    """
+    return _TRACKING_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or "")).upper()
+
+
+def is_valid_tracking_no(normalized: str, pattern: str) -> bool:
+    """Tell whether a normalised tracking number has the carrier's shape (`pattern`, whole).
+
+    ASCII letters and digits only whatever the pattern says: Python's \\w and \\d would also
+    take letters and digits of other scripts, which no waybill carries.
+    """
+    return normalized.isascii() and re.fullmatch(pattern, normalized) is not None
+
+
 # --- Structured reply (回复要素) -----------------------------------------------------------
 
 REPLY_PARTS = {

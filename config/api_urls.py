@@ -6,4 +6,8 @@ urlpatterns = [
     path("", include("complaints.api.urls")),
     path("", include("compensation.api_urls")),
     path("", include("regulators.api_urls")),
+    path("", include("tracking.api_urls")),
+    path("", include("rulings.api_urls")),
+    path("", include("enquiries.api_urls")),
+    path("", include("playbook.api_urls")),
 ]

@@ -7,6 +7,7 @@ dashboard's SQL, the prepared submission and the audit triggers need it.
 """
 
 from pathlib import Path
+from urllib.parse import quote
 
 import environ
 from celery.schedules import crontab
@@ -31,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",  # pg_trgm indexes for the search box (issue 20 §4)
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -44,6 +46,10 @@ INSTALLED_APPS = [
     "escalation",
     "compensation",
     "regulators",
+    "tracking",
+    "rulings",
+    "enquiries",
+    "playbook",
 ]
 
 MIDDLEWARE = [
@@ -124,10 +130,19 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Lock out an address + username after repeated failed logins (SPEC §9).
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Failed sign-ins lock out a username whatever address they come from, and an address whatever
+# usernames it tries (password spraying), each with its own limit (complaints/web/signin.py,
+# issue 19 §11), for AXES_COOLOFF_HOURS. The address is the client's behind
+# TRUSTED_PROXY_COUNT proxies (kernel/client_address.py; README, "Behind a proxy").
+LOGIN_USERNAME_FAILURE_LIMIT = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=20)
+AXES_FAILURE_LIMIT = "complaints.web.signin.failure_limit"
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "kernel.client_address.client_address"
+# How many reverse proxies (load balancer, nginx…) stand in front of the app and append to
+# X-Forwarded-For; 0: clients connect directly. API_NUM_PROXIES is its older name.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=env.int("API_NUM_PROXIES", default=0))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 
@@ -174,7 +189,7 @@ REST_FRAMEWORK = {
         "partner": env("API_THROTTLE_PARTNER", default="6000/min"),
     },
     # How many proxies sit in front of the app (X-Forwarded-For hops to trust); 0 = none.
-    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 
 # The cache holds the API throttles' counters: Redis in production (shared by every worker),
@@ -225,6 +240,10 @@ SPECTACULAR_SETTINGS = {
         "ComplaintStatusEnum": "complaints.models.Status",
         "ClaimStatusEnum": "compensation.models.ClaimStatus",
         "AppealStateEnum": "regulators.models.AppealState",
+        "DisputeStatusEnum": "rulings.models.DisputeStatus",
+        "TemplateKindEnum": "playbook.models.TemplateKind",
+        "DisputeOutcomeEnum": ["uphold", "overturn"],
+        "AppealOutcomeEnum": "regulators.models.AppealOutcome",
         "ServiceEnum": "complaints.models.Service",
         # compensation.rules.Service (a plain enum: its values are its labels)
         "CompensationServiceEnum": [
@@ -337,12 +356,37 @@ COMPLAINTS = {
     "CLUSTER_WINDOW_HOURS": env.int("COMPLAINTS_CLUSTER_WINDOW_HOURS", default=24),
     # The chase that turns a general complaint urgent (二次催促, seed 001).
     "URGENT_ON_CHASE": env.int("COMPLAINTS_URGENT_ON_CHASE", default=2),
+    # The shape of a tracking number after normalisation (upper case, no spaces or dashes):
+    # a whole-string regex; carriers narrow it, e.g. "SF[0-9]{12}|YT[0-9]{13}" (issue 19).
+    "TRACKING_NO_PATTERN": env("COMPLAINTS_TRACKING_NO_PATTERN", default=r"[A-Z0-9]{2,40}"),
+}
+
+# Evidence uploads (complaints.attachments, issue 19 §4): per file, per complaint, per client
+# address per day (customers' uploads) and for the whole site per day; supervisors are told
+# once a day when ALERT_SHARE of the daily budget is used. Days are Asia/Shanghai days.
+EVIDENCE = {
+    "MAX_FILE_BYTES": env.int("EVIDENCE_MAX_FILE_BYTES", default=10 * 1024 * 1024),
+    "MAX_FILES_PER_COMPLAINT": env.int("EVIDENCE_MAX_FILES_PER_COMPLAINT", default=20),
+    "MAX_BYTES_PER_COMPLAINT": env.int("EVIDENCE_MAX_BYTES_PER_COMPLAINT", default=60 * 1024**2),
+    "ADDRESS_DAILY_FILES": env.int("EVIDENCE_ADDRESS_DAILY_FILES", default=60),
+    "ADDRESS_DAILY_BYTES": env.int("EVIDENCE_ADDRESS_DAILY_BYTES", default=200 * 1024**2),
+    "DAILY_BYTES": env.int("EVIDENCE_DAILY_BYTES", default=20 * 1024**3),
+    "ALERT_SHARE": env.float("EVIDENCE_ALERT_SHARE", default=0.8),
 }
 
 # Compensation claims (SPEC §5): above this amount (yuan) only a supervisor may approve; claim
 # timers from seed 003 (loss paid within 72 h of the claim, damage assessed within 48 h).
+# Separation of duties (issue 19, docs/compensation.md): the threshold counts what is approved
+# on a complaint in total; an agent approves at most AGENT_DAILY_APPROVAL_LIMIT a day; an
+# override above the quote goes to a supervisor, above OVERRIDE_REVIEW_MULTIPLE × it is flagged;
+# the payer is never the proposer, and also not the approver when PAYER_NOT_APPROVER.
 COMPENSATION = {
     "APPROVAL_THRESHOLD": env.str("COMPENSATION_APPROVAL_THRESHOLD", default="500.00"),
+    "AGENT_DAILY_APPROVAL_LIMIT": env.str(
+        "COMPENSATION_AGENT_DAILY_APPROVAL_LIMIT", default="500.00"
+    ),
+    "OVERRIDE_REVIEW_MULTIPLE": env.str("COMPENSATION_OVERRIDE_REVIEW_MULTIPLE", default="3"),
+    "PAYER_NOT_APPROVER": env.bool("COMPENSATION_PAYER_NOT_APPROVER", default=False),
     "LOSS_SETTLE_HOURS": env.int("COMPENSATION_LOSS_SETTLE_HOURS", default=72),
     "DAMAGE_ASSESS_HOURS": env.int("COMPENSATION_DAMAGE_ASSESS_HOURS", default=48),
 }
@@ -407,4 +451,82 @@ REGULATORS = {
     "ELIGIBILITY_RATE": env("REGULATORS_ELIGIBILITY_RATE", default="30/min"),
     # The name of the company in the report to the regulator (default: the top unit's name).
     "COMPANY_NAME": env("REGULATORS_COMPANY_NAME", default=""),
+}
+
+# The waybill's journey from the transport system (TMS): push, pull, facts, routing (issue 21,
+# docs/tracking.md). Without configuration it talks to the demo TMS that `make run` starts on
+# a socket in var/run (tracking/demo_tms.py).
+TRACKING = {
+    # Push (POST /api/v1/tracking/events/): X-TMS-Signature = sha256=HMAC(secret,
+    # "<X-TMS-Timestamp>.<body>"). Empty: a secret derived from SECRET_KEY, which the demo TMS
+    # shares. Comma-separated to move to a new secret without a gap.
+    "PUSH_SECRETS": env.list("TRACKING_PUSH_SECRETS", default=[]),
+    "PUSH_MAX_SKEW_SECONDS": env.int("TRACKING_PUSH_MAX_SKEW_SECONDS", default=300),
+    "PUSH_MAX_EVENTS": env.int("TRACKING_PUSH_MAX_EVENTS", default=1000),
+    # Pull: GET this URL ({waybill} filled in; http://, https:// or http+unix://<socket>/…).
+    "PULL_URL": env(
+        "TRACKING_PULL_URL",
+        default=f"http+unix://{quote(str(LOCAL_SOCKETS / 'demo-tms.sock'), safe='')}"
+        "/waybills/{waybill}/events",
+    ),
+    "PULL_TOKEN": env("TRACKING_PULL_TOKEN", default=""),  # sent as Authorization: Bearer
+    "PULL_CONNECT_TIMEOUT": env.float("TRACKING_PULL_CONNECT_TIMEOUT", default=2.0),
+    "PULL_TIMEOUT": env.float("TRACKING_PULL_TIMEOUT", default=5.0),
+    "PULL_MAX_ATTEMPTS": env.int("TRACKING_PULL_MAX_ATTEMPTS", default=8),
+    # An agent's lookup pulls again only when the last pull is older than this.
+    "PULL_FRESH_SECONDS": env.int("TRACKING_PULL_FRESH_SECONDS", default=300),
+    # The circuit breaker: open after this many failures in a row, for this long.
+    "BREAKER_FAILURES": env.int("TRACKING_BREAKER_FAILURES", default=5),
+    "BREAKER_COOLDOWN_SECONDS": env.int("TRACKING_BREAKER_COOLDOWN_SECONDS", default=60),
+    # 滞留: hours without a scan, per service (complaints.models.Service), before it is flagged.
+    "STUCK_HOURS": env.json(
+        "TRACKING_STUCK_HOURS",
+        default={
+            "express": 24,
+            "postal_registered": 48,
+            "registered_letter": 48,
+            "postal_ordinary": 72,
+        },
+    ),
+    # A TMS's own scan codes → our scan types, on top of tracking.rules.SCAN_ALIASES.
+    "SCAN_ALIASES": env.json("TRACKING_SCAN_ALIASES", default={}),
+    # Monthly partitions of the scans: kept this many months, created this many ahead.
+    "RETENTION_MONTHS": env.int("TRACKING_RETENTION_MONTHS", default=18),
+    "PARTITIONS_AHEAD": env.int("TRACKING_PARTITIONS_AHEAD", default=3),
+    # The demo TMS (make run): its data, written by seed_demo, and where it pushes.
+    "DEMO_DATA": env.path("TRACKING_DEMO_DATA", default=str(VAR_DIR / "demo-tms.json")),
+    "DEMO_PUSH_URL": env(
+        "TRACKING_DEMO_PUSH_URL", default="http://127.0.0.1:8000/api/v1/tracking/events/"
+    ),
+}
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Pulls owed and not kicked (broker down, worker restarted); then the 滞留 flags.
+        "tracking-pull-catch-up": {
+            "task": "tracking.tasks.pull_due",
+            "schedule": env.float("TRACKING_PULL_CATCH_UP_SECONDS", default=60.0),
+        },
+        "tracking-sweep-stuck": {
+            "task": "tracking.tasks.sweep_stuck",
+            "schedule": env.float("TRACKING_STUCK_SWEEP_SECONDS", default=600.0),
+        },
+        # The scans' monthly partitions: the next months created, the expired ones dropped.
+        "tracking-partitions": {
+            "task": "tracking.tasks.maintain_partitions",
+            "schedule": crontab(minute=17, hour=3),
+        },
+    }
+)
+
+# Enquiries (查件/咨询) kept apart from complaints (issue 23): an open enquiry becomes a complaint
+# after RESOLVE_HOURS, or when the same customer asks again about the same waybill within
+# REPEAT_DAYS. The sweep converts the timed-out ones.
+ENQUIRIES = {
+    "RESOLVE_HOURS": env.int("ENQUIRIES_RESOLVE_HOURS", default=24),
+    "REPEAT_DAYS": env.int("ENQUIRIES_REPEAT_DAYS", default=30),
+    "SWEEP_BATCH": env.int("ENQUIRIES_SWEEP_BATCH", default=200),
+}
+CELERY_BEAT_SCHEDULE["enquiries-convert-timed-out"] = {
+    "task": "enquiries.tasks.convert_timed_out",
+    "schedule": env.float("ENQUIRIES_SWEEP_SECONDS", default=300.0),
 }

@@ -1,17 +1,20 @@
 """CSV and Excel exports of the dashboard's figures, with the period and filters in the file.
 
 Only aggregates leave the system here: no customer's name or phone is in any export (SPEC §9).
+Every row goes through kernel.spreadsheets, so a unit or category named like a formula
+(`=HYPERLINK(…)`) stays text (issue 19 §7).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from kernel.spreadsheets import CsvWriter, append_row
 
 from .reports import Selection, category_rows, kpi_rows, ranking_rows, trend_rows
 
@@ -50,7 +53,7 @@ def _rate_text(value) -> str:
 def csv_report(sel: Selection) -> str:
     """One CSV file: filters, KPIs (rates as percentages), units, categories, daily trend."""
     out = io.StringIO()
-    w = csv.writer(out)
+    w = CsvWriter(out)
     w.writerow(["快递投诉质量监控报表"])
     for name, value in sel.filters():
         w.writerow([name, value])
@@ -84,18 +87,18 @@ def csv_report(sel: Selection) -> str:
 
 def _sheet(wb: Workbook, title: str, filters, header: list[str], rows: list[list], formats):
     ws = wb.create_sheet(title)
-    ws.append(["快递投诉质量监控报表"])
+    append_row(ws, ["快递投诉质量监控报表"])
     ws["A1"].font = Font(bold=True, size=14)
     for name, value in filters:
-        ws.append([name, value])
+        append_row(ws, [name, value])
     ws.append([])
-    ws.append(header)
+    append_row(ws, header)
     head_row = ws.max_row
     for cell in ws[head_row]:
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     for line in rows:
-        ws.append(line)
+        append_row(ws, line)
         r = ws.max_row
         for col, fmt in formats(line).items():
             ws.cell(row=r, column=col).number_format = fmt
@@ -122,12 +125,20 @@ def xlsx_report(sel: Selection) -> bytes:
         wb,
         "单位排名",
         filters,
-        ["单位", "受理量", "首次响应及时率", "处理及时率", "有理由投诉率"],
+        ["单位", "受理量", "首次响应及时率", "处理及时率", "有理由投诉率", "考核扣款", "考核扣分"],
         [
-            [r["unit"], r["received"], r["fr_rate"], r["res_rate"], r["justified_rate"]]
+            [
+                r["unit"],
+                r["received"],
+                r["fr_rate"],
+                r["res_rate"],
+                r["justified_rate"],
+                r["assessment_amount"],
+                r["assessment_points"],
+            ]
             for r in ranking_rows(sel)
         ],
-        lambda line: {c: RATE_FORMAT for c in (3, 4, 5)},
+        lambda line: {**{c: RATE_FORMAT for c in (3, 4, 5)}, 6: MONEY_FORMAT, 7: "0.0"},
     )
     _sheet(
         wb,

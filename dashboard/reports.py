@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.utils import timezone
 
 from complaints.models import Category
+from rulings.scorecard import unit_totals
 
 from . import kpis
 from .access import UnitTree
@@ -26,6 +28,8 @@ class Selection:
     category: str
     tree: UnitTree
     today: date
+    # The unit ranking's order: 处理及时率 (default) or the assessment ledger (rulings/).
+    sort: str = "res_rate"
 
     @property
     def scope(self) -> kpis.Scope:
@@ -51,8 +55,15 @@ class Selection:
         ]
 
 
-def selection(*, period: Period, unit_id: int | None, category: str, tree=None) -> Selection:
-    return Selection(period, unit_id, category, tree or UnitTree.load(), local_day(timezone.now()))
+RANKING_SORTS = ("res_rate", "assessment")
+
+
+def selection(
+    *, period: Period, unit_id: int | None, category: str, tree=None, sort: str = "res_rate"
+) -> Selection:
+    return Selection(
+        period, unit_id, category, tree or UnitTree.load(), local_day(timezone.now()), sort
+    )
 
 
 def kpi_rows(sel: Selection) -> list[dict]:
@@ -78,8 +89,47 @@ def ranking_rows(sel: Selection) -> list[dict]:
                 "drill": grp or None,
             }
         )
-    rows.sort(key=lambda r: (r["res_rate"] is None, -(r["res_rate"] or 0), r["unit"]))
+    _add_assessment(sel, rows, groups)
+    if sel.sort == "assessment":
+        rows.sort(key=lambda r: (-r["assessment_amount"], -r["assessment_points"], r["unit"]))
+    else:
+        rows.sort(key=lambda r: (r["res_rate"] is None, -(r["res_rate"] or 0), r["unit"]))
     return rows
+
+
+def _add_assessment(sel: Selection, rows: list[dict], groups: dict[int, int]) -> None:
+    """Each group's assessment ledger over the period (有责件数, 扣款, 扣分; rulings/ scorecards),
+    summed in SQL per unit and added up per group here."""
+    totals = {r["unit_id"]: [0, Decimal("0.00"), Decimal("0.0")] for r in rows}
+    for unit_id, (count, amount, points) in unit_totals(
+        first=sel.period.first, last=sel.period.last
+    ).items():
+        grp = groups.get(unit_id)
+        if grp is None:
+            continue
+        if grp not in totals:  # a group with ledger entries but no complaints in the period
+            totals[grp] = [0, Decimal("0.00"), Decimal("0.0")]
+            rows.append(
+                {
+                    "unit_id": grp,
+                    "unit": sel.tree.name(grp),
+                    "received": 0,
+                    "res_rate": None,
+                    "fr_rate": None,
+                    "justified_rate": None,
+                    "drill": grp or None,
+                }
+            )
+        totals[grp][0] += count
+        totals[grp][1] += amount
+        totals[grp][2] += points
+    for r in rows:
+        count, amount, points = totals[r["unit_id"]]
+        r["assessment_count"], r["assessment_amount"], r["assessment_points"] = (
+            count,
+            amount,
+            points,
+        )
 
 
 def category_rows(sel: Selection) -> list[dict]:

@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from compensation.models import ClaimEvent
-from complaints.figures import NOT_COUNTED_STATUSES
+from complaints.figures import NOT_COUNTED_STATUSES, SATISFIED_RATING
 from complaints.models import Channel, Priority, Status
 from escalation.schedule import EventKind, TimerName
 
@@ -86,8 +86,7 @@ ACTIVITY_COLUMNS = (
 )
 VALUE_COLUMNS = COHORT_COLUMNS + ACTIVITY_COLUMNS
 
-# A rating of 4 or 5 (of 5) counts as satisfied; below as not.
-SATISFIED_RATING = 4
+# A rating of SATISFIED_RATING (4) or 5 counts as satisfied (complaints.figures).
 
 
 def local_day(moment: datetime) -> date:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from complaints.models import Category
+from enquiries.figures import enquiry_figures
 from kernel.api_errors import error_body
 from kernel.errors import DomainError, NotAllowed, Unavailable
 
@@ -43,7 +44,12 @@ def _selection(request) -> reports.Selection:
         end=q.get("end", ""),
         month=q.get("month", ""),
     )
-    return reports.selection(period=period, unit_id=unit_id, category=category, tree=tree)
+    sort = q.get("sort") or "res_rate"
+    if sort not in reports.RANKING_SORTS:
+        raise PeriodError("排序方式无效。")
+    return reports.selection(
+        period=period, unit_id=unit_id, category=category, tree=tree, sort=sort
+    )
 
 
 def _json_error(exc: Exception) -> JsonResponse:
@@ -97,7 +103,8 @@ def categories_json(sel):
 
 @json_endpoint
 def ranking_json(sel):
-    return {"ranking": reports.ranking_rows(sel)}
+    rows = [{k: _plain(v) for k, v in row.items()} for row in reports.ranking_rows(sel)]
+    return {"ranking": rows, "sort": sel.sort}
 
 
 @json_endpoint
@@ -134,7 +141,7 @@ def dashboard(request):
     if sel is None:
         # Bad filters: show the default view with the message, never a server error.
         request.GET = request.GET.copy()
-        for key in ("period", "start", "end", "month", "category", "unit"):
+        for key in ("period", "start", "end", "month", "category", "unit", "sort"):
             request.GET.pop(key, None)
         sel, _ = _page_selection(request)
         if sel is None:
@@ -157,6 +164,8 @@ def dashboard(request):
             "error": error,
             "kpis": reports.kpi_rows(sel),
             "lists": live_lists(unit_keys=sel.scope.unit_keys, now=timezone.now()),
+            # Enquiries apart from complaints, and how many became one (issue 23).
+            "enquiries": enquiry_figures(sel.period.first, sel.period.last),
             "crumbs": crumbs,
             "children": [(u, tree.name(u)) for u in children],
             "categories": Category.choices,

@@ -10,6 +10,7 @@ TIMER_LABELS = {
     "statutory": "法定答复（7日）",
     "claim_assessment": "赔偿定损（48小时）",
     "claim_settlement": "赔偿支付（72小时）",
+    "dispute_decision": "判责申诉裁决",
 }
 
 

@@ -238,6 +238,7 @@ class SlaEvent(models.Model):
             (TimerName.STATUTORY.value, _("法定答复（7日）")),
             (TimerName.CLAIM_ASSESSMENT.value, _("赔偿定损")),
             (TimerName.CLAIM_SETTLEMENT.value, _("赔偿支付")),
+            (TimerName.DISPUTE_DECISION.value, _("判责申诉裁决")),
         ],
     )
     # Set for the events of a feature's record timer (complaints.hooks.timed_records): the

@@ -34,6 +34,8 @@ class TimerName(StrEnum):
     # Compensation claims (seed 003): damage assessed within 48 h, loss settled within 72 h.
     CLAIM_ASSESSMENT = "claim_assessment"
     CLAIM_SETTLEMENT = "claim_settlement"
+    # A dispute of a fault ruling (rulings/, issue 22): decided within M working days.
+    DISPUTE_DECISION = "dispute_decision"
 
 
 class EventKind(StrEnum):

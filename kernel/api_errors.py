@@ -80,8 +80,11 @@ def exception_handler(exc, context):
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     if isinstance(exc, DomainError):
-        # A 503 (storage or database down) always says when to try again.
+        # A 503 (storage or database down) always says when to try again; so does a used-up
+        # quota that knows when it refills (429).
         headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if exc.status_code == 503 else None
+        if getattr(exc, "retry_after", None):
+            headers = {"Retry-After": str(int(exc.retry_after))}
         return Response(
             error_body(exc.code, exc.message, exc.field_errors),
             status=exc.status_code,

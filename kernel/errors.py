@@ -46,3 +46,20 @@ class Unavailable(DomainError):
 
     status_code = 503
     code = "unavailable"
+
+
+class QuotaExceeded(DomainError):
+    """A volume limit (per address or for the whole site) is used up until `retry_after`."""
+
+    status_code = 429
+    code = "quota_exceeded"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: int | None = None,
+        field_errors: dict[str, str] | None = None,
+    ):
+        super().__init__(message, field_errors=field_errors)
+        self.retry_after = retry_after

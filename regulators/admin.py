@@ -9,7 +9,15 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .api import docx_response
-from .models import Appeal, AppealEvent, AppealReminder
+from .models import (
+    Appeal,
+    AppealEvent,
+    AppealReminder,
+    IndustryAverage,
+    ParcelVolume,
+    ProblemTypeMapping,
+    VolumeSource,
+)
 
 RETENTION_NOTE = _("申诉记录至少保存3年（SPEC §6）：系统不提供删除，数据库触发器亦拒绝删除。")
 
@@ -92,3 +100,52 @@ class AppealReminderAdmin(ReadOnlyAdmin):
     list_filter = ("kind", "stage")
     search_fields = ("appeal__case_no",)
     list_select_related = ("appeal",)
+
+
+# --- The bureau's figures (issue 23) ------------------------------------------------------
+
+
+@admin.register(ParcelVolume)
+class ParcelVolumeAdmin(admin.ModelAdmin):
+    """Volumes typed in by a supervisor; files go through the 监管指标 page's import."""
+
+    list_display = ("month", "unit", "province", "parcels", "source", "updated_by", "updated_at")
+    list_filter = ("month", "province", "source")
+    search_fields = ("unit__code", "unit__name")
+    list_select_related = ("unit", "updated_by")
+    fields = ("month", "unit", "province", "parcels")
+    autocomplete_fields = ()
+
+    def save_model(self, request, obj, form, change):
+        obj.month = obj.month.replace(day=1)
+        obj.source = VolumeSource.ADMIN
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        # A wrong figure is corrected, not removed: the rates of a published month must not
+        # silently turn into "—".
+        return False
+
+
+@admin.register(ProblemTypeMapping)
+class ProblemTypeMappingAdmin(admin.ModelAdmin):
+    list_display = ("category", "problem_type", "updated_at")
+    list_editable = ("problem_type",)
+
+    def changelist_view(self, request, extra_context=None):
+        note = _(
+            "每个投诉类别只对应一个监管问题类型；未列出的类别按默认对照计入"
+            "（regulators/bureau.py DEFAULT_MAPPING，口径见 docs/dashboard.md）。"
+        )
+        extra_context = {**(extra_context or {}), "subtitle": note}
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IndustryAverage)
+class IndustryAverageAdmin(admin.ModelAdmin):
+    list_display = ("period", "appeal_rate", "effective_appeal_rate", "satisfaction", "source")
+    search_fields = ("period",)

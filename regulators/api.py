@@ -21,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from kernel.api_fields import BoundedDateField, BoundedDateTimeField
 from kernel.privacy import mask_name, mask_phone
 
 from . import services, statistics
@@ -79,8 +80,9 @@ def _check_date_range(value: date | datetime | None, field: str, errors: dict) -
 
 
 class EligibilityInput(serializers.Serializer):
-    complained_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    company_answered_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    # Bounded: year 1 or 9999 overflowed the deadline arithmetic (issue 19 §6).
+    complained_at = BoundedDateTimeField(required=False, allow_null=True, default=None)
+    company_answered_at = BoundedDateTimeField(required=False, allow_null=True, default=None)
     satisfied = serializers.BooleanField(required=False, allow_null=True, default=None)
     has_clear_request = serializers.BooleanField(required=False, default=True)
     appealed_before = serializers.BooleanField(required=False, default=False)
@@ -92,8 +94,8 @@ class EligibilityInput(serializers.Serializer):
             "invalid_choice": "申诉人身份须为 sender、recipient、authorized_agent 或 unauthorized。"
         },
     )
-    dispute_date = serializers.DateField(required=False, allow_null=True, default=None)
-    as_of = serializers.DateField(required=False, allow_null=True, default=None)
+    dispute_date = BoundedDateField(required=False, allow_null=True, default=None)
+    as_of = BoundedDateField(required=False, allow_null=True, default=None)
     rule_set = serializers.ChoiceField(
         choices=[r.value for r in RuleSet],
         required=False,
@@ -198,7 +200,7 @@ def eligibility_body(result) -> dict:
 
 class AppealInput(serializers.Serializer):
     case_no = serializers.CharField(max_length=40)
-    received_at = serializers.DateTimeField(
+    received_at = BoundedDateTimeField(
         required=False,
         allow_null=True,
         default=None,

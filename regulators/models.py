@@ -13,7 +13,16 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
-from complaints.models import AppendOnlyModel, Complaint, GuardedStateMixin, NoDeleteQuerySet
+from complaints.models import (
+    AppendOnlyModel,
+    Category,
+    Complaint,
+    GuardedStateMixin,
+    NoDeleteQuerySet,
+    Unit,
+)
+
+from .bureau import ProblemType as BureauProblemType
 
 NO_DELETE_MESSAGE = "申诉记录须至少保存3年，不可删除"
 
@@ -310,3 +319,138 @@ class AppealReminder(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError(NO_DELETE_MESSAGE)
+
+
+# --- The bureau's published figures (issue 23) --------------------------------------------
+
+
+class ProblemType(models.TextChoices):
+    """The State Post Bureau's problem types (regulators.bureau.ProblemType, labelled)."""
+
+    DELAY = BureauProblemType.DELAY.value, _("延误")
+    LOSS_SHORT = BureauProblemType.LOSS_SHORT.value, _("丢失短少")
+    DAMAGE = BureauProblemType.DAMAGE.value, _("损毁")
+    DELIVERY = BureauProblemType.DELIVERY.value, _("投递服务")
+    PICKUP = BureauProblemType.PICKUP.value, _("收寄服务")
+    ILLEGAL_FEE = BureauProblemType.ILLEGAL_FEE.value, _("违规收费")
+    COD = BureauProblemType.COD.value, _("代收货款")
+    OTHER = BureauProblemType.OTHER.value, _("其他")
+
+
+class ProblemTypeMapping(models.Model):
+    """Which of the bureau's problem types a complaint category counts under (one each).
+
+    Seeded with regulators.bureau.DEFAULT_MAPPING; a category missing here counts under its
+    default, so every complaint and appeal is counted exactly once.
+    """
+
+    category = models.CharField(_("投诉类别"), max_length=16, choices=Category.choices, unique=True)
+    problem_type = models.CharField(_("监管问题类型"), max_length=16, choices=ProblemType.choices)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("监管问题类型对照")
+        verbose_name_plural = _("监管问题类型对照")
+        ordering = ["category"]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} → {self.get_problem_type_display()}"
+
+
+class VolumeSource(models.TextChoices):
+    ADMIN = "admin", _("后台录入")
+    IMPORT = "import", _("文件导入")
+    API = "api", _("接口")
+
+
+class ParcelVolume(models.Model):
+    """The parcel volume (业务量) of a month: for the company (no unit, no province), a unit,
+    or a province. The denominator of every rate per million parcels."""
+
+    month = models.DateField(_("月份"), help_text=_("当月1日"))
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    province = models.CharField(_("省份"), max_length=4, choices=Province.choices, blank=True)
+    parcels = models.PositiveBigIntegerField(_("业务量（件）"))
+    source = models.CharField(_("来源"), max_length=8, choices=VolumeSource.choices)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("录入人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("业务量")
+        verbose_name_plural = _("业务量")
+        ordering = ["-month", "unit", "province"]
+        constraints = [
+            # One figure per month and scope; NULL units compare equal (PostgreSQL 15).
+            models.UniqueConstraint(
+                fields=["month", "unit", "province"],
+                name="one_volume_per_month_scope",
+                nulls_distinct=False,
+                violation_error_message=_("该月份该范围的业务量已存在"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__day=1),
+                name="volume_month_first_day",
+                violation_error_message=_("月份须为当月1日"),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit__isnull=True) | models.Q(province=""),
+                name="volume_unit_or_province",
+                violation_error_message=_("业务量按单位或按省份录入，不可同时指定"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.unit or self.get_province_display() or _("全公司")
+        return f"{self.month:%Y-%m} {scope} {self.parcels}"
+
+
+class IndustryAverage(models.Model):
+    """The bureau's published industry average for a period, entered by a supervisor, shown
+    beside the company's figures for comparison (optional)."""
+
+    period = models.CharField(
+        _("周期"), max_length=8, unique=True, help_text=_("如 2026-11、2026-Q4 或 2026")
+    )
+    appeal_rate = models.DecimalField(
+        _("申诉率（件/百万件）"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    effective_appeal_rate = models.DecimalField(
+        _("有效申诉率（件/百万件）"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    satisfaction = models.DecimalField(
+        _("有效申诉处理满意率（%）"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    source = models.CharField(_("来源"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("行业平均水平")
+        verbose_name_plural = _("行业平均水平")
+        ordering = ["-period"]
+
+    def __str__(self) -> str:
+        return self.period
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .bureau import PeriodError, parse_period
+
+        try:
+            self.period = parse_period(self.period).key
+        except PeriodError as exc:
+            raise ValidationError({"period": str(exc)}) from None

@@ -195,8 +195,9 @@ def validate_new_appeal(data: NewAppeal, *, now: datetime) -> tuple[dict, dict[s
     cleaned["appellant_phone"] = phone
     cleaned["facts"] = _text(data.facts, "facts", _("申诉事实"), errors, max_len=5000)
     cleaned["request"] = _text(data.request, "request", _("申诉请求"), errors, max_len=2000)
-    tracking = (data.tracking_no or "").strip().upper()
-    if tracking and (len(tracking) > 40 or not tracking.replace("-", "").isalnum()):
+    # The complaint's own normalisation (issue 19 §10), so the appeal finds it by waybill.
+    tracking = complaint_services.normalize_tracking_no(data.tracking_no or "")
+    if tracking and not complaint_services.is_valid_tracking_no(tracking):
         errors["tracking_no"] = _("运单号只能包含字母和数字，最长40位。")
     cleaned["tracking_no"] = tracking
     cleaned["ticket_no"] = (data.ticket_no or "").strip().upper()

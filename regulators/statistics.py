@@ -12,7 +12,6 @@ Each section is one GROUP BY query: the cost does not grow with rows in Python.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -25,6 +24,7 @@ from django.db.models.functions import Coalesce
 from complaints.figures import COUNTED, JUSTIFIED, JUSTIFIED_RATE_DEFINITION
 from complaints.models import Category, Complaint, Status
 from kernel.clock import SHANGHAI
+from kernel.spreadsheets import CsvWriter, append_row
 
 from .models import Appeal, AppealOutcome, Province
 
@@ -277,23 +277,15 @@ def monthly_statistics(year: int, month: int) -> MonthlyStatistics:
     return MonthlyStatistics(year=year, month=month, sections=sections, notes=notes)
 
 
-# A text cell starting with one of these is a formula to Excel (and openpyxl stores it as one):
-# a unit named "=HYPERLINK(…)" must stay text in the regulator's report (OWASP CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _cell(value):
-    if value is None:
-        return "—"
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+    # A unit named "=HYPERLINK(…)" stays text: kernel.spreadsheets makes every cell inert.
+    return "—" if value is None else value
 
 
 def to_csv(stats: MonthlyStatistics) -> bytes:
     """Return the statistics as CSV (UTF-8 with BOM, so Excel opens the Chinese correctly)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = CsvWriter(buffer)
     writer.writerow([f"监管统计报表 {stats.label}"])
     for section in stats.sections:
         writer.writerow([])
@@ -317,17 +309,17 @@ def to_xlsx(stats: MonthlyStatistics) -> bytes:
     workbook.remove(workbook.active)
     for section in stats.sections:
         sheet = workbook.create_sheet(section.title.replace("·", "-")[:31])
-        sheet.append([f"{stats.label} {section.title}"])
+        append_row(sheet, [f"{stats.label} {section.title}"])
         sheet["A1"].font = Font(bold=True)
-        sheet.append(list(section.headers))
+        append_row(sheet, list(section.headers))
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in section.rows:
-            sheet.append([float(v) if isinstance(v, Decimal) else _cell(v) for v in row])
+            append_row(sheet, [float(v) if isinstance(v, Decimal) else _cell(v) for v in row])
         sheet.column_dimensions["A"].width = 24
     notes = workbook.create_sheet("说明")
     for note in stats.notes:
-        notes.append([note])
+        append_row(notes, [note])
     notes.column_dimensions["A"].width = 80
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -138,6 +138,15 @@ else
   "$PY" manage.py runserver "$HOST:$PORT" &
 fi
 pids+=($!)
+# The demo transport system (tracking/demo_tms.py, its waybills written by seed_demo): answers
+# the worker's pulls on a socket in var/run and pushes the scans to the app, signed. DEMO_TMS=0
+# leaves it out, for a real TMS (TRACKING_PULL_URL, README "The waybill's journey").
+if [ "${DEMO_TMS:-1}" = 1 ]; then
+  push_host=$HOST; [ "$HOST" = 0.0.0.0 ] && push_host=127.0.0.1
+  setsid "$PY" manage.py demo_tms --socket "$SOCKETS/demo-tms.sock" \
+    --push-url "http://$push_host:$PORT/api/v1/tracking/events/" >"$LOG/demo-tms.log" 2>&1 &
+  pids+=($!)
+fi
 
 healthy() {
   "$PY" -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)' \

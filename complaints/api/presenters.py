@@ -137,6 +137,7 @@ def customer_view(complaint: Complaint, *, reveal: dict | None = None) -> dict:
         "is_paused": complaint.is_paused,
         "chase_count": complaint.chase_count,
         "rating": complaint.rating,
+        "rated_at": iso(complaint.rated_at),
         "attachments": complaint.attachments.count(),
         "timeline": timeline(complaint),
     }

@@ -13,6 +13,7 @@ import copy
 from rest_framework import serializers
 
 from complaints.models import Category, ContactMethod, Demand, Party, Priority, Service, Status
+from kernel.api_fields import BoundedDateTimeField
 
 Money = dict(max_digits=12, decimal_places=2, coerce_to_string=True)
 
@@ -85,7 +86,11 @@ class SubmitSerializer(FlatInput):
         help_text="资费（元）",
     )
     unit = serializers.CharField(
-        max_length=32, required=False, allow_blank=True, default="", help_text="责任单位编码"
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="责任单位编码：仅接口合作方与员工可填；客户自助提交时不得填写（由客服下发）",
     )
 
 
@@ -118,7 +123,8 @@ class RefiledSerializer(serializers.Serializer):
 
 class EvidenceSerializer(serializers.Serializer):
     file = serializers.FileField(
-        help_text="JPEG、PNG、WebP 图片或 PDF，按内容判断，≤ 10 MB，每宗投诉最多20个",
+        help_text="JPEG、PNG、WebP 图片或 PDF（不含脚本、附件），按内容解析判断；单个 ≤ 10 MB，"
+        "每宗投诉最多20个、合计 ≤ 60 MB，同一网络每日与全站每日另有上限",
         allow_empty_file=True,  # an empty file gets the service's own clear message
         use_url=False,
     )
@@ -130,12 +136,25 @@ class ListFilterSerializer(FlatInput):
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     category = serializers.ChoiceField(choices=Category.choices, required=False)
     tracking_no = serializers.CharField(max_length=40, required=False)
-    phone = serializers.CharField(max_length=30, required=False)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
-    created_after = serializers.DateTimeField(required=False)
-    created_before = serializers.DateTimeField(required=False)
+    created_after = BoundedDateTimeField(required=False)
+    created_before = BoundedDateTimeField(required=False)
     cursor = serializers.CharField(max_length=200, required=False)
     page_size = serializers.IntegerField(min_value=1, max_value=100, required=False, default=25)
+
+
+class SearchSerializer(ListFilterSerializer):
+    """The list's filters in a POST body, with the phone a URL must not carry."""
+
+    phone = serializers.CharField(max_length=30, required=False, help_text="客户电话（完整号码）")
+    q = serializers.CharField(
+        max_length=100,
+        required=False,
+        help_text=(
+            "搜索词：工单号、运单号或电话（完整或至少4位连续部分，如电话后4位）、客户姓名、"
+            "投诉内容关键词（空格分开，须同时出现）；结果按匹配程度排序，与其他条件同时生效"
+        ),
+    )
 
 
 # --- Outputs ------------------------------------------------------------------------------
@@ -201,7 +220,8 @@ class ComplaintSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     is_paused = serializers.BooleanField()
     chase_count = serializers.IntegerField()
-    rating = serializers.IntegerField(allow_null=True)
+    rating = serializers.IntegerField(allow_null=True, help_text="客户本人的满意度评分（1–5）")
+    rated_at = serializers.DateTimeField(allow_null=True, help_text="客户评价（或最后修改）时间")
     attachments = serializers.IntegerField(help_text="已上传的证据数")
     timeline = TimelineEventSerializer(many=True)
 
@@ -249,6 +269,13 @@ class ListItemSerializer(serializers.Serializer):
 
 class ListPageSerializer(serializers.Serializer):
     next = serializers.CharField(allow_null=True, help_text="下一页的完整地址；没有更多时为 null")
+    results = ListItemSerializer(many=True)
+
+
+class SearchPageSerializer(serializers.Serializer):
+    next_cursor = serializers.CharField(
+        allow_null=True, help_text="下一页：把它作为 cursor 放入下一次请求体；没有更多时为 null"
+    )
     results = ListItemSerializer(many=True)
 
 

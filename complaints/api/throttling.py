@@ -20,6 +20,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from kernel import resilient_cache
+from kernel.client_address import client_address
 
 logger = logging.getLogger("complaints.api.security")
 
@@ -65,6 +66,9 @@ class CountingThrottle(SimpleRateThrottle):
     def wait(self):
         return max(self.window_end - self.now, 1)
 
+    def get_ident(self, request):
+        return client_address(request)  # behind TRUSTED_PROXY_COUNT proxies
+
 
 def _count(key: str, duration: int) -> int:
     """Add one to the window's counter and return it."""
@@ -94,7 +98,12 @@ return n
 
 
 def _redis_counter():
-    """The counting script on the Redis behind Django's RedisCache, or None for other caches.
+    """The counting script on the Redis behind Django's RedisCache, or None for other caches."""
+    return _redis_script("_throttle_counter", _COUNT)
+
+
+def _redis_script(name: str, source: str):
+    """A Lua script registered on the Redis behind Django's RedisCache, or None for others.
 
     Kept on its connection pool: Django builds a new client object on every cache call, and
     building one (its table of reply handlers) cost more than the round trip itself.
@@ -103,10 +112,11 @@ def _redis_counter():
     if not isinstance(backend, RedisCache):
         return None
     pool = backend._cache._get_connection_pool(write=True)
-    script = getattr(pool, "_throttle_counter", None)
+    script = getattr(pool, name, None)
     if script is None:
         client = backend._cache.get_client(None, write=True)
-        script = pool._throttle_counter = client.register_script(_COUNT)
+        script = client.register_script(source)
+        setattr(pool, name, script)
     return script
 
 
@@ -144,10 +154,14 @@ class CustomerThrottle(_LiveRates, CountingThrottle):
 
 
 class AccessCodeGuard:
-    """Count failed access-code lookups per address in a fixed window; refuse past the limit.
+    """At most `code_guess` lookups with a wrong code per address and fixed window (SPEC §9).
 
-    A fixed window with an atomic cache increment: every worker shares the count in Redis, and
-    the counter expires by itself.
+    Check and count are one atomic step (issue 19 §9): `reserve` adds the attempt and refuses
+    it past the limit in one Redis script, before the code is compared, so a burst of parallel
+    guesses gets exactly `limit` comparisons, not one per request that read the count before
+    the others wrote it. A lookup that finds its ticket gives its attempt back (`release`):
+    only failures use up the budget. Past the limit the address gets 429 for the rest of the
+    window, even with a right code, and the attempt is logged for the security team.
     """
 
     scope = "code_guess"
@@ -157,34 +171,36 @@ class AccessCodeGuard:
         self.ident = _ident(request)
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
         self.limit, self.window = SimpleRateThrottle.parse_rate(None, rate)
+        self.window_start = int(time.time()) // self.window * self.window
+        self.key = f"throttle_{self.scope}_{self.ident}_{self.window_start}"
+        self.reserved = False
 
-    def _key(self) -> tuple[str, int]:
-        window_start = int(time.time()) // self.window * self.window
-        return f"throttle_{self.scope}_{self.ident}_{window_start}", window_start
-
-    def check(self) -> None:
-        key, window_start = self._key()
-        failures = cache.get(key, 0)
-        if failures >= self.limit:
-            wait = window_start + self.window - time.time()
+    def reserve(self) -> None:
+        """Count this lookup as a guess, or refuse it (429) when the window's guesses are used."""
+        attempts = resilient_cache.guarded(
+            "throttle",
+            lambda: _attempt(self.key, self.limit, self.window + 1),
+            lambda: 0,  # Redis down: the limit opens, as every throttle's (resilient_cache)
+        )
+        if attempts > self.limit:
             logger.warning(
                 "access-code guessing blocked: address=%s failures=%s path=%s",
                 self.ident,
-                failures,
+                self.limit,
                 self.request.path,
             )
-            raise Throttled(wait=max(wait, 1))
+            raise Throttled(wait=max(self.window_start + self.window - time.time(), 1))
+        self.reserved = attempts > 0
+
+    def release(self) -> None:
+        """The code was right: give the attempt back."""
+        if self.reserved:
+            resilient_cache.guarded("throttle", lambda: _uncount(self.key), lambda: None)
+            self.reserved = False
 
     def record_failure(self, ticket_no: str) -> None:
-        key, _ = self._key()
-        if cache.add(key, 1, timeout=self.window + 1):
-            failures = 1
-        else:
-            try:
-                failures = cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.add(key, 1, timeout=self.window + 1)
-                failures = 1
+        """Log a wrong code (it was counted by `reserve`)."""
+        failures = resilient_cache.guarded("throttle", lambda: cache.get(self.key, 0), lambda: 0)
         logger.info(
             "access-code lookup failed: address=%s ticket=%s failures=%s",
             self.ident,
@@ -199,7 +215,29 @@ class AccessCodeGuard:
             )
 
 
+# Check and count in one step: add the attempt, and take it back again when it is over the
+# limit, so the stored count never passes the limit and a refused attempt costs nothing.
+_ATTEMPT = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+if n > tonumber(ARGV[1]) then redis.call('DECR', KEYS[1]) end
+return n
+"""
+
+
+def _attempt(key: str, limit: int, expiry: int) -> int:
+    """Add one attempt under `key` unless `limit` are counted; return the count it reached."""
+    script = _redis_script("_access_code_attempt", _ATTEMPT)
+    if script is not None:
+        return int(script(keys=[cache.make_key(key)], args=[limit, expiry]))
+    # Another cache (local memory in development): its incr holds a lock, so this is atomic
+    # within the one process such a cache serves.
+    count = _count(key, expiry - 1)
+    if count > limit:
+        _uncount(key)
+    return count
+
+
 def _ident(request) -> str:
-    # The same address DRF's throttles use (honours REST_FRAMEWORK["NUM_PROXIES"]).
-    throttle = SimpleRateThrottle.__new__(SimpleRateThrottle)
-    return throttle.get_ident(request)
+    # The client behind TRUSTED_PROXY_COUNT proxies, as every per-address limit reads it.
+    return client_address(request)

@@ -20,6 +20,7 @@ register_converter(TicketNoConverter, "ticket")
 
 urlpatterns = [
     path("complaints/", views.ComplaintsView.as_view(), name="api-complaints"),
+    path("complaints/search/", views.ComplaintSearchView.as_view(), name="api-complaints-search"),
     path(
         "complaints/<ticket:ticket_no>/",
         views.ComplaintDetailView.as_view(),

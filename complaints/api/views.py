@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -21,11 +22,11 @@ from rest_framework.views import APIView
 from complaints import attachments, services
 from complaints.models import Complaint
 from kernel import privacy
-from kernel.errors import NotAllowed, NotFound
+from kernel.errors import InvalidInput, NotAllowed, NotFound
 
 from . import idempotency, presenters
 from .actions import ACTIONS, user_perms
-from .pagination import page
+from .pagination import page, search_page
 from .parsers import SafeJSONParser
 from .serializers import (
     AttachmentSerializer,
@@ -38,6 +39,8 @@ from .serializers import (
     RatingSerializer,
     RefiledSerializer,
     ReopenSerializer,
+    SearchPageSerializer,
+    SearchSerializer,
     StaffComplaintSerializer,
     SubmissionSerializer,
     SubmitSerializer,
@@ -70,10 +73,10 @@ ERROR_TEXT = {
     403: "无权执行",
     404: "工单不存在（查询码错误时同样如此）",
     409: "当前状态不允许，或与他人的操作冲突",
-    413: "内容过大",
+    413: "内容过大（上传证据时：单个文件或本工单的证据总量超过上限）",
     415: "不支持的内容类型",
     422: "Idempotency-Key 已用于不同内容",
-    429: "请求过于频繁（见 Retry-After）",
+    429: "请求过于频繁，或今日证据上传额度已用完（见 Retry-After）",
     503: "服务暂时不可用（数据库或存储中断），请按 Retry-After 稍后重试",
 }
 
@@ -112,12 +115,13 @@ class CustomerOrStaffMixin:
         if code is None and _is_staff_request(request):
             return services.get_for_staff(ticket_no=ticket_no, by=request.user), request.user
         guard = AccessCodeGuard(request)
-        guard.check()
+        guard.reserve()  # counted before the comparison, atomically (issue 19 §9)
         try:
             complaint = services.get_for_customer(ticket_no=ticket_no, access_code=code)
         except NotFound:
             guard.record_failure(ticket_no)
             raise
+        guard.release()
         return complaint, services.CUSTOMER
 
     def present(self, complaint: Complaint, by, *, status_code=200) -> Response:
@@ -169,6 +173,12 @@ class ComplaintsView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         by = request.user if _is_staff_request(request) else services.CUSTOMER
+        if by == services.CUSTOMER and data["unit"]:
+            # The unit is decided by an agent at dispatch (下发): a customer choosing it would
+            # skip triage and could steer the cluster rule at a unit (issue 19 §2). Refused
+            # before any lookup, so the answer says nothing about which codes exist.
+            message = _("客户提交投诉时不能指定责任单位，客服核实后会下发到责任单位。")
+            raise InvalidInput(message, field_errors={"unit": message})
         new = services.NewComplaint(
             tracking_no=data["tracking_no"],
             complainant_name=data["complainant_name"],
@@ -216,44 +226,94 @@ class ComplaintsView(APIView):
         responses={200: ListPageSerializer, **errors(400, 401, 403, 429)},
     )
     def get(self, request):
-        user = request.user
-        if not user.has_perm("complaints.view_complaint"):
-            raise NotAllowed("您没有权限查看工单列表。")
+        _require_list_permission(request.user)
+        if "phone" in request.query_params:
+            # A phone number in a URL lands in access and proxy logs (issue 19 §11).
+            message = _(
+                "电话号码不能放在网址中，请改用 POST /api/v1/complaints/search/ 在请求体中查询。"
+            )
+            raise InvalidInput(message, field_errors={"phone": message})
         filters = ListFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        f = filters.validated_data
         now = timezone.now()
-        qs = Complaint.objects.visible_to(user).select_related("unit")
-        if "status" in f:
-            qs = qs.filter(status=f["status"])
-        if "unit" in f:
-            qs = qs.filter(unit__code=f["unit"])
-        if "priority" in f:
-            qs = qs.filter(priority=f["priority"])
-        if "category" in f:
-            qs = qs.filter(category=f["category"])
-        if "tracking_no" in f:
-            qs = qs.filter(tracking_no=f["tracking_no"].strip().upper())
-        if "phone" in f:
-            qs = qs.filter(phone=privacy.normalize_phone(f["phone"]))
-        if f.get("overdue") is True:
-            qs = qs.filter(next_deadline__lt=now)
-        elif f.get("overdue") is False:
-            qs = qs.exclude(next_deadline__lt=now)
-        if "created_after" in f:
-            qs = qs.filter(accepted_at__gte=f["created_after"])
-        if "created_before" in f:
-            qs = qs.filter(accepted_at__lt=f["created_before"])
-        rows, next_cursor = page(qs, cursor=f.get("cursor"), size=f["page_size"])
+        rows, next_cursor = _list_page(request.user, filters.validated_data, now=now)
         next_url = None
         if next_cursor:
             params = request.query_params.copy()
             params["cursor"] = next_cursor
             next_url = request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
-        perms = user_perms(user)
-        results = [presenters.list_row(c, user, now=now, perms=perms) for c in rows]
+        perms = user_perms(request.user)
+        results = [presenters.list_row(c, request.user, now=now, perms=perms) for c in rows]
         body = {"next": next_url, "results": results}
         return _out(ListPageSerializer, body)
+
+
+def _require_list_permission(user) -> None:
+    if not user.has_perm("complaints.view_complaint"):
+        raise NotAllowed(_("您没有权限查看工单列表。"))
+
+
+def _list_page(user, f: dict, *, now) -> tuple[list, str | None]:
+    """One page of the complaints `user` may see, filtered by the validated filters `f`."""
+    return page(_filtered(user, f, now=now), cursor=f.get("cursor"), size=f["page_size"])
+
+
+def _filtered(user, f: dict, *, now):
+    """The complaints `user` may see, filtered by the validated filters `f`."""
+    qs = Complaint.objects.visible_to(user).select_related("unit")
+    if "status" in f:
+        qs = qs.filter(status=f["status"])
+    if "unit" in f:
+        qs = qs.filter(unit__code=f["unit"])
+    if "priority" in f:
+        qs = qs.filter(priority=f["priority"])
+    if "category" in f:
+        qs = qs.filter(category=f["category"])
+    if "tracking_no" in f:
+        qs = qs.filter(tracking_no=services.normalize_tracking_no(f["tracking_no"]))
+    if "phone" in f:
+        phone = privacy.normalize_phone(f["phone"])
+        if privacy.has_foreign_digits(phone):
+            message = _("电话号码只能使用数字0–9。")
+            raise InvalidInput(message, field_errors={"phone": message})
+        qs = qs.filter(phone=phone)
+    if f.get("overdue") is True:
+        qs = qs.filter(next_deadline__lt=now)
+    elif f.get("overdue") is False:
+        qs = qs.exclude(next_deadline__lt=now)
+    if "created_after" in f:
+        qs = qs.filter(accepted_at__gte=f["created_after"])
+    if "created_before" in f:
+        qs = qs.filter(accepted_at__lt=f["created_before"])
+    return qs
+
+
+class ComplaintSearchView(APIView):
+    """POST: the staff list, filtered by what must not travel in a URL (a phone number)."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [PartnerThrottle]
+
+    @extend_schema(
+        operation_id="complaint_search",
+        summary="员工工单查询：条件放在请求体中（电话号码不出现在网址与访问日志里），游标分页",
+        request=SearchSerializer,
+        responses={200: SearchPageSerializer, **errors(400, 401, 403, 415, 429)},
+    )
+    def post(self, request):
+        _require_list_permission(request.user)
+        filters = SearchSerializer(data=request.data)
+        filters.is_valid(raise_exception=True)
+        f = filters.validated_data
+        now = timezone.now()
+        if "q" in f:
+            # The search box's term (issue 20 §4): ranked, so paged by position, not deadline.
+            rows, next_cursor = search_page(_filtered(request.user, f, now=now), f, now=now)
+        else:
+            rows, next_cursor = _list_page(request.user, f, now=now)
+        perms = user_perms(request.user)
+        results = [presenters.list_row(c, request.user, now=now, perms=perms) for c in rows]
+        return _out(SearchPageSerializer, {"next_cursor": next_cursor, "results": results})
 
 
 class ComplaintDetailView(CustomerOrStaffMixin, APIView):
@@ -288,7 +348,10 @@ class EvidenceView(CustomerOrStaffMixin, APIView):
         serializer = EvidenceSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         saved = attachments.attachment_add(
-            complaint=complaint, by=by, upload=serializer.validated_data["file"]
+            complaint=complaint,
+            by=by,
+            upload=serializer.validated_data["file"],
+            client=_ident(request),  # the customers' daily quota per address
         )
         body = {
             "id": saved.token,
@@ -324,13 +387,17 @@ class ChaseView(CustomerOrStaffMixin, APIView):
 class RatingView(CustomerOrStaffMixin, APIView):
     @extend_schema(
         operation_id="complaint_rate",
-        summary="评价处理结果（回访或闭环后；≤2分视为不满意并重新处理）",
+        summary="客户评价处理结果（仅限客户本人；回访中或闭环7日内可修改；≤2分视为不满意并重新处理）",
         parameters=[ACCESS_CODE],
         request=RatingSerializer,
         responses={200: COMPLAINT_RESPONSE, **errors(400, 401, 403, 404, 409, 415, 429)},
         auth=[{"tokenAuth": []}, {}],
     )
     def post(self, request, ticket_no: str):
+        # The rating is the customer's own (issue 19 §5): a staff token or session without the
+        # customer's code is refused before anything is read, whatever the ticket or body.
+        if request.headers.get("X-Access-Code") is None and _is_staff_request(request):
+            raise NotAllowed(_("满意度评价只能由客户本人提交。"))
         complaint, by = self.resolve(request, ticket_no)
         serializer = RatingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -15,8 +15,8 @@ the modules hold:
 - transitions.py: dispatch, reassign, reply, reject, withdraw;
 - follow_up.py: the follow-up call, closing, reopening, the customer's rating;
 - pause.py: pausing and resuming the resolution clock;
-- flags.py: priority, chase, 投诉升级, 外部投诉, 有理由投诉;
-- records.py: contacts with the customer and internal notes;
+- flags.py: priority, chase, 投诉升级, 外部投诉, 有理由投诉 (by hand, or from a fault ruling);
+- records.py: contacts with the customer, internal notes and features' events;
 - personal_data.py: revealing the unmasked name and phone (audited).
 """
 
@@ -33,7 +33,10 @@ from .access import (
 )
 from .access import _actor_fields as _actor_fields  # complaints/attachments.py
 from .flags import (
+    RULING_EVENT,
+    complaint_apply_ruling,
     complaint_chase,
+    complaint_is_ruled,
     complaint_mark_escalated,
     complaint_mark_external,
     complaint_reinstate_for_appeal,
@@ -55,11 +58,13 @@ from .intake import (
     NewComplaint,
     complaint_create,
     find_earlier_complaint,
+    is_valid_tracking_no,
+    normalize_tracking_no,
     validate_new_complaint,
 )
 from .pause import complaint_pause, complaint_resume
 from .personal_data import complaint_reveal_personal_data
-from .records import complaint_add_note, complaint_log_contact
+from .records import complaint_add_note, complaint_log_contact, complaint_log_event
 from .steps import ACTION_LABELS
 from .steps import _audit as _audit  # complaints/attachments.py
 from .transitions import (
@@ -76,6 +81,7 @@ __all__ = [
     "CUSTOMER",
     "CUSTOMER_ACTIONS",
     "RATEABLE_STATES",
+    "RULING_EVENT",
     "SYSTEM",
     "UNSATISFIED_SCORE",
     "CustomerReopen",
@@ -85,10 +91,13 @@ __all__ = [
     "access_code_matches",
     "authorize",
     "complaint_add_note",
+    "complaint_apply_ruling",
     "complaint_chase",
     "complaint_create",
     "complaint_dispatch",
+    "complaint_is_ruled",
     "complaint_log_contact",
+    "complaint_log_event",
     "complaint_mark_escalated",
     "complaint_mark_external",
     "complaint_pause",
@@ -110,6 +119,8 @@ __all__ = [
     "get_for_customer",
     "get_for_staff",
     "hash_access_code",
+    "is_valid_tracking_no",
     "new_access_code",
+    "normalize_tracking_no",
     "validate_new_complaint",
 ]

@@ -10,12 +10,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kernel.errors import Conflict, InvalidInput
+from kernel.errors import Conflict, InvalidInput, NotAllowed
 
 from .. import rules
 from ..models import Complaint, Priority, Status
 from .access import authorize
-from .steps import _audit, _now, _require, _run, _save
+from .steps import _audit, _lock, _now, _require, _run, _save
 from .urgency import _apply_urgency, _audit_raised_priority
 
 
@@ -27,7 +27,7 @@ def complaint_set_priority(*, complaint: Complaint, by, priority: str, reason: s
     if priority not in Priority.values:
         raise InvalidInput(_("优先级无效。"), field_errors={"priority": _("优先级无效。")})
     reason = _require(reason, "reason", _("调整原因"))
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked = _lock(complaint, by=by, perm="set_priority", action="set_priority", unchanged=False)
     if not locked.is_open:
         raise Conflict(
             _("工单已%(status)s，不能调整优先级。") % {"status": locked.get_status_display()}
@@ -58,7 +58,7 @@ def complaint_chase(*, complaint: Complaint, by, note: str = "", now=None):
     """The customer chases (催促); the second chase makes a general complaint urgent."""
     now = _now(now)
     authorize(by, "follow_up_complaint", complaint, action="chase")
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked = _lock(complaint, by=by, perm="follow_up_complaint", action="chase", unchanged=False)
     if not locked.is_open:
         raise Conflict(_("工单已%(status)s，无需催促。") % {"status": locked.get_status_display()})
     locked.chase_count += 1
@@ -76,7 +76,7 @@ def complaint_mark_escalated(*, complaint: Complaint, by, reason: str, now=None)
     now = _now(now)
     authorize(by, "escalate_complaint", complaint, action="escalate")
     reason = _require(reason, "reason", _("升级情况"))
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked = _lock(complaint, by=by, perm="escalate_complaint", action="escalate", unchanged=False)
     if locked.is_escalated:
         raise Conflict(_("工单已标记为投诉升级。"))
     locked.is_escalated = True
@@ -98,7 +98,9 @@ def complaint_mark_external(*, complaint: Complaint, by, reason: str, now=None):
     now = _now(now)
     authorize(by, "escalate_complaint", complaint, action="mark_external")
     reason = _require(reason, "reason", _("外部投诉来源"))
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked = _lock(
+        complaint, by=by, perm="escalate_complaint", action="mark_external", unchanged=False
+    )
     if locked.is_external:
         return locked
     locked.is_external = True
@@ -122,7 +124,9 @@ def complaint_reinstate_for_appeal(*, complaint: Complaint, by, reason: str, now
     now = _now(now)
     authorize(by, "escalate_complaint", complaint, action="mark_external")
     reason = _require(reason, "reason", _("外部投诉来源"))
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked = _lock(
+        complaint, by=by, perm="escalate_complaint", action="mark_external", unchanged=False
+    )
     if locked.is_open:  # reopened meanwhile: the open path
         return complaint_mark_external(complaint=locked, by=by, reason=reason, now=now)
     ended = locked.transitions.filter(transition__in=("close", "reject", "withdraw")).last()
@@ -169,9 +173,11 @@ def complaint_set_justified(
     now = _now(now)
     authorize(by, "set_priority", complaint, action="set_justified")
     reason = _require(reason, "reason", _("判定依据"))
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked = _lock(complaint, by=by, perm="set_priority", action="set_justified", unchanged=False)
     if locked.status in (Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN):
         raise Conflict(_("工单尚未核实，不能判定是否有理由。"))
+    if complaint_is_ruled(locked):
+        raise Conflict(_("工单已判责，有理由投诉随判责结果确定；如需更改，请重新判责。"))
     locked.justified = rules.is_justified(
         facts_confirmed=facts_confirmed, our_fault=our_fault, obstructed=obstructed
     )
@@ -187,5 +193,46 @@ def complaint_set_justified(
         facts_confirmed=facts_confirmed,
         our_fault=our_fault,
         obstructed=obstructed,
+    )
+    return locked
+
+
+# The audit event of a fault ruling (rulings/, issue 22): from the first one on, 有理由投诉
+# follows the complaint's current ruling and nothing else sets it.
+RULING_EVENT = "ruling"
+
+
+def complaint_is_ruled(complaint: Complaint) -> bool:
+    """Whether a fault ruling decides this complaint's 有理由投诉 (its audit trail says so)."""
+    return complaint.transitions.filter(transition=RULING_EVENT).exists()
+
+
+@transaction.atomic
+def complaint_apply_ruling(
+    *, complaint: Complaint, by, justified: bool, reason: str, now=None, **details
+):
+    """Set 有理由投诉 from a fault ruling (有责/部分有责 → True, 无责 → False), audited.
+
+    The rulings app calls this in the ruling's transaction after checking its own rights; the
+    dashboard's rollup and the regulator report then count the complaint by the one definition
+    in complaints/figures.py.
+    """
+    now = _now(now)
+    if by is None or isinstance(by, str) or not getattr(by, "is_active", False):
+        raise NotAllowed(_("判责只能由员工办理。"))
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    previous = locked.justified
+    locked.justified = justified
+    _save(locked, now=now)
+    _audit(
+        locked,
+        by,
+        RULING_EVENT,
+        locked.status,
+        now=now,
+        reason=reason,
+        justified=justified,
+        previous=previous,
+        **details,
     )
     return locked

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from kernel.errors import Conflict, InvalidInput
+from kernel.errors import Conflict, InvalidInput, NotAllowed
 
 from .. import rules
 from ..models import Channel, Complaint, FollowUp, FollowUpOutcome, Status
@@ -28,7 +30,7 @@ def complaint_start_follow_up(*, complaint: Complaint, by, now=None):
     """反馈 → 回访: the customer-service centre starts the follow-up call."""
     now = _now(now)
     authorize(by, "follow_up_complaint", complaint, action="start_follow_up")
-    locked = _lock(complaint)
+    locked = _lock(complaint, by=by, perm="follow_up_complaint", action="start_follow_up")
     from_state = _run(locked, "start_follow_up")
     _save(locked, now=now)
     _audit(locked, by, "start_follow_up", from_state, now=now)
@@ -62,7 +64,7 @@ def complaint_record_follow_up(
             _("请填写%(label)s。") % {"label": label},
             field_errors={"customer_words": _("请填写%(label)s。") % {"label": label}},
         )
-    locked = _lock(complaint)
+    locked = _lock(complaint, by=by, perm="follow_up_complaint", action="follow_up")
     if locked.status == Status.ANSWERED:
         from_state = _run(locked, "start_follow_up")
         _save(locked, now=now)
@@ -114,7 +116,7 @@ def complaint_reopen(*, complaint: Complaint, by, reason: str, now=None):
     now = _now(now)
     authorize(by, "follow_up_complaint", complaint, action="reopen")
     reason = _require(reason, "reason", _("重新下发原因"))
-    locked = _lock(complaint)
+    locked = _lock(complaint, by=by, perm="follow_up_complaint", action="reopen")
     if locked.status == Status.CLOSED and not _in_reopen_window(locked, now):
         raise Conflict(
             _("工单闭环已超过%(days)s天，不能重新打开，请新建投诉（系统将自动关联）。")
@@ -213,11 +215,16 @@ RATEABLE_STATES = (Status.FOLLOW_UP, Status.CLOSED)
 def complaint_rate(*, complaint: Complaint, by, score: int, comment: str = "", now=None):
     """The customer rates the outcome (1–5) once it is answered: in follow-up or closed.
 
-    A low score (≤ 2) during the follow-up, or within the reopen window after closing, is the
-    customer saying "not satisfied": the complaint is reopened (重新下发) to the unit, repeat
-    count + 1, exactly as an unsatisfied follow-up call.
+    The rating is the customer's alone (issue 19 §5): staff, partners and the system are
+    refused. The customer may change it only while a "not satisfied" would still reopen the
+    complaint — in the follow-up, or within the reopen window after closing (docs/api.md);
+    after that the rating given stands. A low score (≤ 2) in that window is the customer
+    saying "not satisfied": the complaint is reopened (重新下发) to the unit, repeat count + 1,
+    exactly as an unsatisfied follow-up call.
     """
     now = _now(now)
+    if by != CUSTOMER:
+        raise NotAllowed(_("满意度评价只能由客户本人提交。"))
     authorize(by, "follow_up_complaint", complaint, action="rating")
     if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
         raise InvalidInput(
@@ -230,16 +237,29 @@ def complaint_rate(*, complaint: Complaint, by, score: int, comment: str = "", n
             _("工单当前状态为“%(status)s”，答复并进入回访后才能评价。")
             % {"status": locked.get_status_display()}
         )
-    locked.rating = score
-    unsatisfied = score <= UNSATISFIED_SCORE
-    _save(locked, now=now)
-    _audit(locked, by, "rate", locked.status, now=now, reason=comment, score=score)
     # SPEC §2: "not satisfied" in the follow-up, or within the reopen window after closing,
     # sends it back to the unit; later, only the reopen action (a new linked complaint) does.
-    reopens = locked.status == Status.FOLLOW_UP or (
+    in_window = locked.status == Status.FOLLOW_UP or (
         locked.status == Status.CLOSED and _in_reopen_window(locked, now)
     )
-    if unsatisfied and reopens:
+    if locked.rating is not None and not in_window:
+        raise Conflict(
+            _("您已于%(at)s评价，闭环超过%(days)s天后不能再修改评价。")
+            % {
+                "at": date_format(timezone.localtime(locked.rated_at), "Y年n月j日 H:i")
+                if locked.rated_at
+                else "",
+                "days": _conf("REOPEN_WINDOW_DAYS"),
+            }
+        )
+    previous = locked.rating
+    locked.rating = score
+    locked.rated_at = now
+    _save(locked, now=now)
+    _audit(
+        locked, by, "rate", locked.status, now=now, reason=comment, score=score, previous=previous
+    )
+    if score <= UNSATISFIED_SCORE and in_window:
         locked.satisfied = False
         _reopen(locked, by, reason=comment or f"客户评价不满意（{score}分）", now=now)
     return locked

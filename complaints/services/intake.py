@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +24,7 @@ from kernel import privacy, refdata
 from kernel.db import inserts, prepared
 from kernel.errors import InvalidInput
 
-from .. import hooks, numbering
+from .. import hooks, numbering, rules
 from ..models import (
     OPEN_STATES,
     ActorKind,
@@ -91,6 +92,21 @@ _SERVICES = frozenset(Service.values)
 _DEMANDS = frozenset(Demand.values)
 
 
+def tracking_no_pattern() -> str:
+    """The configured shape of a normalised tracking number (a whole-string regex)."""
+    return settings.COMPLAINTS.get("TRACKING_NO_PATTERN", rules.DEFAULT_TRACKING_NO_PATTERN)
+
+
+def normalize_tracking_no(raw: str) -> str:
+    """A tracking number as stored and searched (complaints.rules.normalize_tracking_no)."""
+    return rules.normalize_tracking_no(raw)
+
+
+def is_valid_tracking_no(normalized: str) -> bool:
+    """Tell whether a normalised tracking number has the configured shape."""
+    return rules.is_valid_tracking_no(normalized, tracking_no_pattern())
+
+
 def validate_new_complaint(data: NewComplaint) -> tuple[dict, dict[str, str]]:
     """Check a new complaint; return its cleaned fields and the Chinese error per field.
 
@@ -113,12 +129,16 @@ def validate_new_complaint(data: NewComplaint) -> tuple[dict, dict[str, str]]:
                 "max_len": max_len,
             }
         cleaned[field] = value
-    tracking = cleaned["tracking_no"].upper()
-    if tracking and not tracking.replace("-", "").isalnum():
-        errors["tracking_no"] = _("运单号只能包含字母和数字。")
+    # Normalised before anything compares or stores them (issue 19 §10): NFKC, half-width,
+    # no spaces or dashes — the repeat lookup and search then meet one spelling.
+    tracking = rules.normalize_tracking_no(cleaned["tracking_no"])
+    if tracking and "tracking_no" not in errors and not is_valid_tracking_no(tracking):
+        errors["tracking_no"] = _("运单号格式不正确：只能包含字母和数字，请核对后重新填写。")
     cleaned["tracking_no"] = tracking
     phone = privacy.normalize_phone(data.phone)
-    if not privacy.is_valid_phone(phone):
+    if privacy.has_foreign_digits(phone):
+        errors["phone"] = _("电话号码只能使用数字0–9。")
+    elif not privacy.is_valid_phone(phone):
         errors["phone"] = _("请填写正确的手机号或带区号的固定电话。")
     cleaned["phone"] = phone
     for field, values, label in (

@@ -15,7 +15,7 @@ from kernel.errors import Conflict
 
 from ..models import PAUSABLE_STATES, Complaint, PauseInterval
 from .access import _actor_fields, authorize
-from .steps import _audit, _now, _require, _save
+from .steps import _audit, _lock, _now, _require, _save
 
 
 @transaction.atomic
@@ -24,7 +24,7 @@ def complaint_pause(*, complaint: Complaint, by, reason: str, now=None):
     now = _now(now)
     authorize(by, "pause_complaint", complaint, action="pause")
     reason = _require(reason, "reason", _("暂停原因"))
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked = _lock(complaint, by=by, perm="pause_complaint", action="pause", unchanged=False)
     if locked.status not in PAUSABLE_STATES:
         raise Conflict(
             _("工单当前状态为“%(status)s”，不能暂停计时。")
@@ -46,7 +46,7 @@ def complaint_resume(*, complaint: Complaint, by, reason: str = "", now=None):
     """Restart the resolution clock; its deadline moves out by the time paused."""
     now = _now(now)
     authorize(by, "pause_complaint", complaint, action="resume")
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked = _lock(complaint, by=by, perm="pause_complaint", action="resume", unchanged=False)
     if not locked.is_paused:
         raise Conflict(_("工单未在暂停计时中。"))
     _end_pause(locked, now=now)

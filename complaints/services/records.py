@@ -1,4 +1,4 @@
-"""What staff write down without moving the complaint: contacts and internal notes.
+"""What staff write down without moving the complaint: contacts, internal notes, features' events.
 
 A contact that reached the customer is the first response and stops the 24 h timer (SPEC §4);
 notes are for staff only and never shown to the customer. Evidence uploads are in
@@ -12,11 +12,11 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from kernel.errors import Conflict, InvalidInput
+from kernel.errors import Conflict, InvalidInput, NotAllowed
 
 from ..models import Complaint, Contact, ContactMethod, Note
 from .access import authorize
-from .steps import _audit, _now, _require, _save
+from .steps import _audit, _lock, _now, _require, _save
 
 
 @transaction.atomic
@@ -34,7 +34,7 @@ def complaint_log_contact(
         raise InvalidInput(
             _("联系时间不能晚于现在。"), field_errors={"at": _("联系时间不能晚于现在。")}
         )
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked = _lock(complaint, by=by, perm="contact_customer", action="contact", unchanged=False)
     if not locked.is_open:
         raise Conflict(
             _("工单已%(status)s，不能再记录联系。") % {"status": locked.get_status_display()}
@@ -56,4 +56,22 @@ def complaint_add_note(*, complaint: Complaint, by, text: str, now=None) -> Note
     now = _now(now)
     authorize(by, "note_complaint", complaint, action="note")
     text = _require(text, "text", _("备注内容"))
-    return Note.objects.create(complaint=complaint, by=by, at=now, text=text)
+    # Locked and checked again: a clerk whose unit lost the ticket meanwhile writes nothing.
+    locked = _lock(complaint, by=by, perm="note_complaint", action="note", unchanged=False)
+    return Note.objects.create(complaint=locked, by=by, at=now, text=text)
+
+
+@transaction.atomic
+def complaint_log_event(
+    *, complaint: Complaint, by, event: str, reason: str = "", now=None, **details
+):
+    """Write a feature's event (a dispute filed or decided…) on the complaint's audit trail.
+
+    No state changes. The calling feature has checked the actor's right to do what it records
+    (a hub disputing a ruling on another unit's complaint may not see the complaint itself).
+    """
+    now = _now(now)
+    if by is None or isinstance(by, str) or not getattr(by, "is_active", False):
+        raise NotAllowed(_("请先登录。"))
+    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    return _audit(locked, by, event, locked.status, now=now, reason=reason, **details)

@@ -1,7 +1,8 @@
 """The steps every write service shares: lock, transition, save, audit.
 
-`_lock` takes the row lock and refuses a state that changed since the caller read it (the
-second of two people acting at once gets a Conflict, never a silent overwrite); `_run` runs
+`_lock` takes the row lock, checks the actor's right and scope again on the locked row, and
+refuses a state or unit that changed since the caller read it (the second of two people
+acting at once gets a Conflict, never a silent overwrite); `_run` runs
 the FSM transition; `_save` recomputes the deadlines (escalation/deadlines.py) and saves;
 `_audit` writes the append-only ComplaintTransition row and sends `complaint_changed` inside
 the transaction. Plus the settings lookup, the clock and the required-text check.
@@ -24,7 +25,7 @@ from kernel.errors import Conflict, InvalidInput, NotFound
 from .. import hooks
 from ..models import Complaint, ComplaintTransition, Priority
 from ..signals import complaint_changed
-from .access import _actor_fields
+from .access import _actor_fields, authorize
 
 # Words for "cannot be … now" refusals (their own context: the buttons say it differently).
 ACTION_LABELS = {
@@ -85,17 +86,30 @@ def _audit(
     return row
 
 
-def _lock(complaint: Complaint) -> Complaint:
-    """Lock the complaint row; refuse if it changed state since the caller read it."""
+def _lock(complaint: Complaint, *, by, perm: str, action: str, unchanged: bool = True) -> Complaint:
+    """Lock the complaint row and check again, on the locked row, what the caller read before.
+
+    The actor's right and scope are checked on the row as it is now (issue 19 §8): a branch
+    clerk who opened a ticket before it was reassigned away finds it "not found", exactly as
+    if they had opened it after. With `unchanged` (the transitions) the complaint must also
+    still be in the state and at the unit the caller saw: of two people acting at once — two
+    reassignments, a reassignment and a reply — one wins and the others get a Conflict, never
+    a silent overwrite.
+    """
     try:
         locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
     except Complaint.DoesNotExist as exc:
         raise NotFound(_("工单不存在。")) from exc
+    authorize(by, perm, locked, action=action)
+    if not unchanged:
+        return locked
     if locked.status != complaint.status:
         raise Conflict(
             _("工单已被他人处理，当前状态为“%(status)s”，请刷新后再操作。")
             % {"status": locked.get_status_display()}
         )
+    if locked.unit_id != complaint.unit_id:
+        raise Conflict(_("工单已被他人改派至其他单位，请刷新后再操作。"))
     return locked
 
 

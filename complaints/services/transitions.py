@@ -18,6 +18,7 @@ from kernel.errors import InvalidInput
 from .. import rules
 from ..models import Complaint, Phrase, Reply, Status, Unit
 from .access import authorize
+from .flags import complaint_is_ruled
 from .pause import _end_pause
 from .steps import _audit, _lock, _now, _require, _run, _save
 from .urgency import _apply_urgency, _audit_raised_priority, _cluster_count, _escalate_cluster
@@ -37,7 +38,7 @@ def complaint_dispatch(*, complaint: Complaint, unit: Unit, by, reason: str = ""
     now = _now(now)
     authorize(by, "dispatch_complaint", complaint, action="dispatch")
     unit = _assignable_unit(unit)
-    locked = _lock(complaint)
+    locked = _lock(complaint, by=by, perm="dispatch_complaint", action="dispatch")
     from_state = _run(locked, "dispatch")
     locked.unit = unit
     locked.dispatched_at = now
@@ -60,7 +61,7 @@ def complaint_reassign(*, complaint: Complaint, unit: Unit, by, reason: str, now
     unit = _assignable_unit(unit)
     if unit.pk == complaint.unit_id:
         raise InvalidInput(_("工单已在该单位。"), field_errors={"unit": _("请选择另一个单位。")})
-    locked = _lock(complaint)
+    locked = _lock(complaint, by=by, perm="dispatch_complaint", action="reassign")
     from_state = _run(locked, "reassign")
     previous = locked.unit.code if locked.unit else None
     locked.unit = unit
@@ -104,7 +105,7 @@ def complaint_reply(*, complaint: Complaint, by, reply: ReplyInput, now=None) ->
     )
     if problems:
         raise InvalidInput(_("答复不符合回复要素要求，请补充后再提交。"), field_errors=problems)
-    locked = _lock(complaint)
+    locked = _lock(complaint, by=by, perm="reply_complaint", action="reply")
     from_state = _run(locked, "reply")
     if locked.is_paused:
         _end_pause(locked, now=now)
@@ -123,9 +124,11 @@ def complaint_reply(*, complaint: Complaint, by, reply: ReplyInput, now=None) ->
     locked.answered_at = now
     locked.first_answered_at = locked.first_answered_at or now
     locked.first_response_at = locked.first_response_at or now
-    locked.justified = rules.is_justified(
-        facts_confirmed=reply.facts_confirmed, our_fault=reply.our_fault, obstructed=False
-    )
+    # Once a fault ruling decided it, a later round's reply does not (issue 22).
+    if not complaint_is_ruled(locked):
+        locked.justified = rules.is_justified(
+            facts_confirmed=reply.facts_confirmed, our_fault=reply.our_fault, obstructed=False
+        )
     _save(locked, now=now)
     _audit(locked, by, "reply", from_state, now=now, reply_id=saved.pk, justified=locked.justified)
     return saved
@@ -147,7 +150,7 @@ def complaint_reject(
         raise InvalidInput(
             _("只能合并到有效工单。"), field_errors={"merged_into": _("只能合并到有效工单。")}
         )
-    locked = _lock(complaint)
+    locked = _lock(complaint, by=by, perm="reject_complaint", action="reject")
     from_state = _run(locked, "reject")
     locked.merged_into = merged_into
     locked.ended_at = now
@@ -172,7 +175,7 @@ def complaint_withdraw(*, complaint: Complaint, by, reason: str, now=None):
     now = _now(now)
     authorize(by, "withdraw_complaint", complaint, action="withdraw")
     reason = _require(reason, "reason", _("撤诉原因"))
-    locked = _lock(complaint)
+    locked = _lock(complaint, by=by, perm="withdraw_complaint", action="withdraw")
     from_state = _run(locked, "withdraw")
     locked.ended_at = now
     if locked.is_paused:

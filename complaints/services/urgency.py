@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.db.models import Q
+
 from kernel import refdata
 
 from .. import rules
@@ -18,18 +20,35 @@ from ..models import OPEN_STATES, Complaint, Phrase, Priority, Status
 from .access import SYSTEM
 from .steps import _audit, _conf, _save
 
+# A complaint someone stands behind: entered by staff or a partner, or dispatched by an agent.
+# An anonymous submission is only a claim until an agent has looked at it (issue 19 §2).
+_VERIFIED = Q(created_by__isnull=False) | Q(dispatched_at__isnull=False)
+
+
+def _is_verified(complaint: Complaint) -> bool:
+    return complaint.created_by_id is not None or complaint.dispatched_at is not None
+
 
 def _cluster_count(complaint: Complaint, *, now: datetime) -> int:
-    """How many customers (distinct phones) complained of this unit and category lately."""
-    if not complaint.unit_id:
+    """How many customers (distinct phones) complained of this unit and category lately.
+
+    Only verified complaints count, on either side: two anonymous submissions cannot make a
+    third customer's complaint urgent (deadlines 24 h → 2 h, supervisors paged) until an agent
+    has dispatched them.
+    """
+    if not complaint.unit_id or not _is_verified(complaint):
         return 0
     since = now - timedelta(hours=_conf("CLUSTER_WINDOW_HOURS"))
-    others = Complaint.objects.filter(
-        unit_id=complaint.unit_id,
-        category=complaint.category,
-        accepted_at__gte=since,
-        accepted_at__lte=now,
-    ).exclude(status__in=[Status.REJECTED, Status.WITHDRAWN])
+    others = (
+        Complaint.objects.filter(
+            unit_id=complaint.unit_id,
+            category=complaint.category,
+            accepted_at__gte=since,
+            accepted_at__lte=now,
+        )
+        .filter(_VERIFIED)
+        .exclude(status__in=[Status.REJECTED, Status.WITHDRAWN])
+    )
     if complaint.pk:
         others = others.exclude(pk=complaint.pk)
     # seed 001 §(二)4(7): several customers; one customer's repeats are a repeat, not a cluster.

@@ -239,7 +239,11 @@ ACTIONS: dict[str, Action] = {
     "justified": Action(
         gettext_lazy("有理由判定"),
         "set_priority",
-        lambda c: c.status not in (Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN),
+        # After a fault ruling, 有理由投诉 follows the ruling (the ruling panel changes it).
+        lambda c: (
+            c.status not in (Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN)
+            and not services.complaint_is_ruled(c)
+        ),
         forms.JustifiedForm,
         lambda r, c, d: services.complaint_set_justified(
             complaint=c,
@@ -517,13 +521,18 @@ def reveal_personal_data(request, ticket_no: str):
 
 @login_required
 def attachment_download(request, ticket_no: str, token: str):
-    """Serve evidence as a download with its detected type: never rendered as a page."""
+    """Serve evidence as a download with its detected type: never rendered as a page.
+
+    Named with the detected type's extension (`照片.bat` that is a PDF saves as `照片.pdf`),
+    `attachment` disposition, `nosniff`, and a CSP that sandboxes it should a browser open
+    it anyway (issue 19 §3).
+    """
     complaint = _complaint_for(request, ticket_no)
     attachment = get_object_or_404(Attachment, complaint=complaint, token=token)
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
-        filename=attachment.original_name or f"{attachment.token}{attachment.extension}",
+        filename=attachments.download_name(attachment),
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

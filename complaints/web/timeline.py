@@ -36,8 +36,22 @@ TRANSITION_LABELS = {
     "claim_approved": _("赔偿已批准"),
     "claim_rejected": _("赔偿未获批准"),
     "claim_paid": _("赔偿已支付"),
+    # Fault rulings and the unit's disputes (rulings/): internal, never told to the customer.
+    "ruling": _("判责"),
+    "dispute_filed": _("责任单位提出判责申诉"),
+    "dispute_upheld": _("判责申诉：维持原判"),
+    "dispute_overturned": _("判责申诉：改判无责"),
+    # The waybill's journey (tracking/): a flag raised or cleared, for the branch to verify.
+    "journey_fact": _("轨迹事实"),
 }
-_INTERNAL_TRANSITIONS = {"claim_proposed"}
+_INTERNAL_TRANSITIONS = {
+    "claim_proposed",
+    "ruling",
+    "dispute_filed",
+    "dispute_upheld",
+    "dispute_overturned",
+    "journey_fact",
+}
 
 
 @dataclass

@@ -4,6 +4,7 @@ queue and search. Thin: read with querysets, write through complaints.services."
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, Q, When
@@ -12,8 +13,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from complaints import search as search_terms
 from complaints import services
 from complaints.models import (
     OPEN_STATES,
@@ -36,7 +38,9 @@ _SESSION_CODES = "intake_access_codes"
 QUEUE_PAGE_SIZE = 50
 QUEUE_MAX_PAGE_SIZE = 200
 LOOKUP_LIMIT = 8
-SEARCH_LIMIT = 50
+SEARCH_PAGE_SIZE = 20
+# Ranked results are paged by offset; past 25 pages the term needs narrowing, not paging.
+SEARCH_MAX_PAGES = 25
 # Roles holding view_complaint (complaints.roles.ROLE_PERMISSIONS) have a work queue.
 QUEUE_ROLES = (Role.AGENT, Role.BRANCH, Role.SUPERVISOR)
 # Answered, waiting for the agent's follow-up call: not the branch's work any more.
@@ -170,12 +174,17 @@ def intake_done(request, ticket_no: str):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def earlier_complaints(request):
-    """htmx: the customer's earlier complaints on this waybill or phone, as soon as typed."""
+    """htmx: the customer's earlier complaints on this waybill or phone, as soon as typed.
+
+    The console posts the fields (hx-post): a phone number is read from the body only, never
+    from the query string, which access and proxy logs keep (issue 19 §11).
+    """
     _require_perm(request.user, "view_complaint")
-    tracking = _term(request.GET.get("tracking_no")).upper()
-    phone = privacy.normalize_phone(_term(request.GET.get("phone")))
+    source = request.POST if request.method == "POST" else request.GET
+    tracking = services.normalize_tracking_no(_term(source.get("tracking_no")))
+    phone = privacy.normalize_phone(_term(request.POST.get("phone")))
     query = Q()
     if len(tracking) >= 6:
         query |= Q(tracking_no=tracking)
@@ -328,28 +337,55 @@ def queue_rows(request):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def search(request):
-    """Find complaints by ticket number, tracking number or phone; phones shown masked."""
+    """One search box: ticket, waybill or phone in full or in part, name, words (issue 20 §4).
+
+    complaints.search reads the term and ranks; this page scopes it to the user (a branch sees
+    its unit only), masks the customer and pages with the same POST, so the term never sits in
+    a URL (access and proxy logs keep those, issue 19 §11). A link may still carry a ticket or
+    waybill number (`?q=`); a phone number or any run of digits that may be part of one is
+    not searched from a URL and not shown back.
+    """
     _require_perm(request.user, "view_complaint")
-    q = _term(request.GET.get("q"))
-    results = []
-    kind = ""
+    posted = request.method == "POST"
+    q = search_terms.clean(request.POST.get("q") if posted else request.GET.get("q"))
+    terms = search_terms.parse_terms(q)
+    if not posted and (terms.phone or any(n.isdigit() for n in terms.numbers)):
+        # Sent on to the bare page: this URL (already in the logs) goes no further, not
+        # even into the page's own links, and the warning says how to search instead.
+        messages.warning(
+            request, _("为保护客户隐私，电话号码不能放在网址中查询，请在搜索框中输入后搜索。")
+        )
+        return redirect("web:search")
+    results, more, error, page_no = [], False, "", 1
     if q:
+        try:
+            page_no = min(max(int(request.POST.get("page") or 1), 1), SEARCH_MAX_PAGES)
+        except ValueError:
+            page_no = 1
         visible = Complaint.objects.visible_to(request.user).select_related("unit")
-        token = q.upper().replace(" ", "")
-        phone = privacy.normalize_phone(q)
-        if token.startswith("TS") and token[2:].isdigit():
-            kind, results = "ticket", visible.filter(ticket_no=token)
-        elif privacy.is_valid_phone(phone):
-            kind, results = "phone", visible.filter(phone=phone).order_by("-accepted_at")
-        else:
-            kind, results = "tracking", visible.filter(tracking_no=token).order_by("-accepted_at")
-        results = list(results[:SEARCH_LIMIT])
-        if kind == "ticket" and len(results) == 1 and not request.headers.get("HX-Request"):
+        try:
+            results, more = search_terms.search_page(
+                visible, terms, offset=(page_no - 1) * SEARCH_PAGE_SIZE, size=SEARCH_PAGE_SIZE
+            )
+        except DomainError as exc:
+            error = exc.message
+        exact_ticket = len(results) == 1 and results[0].ticket_no == terms.whole
+        if exact_ticket and page_no == 1 and not request.headers.get("HX-Request"):
             return redirect("web:ticket", ticket_no=results[0].ticket_no)
+    for complaint in results:
+        complaint.masked_name = privacy.mask_name(complaint.complainant_name)
     return render(
         request,
         "complaints/search.html",
-        {"q": q, "kind": kind, "results": results, "limit": SEARCH_LIMIT},
+        {
+            "q": q,
+            "error": error,
+            "results": results,
+            "page_no": page_no,
+            "first": (page_no - 1) * SEARCH_PAGE_SIZE + 1,
+            "more": more and page_no < SEARCH_MAX_PAGES,
+            "posted": posted,
+        },
     )

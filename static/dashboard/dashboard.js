@@ -58,6 +58,23 @@
   load(root.dataset.ranking).then((data) => {
     const rows = data.ranking.slice(0, 15).reverse();
     const c = chart("chart-ranking");
+    // Sorted by the assessment ledger (issue 22): the bars are the units' fines and points.
+    if (data.sort === "assessment") {
+      c.setOption({
+        animation: false,
+        tooltip: { trigger: "axis" },
+        legend: { data: ["考核扣款（元）", "扣分"], top: 0 },
+        grid: { left: 110, right: 24, top: 36, bottom: 24 },
+        xAxis: { type: "value" },
+        yAxis: { type: "category", data: rows.map((r) => r.unit) },
+        series: [
+          { name: "考核扣款（元）", type: "bar", data: rows.map((r) => Number(r.assessment_amount)) },
+          { name: "扣分", type: "bar", data: rows.map((r) => Number(r.assessment_points)) },
+        ],
+      });
+      drawn("chart-ranking");
+      return;
+    }
     c.setOption({
       animation: false,
       tooltip: { trigger: "axis", valueFormatter: (v) => (v === null ? "—" : v + "%") },

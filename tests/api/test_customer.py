@@ -12,6 +12,7 @@ from PIL import Image
 
 from complaints import services
 from complaints.models import Complaint, Note
+from tests import evidence_files
 from tests.complaints.helpers import bring_to
 from tests.conftest import GOOD_REPLY
 from tests.unchanged import nothing_changed
@@ -106,7 +107,7 @@ def test_it_shows_the_public_timeline_but_never_internal_notes(
         ("photo.jpg", image_bytes("JPEG"), "image/jpeg"),
         ("photo.png", image_bytes("PNG"), "image/png"),
         ("photo.webp", image_bytes("WEBP"), "image/webp"),
-        ("receipt.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", "application/pdf"),
+        ("receipt.pdf", evidence_files.pdf(), "application/pdf"),
         ("named-wrong.txt", image_bytes("PNG"), "image/png"),
     ],
 )
@@ -160,7 +161,7 @@ def test_it_refuses_a_file_over_10_mb_with_413(api, ticket):
     assert response.json()["error"]["code"] == "too_large"
 
 
-def test_it_refuses_the_21st_file_with_409(api, ticket):
+def test_it_refuses_the_21st_file_with_413(api, ticket):  # a quota (issue 19 §4)
     ticket_no, code = ticket
     png = image_bytes("PNG")
     for i in range(20):
@@ -178,7 +179,7 @@ def test_it_refuses_the_21st_file_with_409(api, ticket):
         format="multipart",
         HTTP_X_ACCESS_CODE=code,
     )
-    assert response.status_code == 409
+    assert response.status_code == 413
 
 
 def test_it_does_not_take_evidence_with_a_wrong_code(api, ticket):

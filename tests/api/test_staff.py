@@ -72,7 +72,6 @@ def test_it_lists_nearest_deadline_first_and_pages_by_cursor(alice, org):
         ("priority=urgent", {"urgent"}),
         ("category=loss", {"b1"}),
         ("tracking_no=yt00000001", {"a1"}),
-        ("phone=139-0000-0002", {"b1"}),
         ("overdue=true", {"old"}),
         ("overdue=false", {"a1", "b1", "urgent"}),
         ("created_before=2026-01-01T00:00:00%2B08:00", {"old"}),

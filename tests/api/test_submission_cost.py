@@ -17,14 +17,14 @@ from django.test.utils import CaptureQueriesContext
 from complaints.models import Complaint, Phrase
 from kernel.db import prepared
 
-from .conftest import SUBMISSION
+from .conftest import SUBMISSION, token_client
 
 URL = "/api/v1/complaints/"
 MAX_STATEMENTS = 4
 MAX_STATEMENTS_WITH_UNIT = 7
 
 
-def _submit(api, n: int, **fields):
+def _submit(api, n: int, **fields):  # api: the anonymous client or a partner's
     body = {**SUBMISSION, "tracking_no": f"SF90000{n:05d}", "phone": f"1390000{n:04d}", **fields}
     with CaptureQueriesContext(connection) as queries:
         response = api.post(URL, body, format="json")
@@ -45,9 +45,10 @@ def test_it_submits_a_complaint_in_a_bounded_number_of_statements(api, org):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_submits_to_a_unit_in_a_bounded_number_of_statements(api, org, bob):
-    _submit(api, 1, unit="A")
-    statements = _submit(api, 2, unit="A")
+def test_it_submits_to_a_unit_in_a_bounded_number_of_statements(org, bob, pat):
+    partner = token_client(pat)  # only partners and staff may name the unit (issue 19 §2)
+    _submit(partner, 1, unit="A")
+    statements = _submit(partner, 2, unit="A")
     assert len(statements) <= MAX_STATEMENTS_WITH_UNIT, "\n".join(statements)
 
 

@@ -16,6 +16,7 @@ from compensation.models import Claim, ClaimStatus
 from complaints import services
 from complaints.models import Complaint, Status
 from regulators.models import Appeal
+from tests import evidence_files
 from tests.browser.layout import (
     assert_header_on_one_line,
     assert_thumb_friendly,
@@ -219,7 +220,7 @@ def test_it_registers_a_forwarded_appeal_in_the_browser(
     page.fill("#id_facts", "投诉后7日未获答复。")
     page.fill("#id_request", "要求赔偿并道歉。")
     page.locator("#id_documents").set_input_files(
-        {"name": "转办单.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n%%EOF\n"}
+        {"name": "转办单.pdf", "mimeType": "application/pdf", "buffer": evidence_files.pdf()}
     )
     expect(page.locator(".file-chosen")).to_have_text("转办单.pdf")
     screenshot(page, "appeal-register")

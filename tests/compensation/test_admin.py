@@ -97,8 +97,8 @@ def test_it_never_deletes_policies(sam_admin):
     assert CompensationPolicy.objects.filter(pk=policy.pk).exists()
 
 
-def test_it_shows_claims_read_only_with_their_events(sam_admin, complaint_at_a, sam, now):
-    claim = services.claim_propose(complaint=complaint_at_a, by=sam, facts=loss_facts(), now=now)
+def test_it_shows_claims_read_only_with_their_events(sam_admin, complaint_at_a, bob, sam, now):
+    claim = services.claim_propose(complaint=complaint_at_a, by=bob, facts=loss_facts(), now=now)
     services.claim_approve(claim=claim, by=sam, note="同意赔付", now=now)
     page = sam_admin.get(f"/admin/compensation/claim/{claim.pk}/change/")
     assert page.status_code == 200

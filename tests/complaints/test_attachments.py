@@ -10,7 +10,8 @@ from PIL import Image
 
 from complaints import attachments
 from complaints.models import Attachment
-from kernel.errors import Conflict, InvalidInput, TooLarge, Unavailable
+from kernel.errors import InvalidInput, TooLarge, Unavailable
+from tests import evidence_files
 
 
 def image_bytes(fmt: str) -> bytes:
@@ -31,9 +32,7 @@ def media(settings, tmp_path):
         pytest.param("photo.jpg", image_bytes("JPEG"), "image/jpeg", id="jpeg"),
         pytest.param("photo.png", image_bytes("PNG"), "image/png", id="png"),
         pytest.param("photo.webp", image_bytes("WEBP"), "image/webp", id="webp"),
-        pytest.param(
-            "receipt.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n", "application/pdf", id="pdf"
-        ),
+        pytest.param("receipt.pdf", evidence_files.pdf(), "application/pdf", id="pdf"),
         pytest.param(
             "named-wrong.txt", image_bytes("PNG"), "image/png", id="png-with-a-misleading-name"
         ),
@@ -85,7 +84,7 @@ def test_it_keeps_at_most_20_per_complaint(make_complaint, now):
         attachments.attachment_add(
             complaint=complaint, by="customer", upload=SimpleUploadedFile(f"{i}.png", png), now=now
         )
-    with pytest.raises(Conflict, match="最多"):
+    with pytest.raises(TooLarge, match="最多"):
         attachments.attachment_add(
             complaint=complaint, by="customer", upload=SimpleUploadedFile("21.png", png), now=now
         )

@@ -104,6 +104,11 @@ ROWS = {
     "claim settlement breach":      row("loss claim", "claim_settlement", "breach", 0, "2026-11-19 02:00", "staff_claim_breach", *HANK, *SAM_QUIET),
     "claim assessment warning":     row("damage claim", "claim_assessment", "warning", 0, "2026-11-17 16:24", "staff_claim_warning", *HANK, *SAM_QUIET),
     "claim assessment breach":      row("damage claim", "claim_assessment", "breach", 0, "2026-11-18 02:00", "staff_claim_breach", *HANK, *SAM_QUIET),
+    # A dispute of a fault ruling (issue 22), filed by branch A at T0 + 1 h (Monday 11:00 in
+    # Shanghai): decided within 3 working days → end of Thursday 19 Nov; warning at 80 % of the
+    # 85 h span = 68 h. The unit head and the supervisors hear, never by SMS.
+    "dispute decision warning":     row("dispute", "dispute_decision", "warning", 0, "2026-11-18 23:00", "staff_dispute_warning", *HANK, *SAM_QUIET),
+    "dispute decision breach":      row("dispute", "dispute_decision", "breach", 0, "2026-11-19 16:00", "staff_dispute_breach", *HANK, *SAM_QUIET),
     # Appeals received at T0. The report: 10 days → end of Thursday 26 Nov; the regulator's
     # answer: 30 days → end of Wednesday 16 Dec; supervisors hear, by SMS once overdue.
     "appeal report due soon":       row("appeal", "company_report", "due_soon", 0, "2026-11-24 16:00", "staff_appeal_due_soon", *SAM_QUIET),
@@ -173,6 +178,37 @@ def _appeal(*, sam, now):
     )
 
 
+def _dispute(complaint, *, bob, sam, now):
+    """Branch A answers, the supervisor rules it at fault (the seeded example rule version),
+    branch A disputes with a photo: the decision timer runs from `now`."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from rulings import services as rulings
+
+    services.complaint_reply(complaint=complaint, by=bob, reply=GOOD_REPLY, now=now)
+    ruling = rulings.ruling_record(
+        complaint=complaint,
+        by=sam,
+        data=rulings.RulingInput(
+            verdict="at_fault",
+            stage="delivery",
+            unit_id=complaint.unit_id,
+            reason="派送延误属实。",
+            reply_ids=tuple(complaint.replies.values_list("pk", flat=True)),
+        ),
+        now=now,
+    )
+    image = io.BytesIO()
+    Image.new("RGB", (8, 8), "gray").save(image, "JPEG")
+    upload = SimpleUploadedFile("底单.jpg", image.getvalue(), content_type="image/jpeg")
+    return rulings.dispute_file(
+        ruling=ruling, by=bob, reason="客户本人签收。", uploads=[upload], now=now
+    )
+
+
 def set_up(name: str, *, org, people):
     """Leave the timer of `name` running from T0; return the complaint, claim or appeal."""
     alice, bob, sam = people["alice"], people["bob"], people["sam"]
@@ -200,12 +236,14 @@ def set_up(name: str, *, org, people):
         )
         if name == "paused":
             services.complaint_pause(complaint=complaint, by=bob, reason="等待客户照片", now=later)
-    elif name in ("answered", "loss claim", "damage claim"):
+    elif name in ("answered", "loss claim", "damage claim", "dispute"):
         complaint = services.complaint_dispatch(
             complaint=complaint, unit=org["a"], by=alice, now=NOW
         )
         if name == "answered":
             services.complaint_reply(complaint=complaint, by=bob, reply=GOOD_REPLY, now=later)
+        elif name == "dispute":
+            return _dispute(complaint, bob=bob, sam=sam, now=later)
         else:
             facts = LOSS if name == "loss claim" else DAMAGE
             return claim_services.claim_propose(complaint=complaint, by=bob, facts=facts, now=NOW)
@@ -226,7 +264,7 @@ def fired(row: Row, subject) -> list:
     if row.timer in APPEAL_DEADLINES:
         return list(AppealReminder.objects.filter(appeal=subject, kind=row.timer, stage=row.kind))
     events = SlaEvent.objects.filter(timer=row.timer, kind=row.kind, level=row.level)
-    if row.timer.startswith("claim_"):
+    if row.timer.startswith("claim_") or row.timer == "dispute_decision":
         return list(events.filter(record_id=subject.pk))
     return list(events.filter(complaint_id=subject.pk))
 
@@ -240,7 +278,8 @@ def messages(row: Row, event) -> list[Notification]:
 
 
 @pytest.mark.parametrize("name", list(ROWS))
-def test_it_fires_each_event_once_at_its_instant(name, org, people, settings):
+def test_it_fires_each_event_once_at_its_instant(name, org, people, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path  # the dispute's photo
     row = ROWS[name]
     subject = set_up(row.setup, org=org, people=people)
 
@@ -278,13 +317,16 @@ def test_it_has_a_row_for_every_timer_and_kind():
     expected = {(t, k) for t in complaint_timers for k in ("warning", "breach", "escalation")}
     expected |= {("statutory", k) for k in ("statutory_risk", "breach", "escalation")}
     expected |= {
-        (t, k) for t in ("claim_settlement", "claim_assessment") for k in ("warning", "breach")
+        (t, k)
+        for t in ("claim_settlement", "claim_assessment", "dispute_decision")
+        for k in ("warning", "breach")
     }
     assert sla == expected
     assert {t.value for t in TimerName} == complaint_timers | {
         "statutory",
         "claim_settlement",
         "claim_assessment",
+        "dispute_decision",
     }
     assert {k.value for k in EventKind} == {k for _t, k in expected}
     appeals = {(r.timer, r.kind) for r in ROWS.values() if r.timer in APPEAL_DEADLINES}

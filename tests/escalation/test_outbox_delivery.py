@@ -91,6 +91,14 @@ def test_a_run_sends_each_due_message_once_over_one_kept_connection(make_complai
 def test_a_run_costs_one_claim_and_one_load_per_chunk_and_one_mark_per_25_sent(
     make_complaint, gateway
 ):
+    class Statements(int):
+        """A count that shows the statements when an assertion on it fails."""
+
+        sql: list[str]
+
+        def __repr__(self) -> str:
+            return f"{int(self)}: " + "\n".join(s[:120] for s in self.sql)
+
     def statements(count: int) -> int:
         Notification.objects.all().delete()
         _customer_messages(make_complaint, count)
@@ -99,7 +107,9 @@ def test_a_run_costs_one_claim_and_one_load_per_chunk_and_one_mark_per_25_sent(
         reset_queries()
         with CaptureQueriesContext(connection) as queries:
             assert outbox_deliver_due(now=NOW) == {"sent": count}
-        return len(queries)
+        counted = Statements(len(queries))
+        counted.sql = [q["sql"] for q in queries.captured_queries]
+        return counted
 
     # The claim, the load and the load of what the messages are about (the complaints, by the
     # loader complaints registers) in one transaction (here a savepoint and its release, inside

@@ -14,6 +14,15 @@ APPEAL_PERMISSIONS = {
     "export_regulator_statistics",
     "view_appealevent",
     "view_appealreminder",
+    # The bureau's figures (issue 23): volumes, the problem-type mapping, industry averages.
+    "view_parcelvolume",
+    "add_parcelvolume",
+    "change_parcelvolume",
+    "view_problemtypemapping",
+    "change_problemtypemapping",
+    "view_industryaverage",
+    "add_industryaverage",
+    "change_industryaverage",
 }
 
 

@@ -19,6 +19,7 @@ from django.test import Client
 from PIL import Image
 
 from complaints.models import Attachment
+from tests import evidence_files
 
 SCRIPT = (
     b"<html><body><script>alert(document.cookie)</script><img src=x onerror=alert(1)></body></html>"
@@ -90,9 +91,7 @@ def test_it_refuses_an_oversized_file_with_413(api, world):
 # Stored (they are what they say underneath), but only ever served as inert downloads.
 POLYGLOTS = [
     pytest.param("evil.jpg", image("JPEG") + SCRIPT, "image/jpeg", id="jpeg-with-html-appended"),
-    pytest.param(
-        "mixed.pdf", b"%PDF-1.4\n" + SCRIPT + b"\n%%EOF", "application/pdf", id="pdf-html-mix"
-    ),
+    pytest.param("mixed.pdf", evidence_files.pdf() + SCRIPT, "application/pdf", id="pdf-html-mix"),
     pytest.param("page.html", image("PNG"), "image/png", id="png-named-html"),
     pytest.param("../../../../etc/passwd.png", image("PNG"), "image/png", id="path-traversal-name"),
     pytest.param(

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from complaints import services
+from complaints import hooks, services
 from complaints.models import (
     Category,
     Channel,
@@ -101,6 +101,9 @@ class Command(BaseCommand):
         branches = [units["B-EAST-1"], units["B-EAST-2"], units["B-WEST-1"], units["B-WEST-2"]]
         for i in range(existing, existing + missing):
             self._complaint(i, rng, users, branches)
+        # What features add to the demo (tracking: the demo TMS's waybills), after the complaints.
+        for seed in hooks.demo_seeders:
+            seed(stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示数据就绪：{len(units)} 个单位，{len(users)} 个用户，新增 {missing} 宗投诉。"

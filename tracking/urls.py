@@ -1,0 +1,14 @@
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "tracking"
+
+TICKET = r"(?P<ticket_no>[A-Za-z0-9]{1,24})"
+
+urlpatterns = [
+    path("lookup/", views.intake_journey, name="lookup"),
+    re_path(rf"^tickets/{TICKET}/$", views.ticket_journey, name="ticket"),
+    re_path(rf"^tickets/{TICKET}/refresh/$", views.ticket_refresh, name="refresh"),
+    path("suggestions/<int:decision_id>/<str:choice>/", views.suggestion, name="suggestion"),
+]
