@@ -42,6 +42,7 @@ from kernel.models import Channel, Notification
 
 from .models import Attachment, Complaint, EvidenceUsage, Role, StaffProfile
 from .services import CUSTOMER, _actor_fields, _audit, authorize
+from .services.steps import _lock
 
 log = logging.getLogger(__name__)
 
@@ -384,7 +385,9 @@ def attachment_add(*, complaint: Complaint, by, upload, client: str = "", now=No
     kind, problem = inspect(data)
     if kind is None:
         raise InvalidInput(problem, field_errors={"file": problem})
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    # The right and the scope again on the locked row (issue 19 §8): a clerk whose ticket was
+    # reassigned away while the file was uploading finds it gone, as on any other action.
+    locked = _lock(complaint, by=by, perm="contact_customer", action="evidence", unchanged=False)
     if locked.status in ("rejected", "withdrawn"):
         raise Conflict(
             _("工单已%(status)s，不能再上传证据。") % {"status": locked.get_status_display()}

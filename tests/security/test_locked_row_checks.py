@@ -12,14 +12,17 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from complaints import services
-from complaints.models import Complaint, ComplaintTransition, Note, Reply, Unit
+from complaints.attachments import attachment_add
+from complaints.models import Attachment, Complaint, ComplaintTransition, Note, Reply, Unit
 from kernel.errors import Conflict, NotFound
 from tests.conftest import GOOD_REPLY, new_complaint
+from tests.evidence_files import image
 from tests.unchanged import nothing_changed
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,6 +79,21 @@ def test_it_refuses_a_reply_from_a_branch_the_ticket_was_reassigned_away_from(or
         with pytest.raises(NotFound):
             services.complaint_pause(complaint=stale, by=bob, reason="等客户补充照片", now=now)
     assert not Reply.objects.exists() and not Note.objects.exists()
+
+
+def test_it_refuses_evidence_from_a_branch_the_ticket_was_reassigned_away_from(
+    org, alice, bob, now
+):
+    """bob's upload read the ticket at branch A; it was reassigned to B while it uploaded."""
+    complaint = _verifying_at_a(org, alice, now)
+    stale = Complaint.objects.get(pk=complaint.pk)
+    services.complaint_reassign(
+        complaint=complaint, unit=org["b"], by=alice, reason="地址属网点乙", now=now
+    )
+    upload = SimpleUploadedFile("现场.png", image("PNG"), content_type="image/png")
+    with nothing_changed(), pytest.raises(NotFound):
+        attachment_add(complaint=stale, by=bob, upload=upload, now=now)
+    assert not Attachment.objects.exists()
 
 
 def test_it_checks_the_scope_of_a_request_that_waited_for_the_lock(org, alice, bob, now):
