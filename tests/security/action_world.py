@@ -9,12 +9,15 @@ named by the state it is in, so a row of the matrix reads "reply on `verifying`"
     approved   核实 at branch A with an approved ¥60 claim
     paused     核实 at branch A, the clock paused (waiting for the customer)
     answered   反馈 at branch A (the branch has replied)
-    closed     闭环 at branch A, a minute ago
+    closed     闭环 at branch A, a minute ago, with a fault ruling against branch A (`ruling`)
     stranger   another customer's complaint: its access code is the "other" column's
+    disputed   闭环 at branch A, its fault ruling disputed by bob (`dispute`, pending)
 
 and three 12305 appeals linked to `verifying`: `appeal` (received), `reported` (the company's
 report sent) and `mediation` (the regulator proposed a mediation). Every staff member has one
-unread notice; bob's is the one the notice rows open.
+unread notice; bob's is the one the notice rows open. An open enquiry (`enquiry`) and a routing
+suggestion to branch A for `new` (`suggestion`) complete it, with the company's contact template
+(`template`) and note macro (`macro`) and branch A's own template (`unit_template`).
 
 Clients are made once, before the matrix's savepoints: a cell's request is the only thing that
 runs inside its savepoint, so "nothing changed" compares the database around the request alone.
@@ -34,11 +37,15 @@ from rest_framework.test import APIClient
 from compensation import services as claim_services
 from compensation.rules import ClaimFacts, Incident, Service
 from complaints import services
+from enquiries import services as enquiry_services
 from kernel.models import Notice
+from playbook import services as playbook_services
 from regulators import services as appeal_services
+from rulings import services as ruling_services
 from tests.complaints.helpers import bring_to
 from tests.conftest import new_complaint
 from tests.security.world import PNG_1PX, ROLES
+from tracking.models import PullJob, RoutingDecision
 
 STAFF_ROLES = {
     "partner": "pat",
@@ -56,6 +63,11 @@ def png(name: str = "photo.png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, PNG_1PX, content_type="image/png")
 
 
+class _Known(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 @dataclass
 class ActionWorld:
     tickets: dict[str, str]  # object name → ticket number
@@ -65,7 +77,9 @@ class ActionWorld:
     pages: dict[str, Client] = field(default_factory=dict)
 
     def fill(self, path: str) -> str:
-        return path.format(**self.tickets, **{k: str(v) for k, v in self.ids.items()})
+        """Names the world knows are filled in; any other braces (a template's {客户称呼}) stay."""
+        known = _Known(**self.tickets, **{k: str(v) for k, v in self.ids.items()})
+        return path.format_map(known)
 
     def code(self, column: str, on: str) -> str:
         """The access code a customer column sends: the object's own customer's, or the
@@ -97,7 +111,7 @@ def _complaint(n: int, **fields):
     return new_complaint(
         tracking_no=f"SF80000000{n:02d}",
         phone=f"138000011{n:02d}",
-        category=CATEGORIES[n],
+        category=CATEGORIES[n % len(CATEGORIES)],  # a second 延误 at most: no cluster
         service="postal_registered",
         freight="20.00",
         **fields,
@@ -127,6 +141,7 @@ def build(*, org, alice, bob, carol, sam, pat, now) -> ActionWorld:
         "answered": "answered",
         "closed": "closed",
         "stranger": "accepted",
+        "disputed": "closed",  # its ruling's dispute waits for the supervisor
     }
     tickets, codes, made = {}, {}, {}
     for n, (name, state) in enumerate(states.items()):
@@ -176,6 +191,75 @@ def build(*, org, alice, bob, carol, sam, pat, now) -> ActionWorld:
         proposal="建议企业按实际损失赔偿。",
         now=now,
     )
+
+    # Fault rulings (issue 22) against branch A: `closed`'s may still be disputed; `disputed`'s
+    # dispute (bob's, with a photo) waits for the supervisor's decision.
+    def fault_ruling(name: str):
+        complaint = made[name]
+        return ruling_services.ruling_record(
+            complaint=complaint,
+            by=sam,
+            data=ruling_services.RulingInput(
+                verdict="at_fault",
+                stage="delivery",
+                unit_id=org["a"].pk,
+                reason="派送员未按约定时间派送。",
+                reply_ids=tuple(complaint.replies.values_list("pk", flat=True)),
+            ),
+            now=now + timedelta(minutes=30),
+        )
+
+    ruled = fault_ruling("closed")
+    dispute = ruling_services.dispute_file(
+        ruling=fault_ruling("disputed"),
+        by=bob,
+        reason="客户本人签收，有签收底单。",
+        uploads=[png("签收底单.png")],
+        now=now + timedelta(minutes=40),
+    )
+    # An open enquiry (issue 23) and a routing suggestion for `new` (issue 21).
+    enquiry = enquiry_services.enquiry_record(
+        data=enquiry_services.NewEnquiry(
+            tracking_no="SF8000000099", phone="13800001199", question="快件到哪里了？"
+        ),
+        by=alice,
+        now=now,
+    ).enquiry
+    # The worker has already pulled `verifying`'s waybill: a refresh owes a new pull.
+    PullJob.objects.filter(
+        waybill=made["verifying"].tracking_no, status=PullJob.Status.PENDING
+    ).update(status=PullJob.Status.DONE)
+    suggestion = RoutingDecision.objects.create(
+        complaint=made["new"],
+        rule_name="末端网点",
+        unit=org["a"],
+        outcome=RoutingDecision.Outcome.SUGGESTED,
+        decided_at=now,
+    )
+    # Reply templates and macros (issue 20 §1): the company's contact template and note macro
+    # (the supervisor's), and branch A's own template (bob's: the unit has no head).
+    template = playbook_services.template_save(
+        by=sam,
+        data=playbook_services.TemplateInput(
+            kind="contact", title="全公司：首次联系", text="已电话联系{客户称呼}，投诉正在核实。"
+        ),
+        now=now,
+    )
+    unit_template = playbook_services.template_save(
+        by=bob,
+        data=playbook_services.TemplateInput(
+            kind="contact",
+            title="网点甲：首次联系",
+            text="网点甲已联系{客户称呼}，约定今日派送。",
+            unit_id=org["a"].pk,
+        ),
+        now=now,
+    )
+    macro = playbook_services.macro_save(
+        by=sam,
+        data=playbook_services.MacroInput(title="记录已联系", note="已电话联系{客户称呼}。"),
+        now=now,
+    )
     notices = {
         user.username: Notice.objects.create(
             user=user, title="新工单", body="有新的投诉工单。", created_at=now
@@ -193,6 +277,14 @@ def build(*, org, alice, bob, carol, sam, pat, now) -> ActionWorld:
             "mediation": mediation.pk,
             "notice": notices["bob"].pk,
             "unit_a": org["a"].pk,
+            "ruling": ruled.pk,
+            "dispute": dispute.pk,
+            "enquiry": enquiry.pk,
+            "suggestion": suggestion.pk,
+            "template": template.pk,
+            "unit_template": unit_template.pk,
+            "macro": macro.pk,
+            "answered_reply": made["answered"].replies.get().pk,
             "unit_b": org["b"].pk,
         },
     )

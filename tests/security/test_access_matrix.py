@@ -12,12 +12,13 @@ Read a row of EXPECTED as the specification of one route. The roles, left to rig
     else   branch staff of another unit (branch B)
     sup    supervisor (质量监控主管)
 
-Statuses: 200/201 done; 400 the (deliberately empty) input is refused — often before the
-role's permission is checked, so a 400 here does not say the role may act: who may actually
-*do* each write action, with a valid body, and that a refusal changes nothing, is
-test_action_matrix.py; 409 let in, but not in this state; 401 who are you; 403 known but not
-allowed; 404 not found — also what a caller gets for a ticket they may not see, so a code
-guesser or another unit learns nothing; 302 to the login page.
+Every write sends a valid body (BODIES, issue 19 §12), so a cell's status is about the caller,
+never about what was sent: 200/201 done (302 for a page that redirects after doing it); 409
+let in, but not in this state; 401 who are you; 403 known but not allowed; 404 not found —
+also what a caller gets for a ticket they may not see, so a code guesser or another unit
+learns nothing; 302 to the login page. A refused cell must leave every table and the media
+folder as they were (the tables of every app: matrix_tables()). test_action_matrix.py runs
+each action on an object in the state it starts from.
 
 The complaint is in 核实 at branch A, with an evidence file, a proposed ¥60 claim and a 12305
 appeal (see world.py). Every URL pattern the resolver knows must be here
@@ -28,14 +29,22 @@ change the world of the next.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.apps import apps as django_apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests import unchanged
 from tests.api.conftest import SUBMISSION
-from tests.security.world import ROLES
+from tests.security.world import PNG_1PX, ROLES
 
 DASHBOARD_PATHS = (
     "",
@@ -52,6 +61,7 @@ T = "<ticket:ticket_no>"  # the API's ticket converter
 S = "<str:ticket_no>"
 CL = "<int:claim_id>"
 PK = "<int:pk>"
+TICKET_RE = "(?P<ticket_no>[A-Za-z0-9]{1,24})"  # the journey's routes are regular expressions
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,18 @@ ROUTES: list[Route] = [
     _route(f"api/v1/appeals/{PK}/mediation/", "POST"),
     _route(f"api/v1/appeals/{PK}/mediation/answer/", "POST"),
     _route(f"api/v1/appeals/{PK}/close/", "POST"),
+    _route("api/v1/complaints/search/", "POST"),
+    # The journey (issue 21): the TMS's signed push, a complaint's scans, the staff fragments.
+    _route("api/v1/tracking/events/", "POST"),
+    Route(f"api/v1/^complaints/{TICKET_RE}/journey/$", "GET", "/api/v1/complaints/{t}/journey/"),
+    _route("tracking/lookup/"),
+    Route(f"tracking/^tickets/{TICKET_RE}/$", "GET", "/tracking/tickets/{t}/"),
+    Route(f"tracking/^tickets/{TICKET_RE}/refresh/$", "POST", "/tracking/tickets/{t}/refresh/"),
+    Route("tracking/suggestions/<int:decision_id>/<str:choice>/", "POST", "/tracking/suggestions/{a}/accept/"),
+    _route("api/v1/parcel-volumes/", "POST"),
+    _route("api/v1/enquiries/", "POST"),
+    _route(f"api/v1/enquiries/{PK}/resolve/", "POST"),
+    _route(f"api/v1/enquiries/{PK}/convert/", "POST"),
     # --- staff pages ---
     _route(""),
     _route("console/"),
@@ -143,6 +165,49 @@ ROUTES: list[Route] = [
     _route("regulators/appeals/new/"),
     _route("regulators/appeals/new/", "POST"),
     _route("regulators/statistics/"),
+    _route("regulators/indicators/"),
+    _route("regulators/indicators.xlsx"),
+    _route("regulators/volumes/import/", "POST"),
+    _route("enquiries/"),
+    _route("enquiries/", "POST"),
+    _route(f"enquiries/{PK}/resolve/", "POST"),
+    _route(f"enquiries/{PK}/convert/", "POST"),
+    # Fault rulings (issue 22); {a} is no ruling's or dispute's id.
+    _route("api/v1/rulings/"),
+    Route("api/v1/rulings/<int:ruling_id>/", "GET", "/api/v1/rulings/{a}/"),
+    Route("api/v1/rulings/<int:ruling_id>/disputes/", "POST", "/api/v1/rulings/{a}/disputes/"),
+    _route(f"api/v1/complaints/{S}/rulings/"),
+    _route(f"api/v1/complaints/{S}/rulings/", "POST"),
+    _route("api/v1/disputes/"),
+    Route("api/v1/disputes/<int:dispute_id>/", "GET", "/api/v1/disputes/{a}/"),
+    Route("api/v1/disputes/<int:dispute_id>/decision/", "POST", "/api/v1/disputes/{a}/decision/"),
+    _route("api/v1/ledger/"),
+    _route("rulings/"),
+    _route(f"rulings/complaints/{S}/panel/"),
+    _route(f"rulings/complaints/{S}/record/", "POST"),
+    _route("rulings/persons/"),
+    Route("rulings/<int:ruling_id>/dispute/", "GET", "/rulings/{a}/dispute/"),
+    Route("rulings/disputes/<int:dispute_id>/", "GET", "/rulings/disputes/{a}/"),
+    Route("rulings/disputes/<int:dispute_id>/evidence/<str:token>/", "GET", "/rulings/disputes/{a}/evidence/{e}/"),
+    _route("rulings/scorecard/"),
+    _route("rulings/scorecard/export.xlsx"),
+    Route("rulings/scorecard/<str:kind>/<int:key>/", "GET", "/rulings/scorecard/unit/{u}/"),
+    # Reply templates and macros (issue 20 §1); {a} is no template's or macro's id.
+    _route(f"api/v1/complaints/{S}/templates/"),
+    Route(f"api/v1/complaints/{S}/templates/<str:template_id>/use/", "POST", "/api/v1/complaints/{t}/templates/{a}/use/"),
+    _route(f"api/v1/complaints/{S}/macros/"),
+    Route(f"api/v1/complaints/{S}/macros/<str:macro_id>/apply/", "POST", "/api/v1/complaints/{t}/macros/{a}/apply/"),
+    _route("api/v1/templates/"),
+    _route("api/v1/templates/", "POST"),
+    Route("api/v1/templates/<str:template_id>/", "POST", "/api/v1/templates/{a}/"),
+    Route("api/v1/templates/<str:template_id>/deactivate/", "POST", "/api/v1/templates/{a}/deactivate/"),
+    _route("playbook/templates/"),
+    _route("playbook/templates/", "POST"),
+    Route("playbook/templates/<int:template_id>/", "GET", "/playbook/templates/{a}/"),
+    Route("playbook/templates/<int:template_id>/", "POST", "/playbook/templates/{a}/"),
+    Route("playbook/templates/<int:template_id>/off/", "POST", "/playbook/templates/{a}/off/"),
+    _route(f"playbook/tickets/{S}/macros/"),
+    Route(f"playbook/tickets/{S}/macros/<int:macro_id>/run/", "POST", "/playbook/tickets/{t}/macros/{a}/run/"),
     _route("admin/"),
     _route("admin/complaints/complaint/"),
     _route("admin/complaints/complainttransition/"),
@@ -157,55 +222,78 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("api/v1/complaints/", "POST"):                                   (201, 201, 201, 201, 201, 403, 403, 201),
     # A wrong or missing code is the same 404 as no ticket; a partner reads only with the customer's code.
     ("api/v1/complaints/<ticket:ticket_no>/", "GET"):                 (404, 200, 404, 403, 200, 200, 404, 200),
-    # 415: let in, but evidence must be multipart (tests/security/test_hostile_uploads.py sends files).
-    ("api/v1/complaints/<ticket:ticket_no>/evidence/", "POST"):       (404, 415, 404, 403, 415, 415, 404, 415),
+    # Evidence: a real one-pixel PNG, multipart (hostile files: tests/security/test_hostile_uploads.py).
+    ("api/v1/complaints/<ticket:ticket_no>/evidence/", "POST"):       (404, 201, 404, 403, 201, 201, 404, 201),
     ("api/v1/complaints/<ticket:ticket_no>/chase/", "POST"):          (404, 200, 404, 403, 200, 403, 404, 200),
-    ("api/v1/complaints/<ticket:ticket_no>/rating/", "POST"):         (404, 400, 404, 403, 400, 400, 404, 400),
-    # The customer's "not satisfied" (issue 18): a reason is required before anything else.
-    ("api/v1/complaints/<ticket:ticket_no>/reopen/", "POST"):         (404, 400, 404, 403, 400, 400, 404, 400),
-    # Actions: staff tokens only; the role's permissions decide after the input (409: not in 核实's state).
-    ("api/v1/complaints/<ticket:ticket_no>/actions/dispatch/", "POST"):(401, 401, 401, 403, 400, 400, 404, 400),
-    ("api/v1/complaints/<ticket:ticket_no>/actions/contact/", "POST"):(401, 401, 401, 403, 400, 400, 404, 400),
-    ("api/v1/complaints/<ticket:ticket_no>/actions/reply/", "POST"):  (401, 401, 401, 403, 400, 400, 404, 400),
+    # The rating is the customer's alone (issue 19 §5): staff tokens 403 whatever the ticket;
+    # the customer's 409: the complaint is in 核实, not answered yet.
+    ("api/v1/complaints/<ticket:ticket_no>/rating/", "POST"):         (404, 409, 404, 403, 403, 403, 403, 403),
+    # The customer's "not satisfied" (issue 18): only after the answer (409 in 核实).
+    ("api/v1/complaints/<ticket:ticket_no>/reopen/", "POST"):         (404, 409, 404, 403, 409, 403, 404, 409),
+    # Actions: staff tokens only; 403 the role may not, 409 the role may but not in 核实.
+    ("api/v1/complaints/<ticket:ticket_no>/actions/dispatch/", "POST"):(401, 401, 401, 403, 409, 403, 404, 409),
+    ("api/v1/complaints/<ticket:ticket_no>/actions/contact/", "POST"):(401, 401, 401, 403, 200, 200, 404, 200),
+    ("api/v1/complaints/<ticket:ticket_no>/actions/reply/", "POST"):  (401, 401, 401, 403, 403, 200, 404, 200),
     ("api/v1/complaints/<ticket:ticket_no>/actions/start_follow_up/", "POST"):(401, 401, 401, 403, 409, 403, 404, 409),
     ("api/v1/complaints/<ticket:ticket_no>/actions/close/", "POST"):  (401, 401, 401, 403, 409, 403, 404, 409),
-    ("api/v1/complaints/<ticket:ticket_no>/actions/reopen/", "POST"): (401, 401, 401, 403, 400, 400, 404, 400),
-    ("api/v1/complaints/<ticket:ticket_no>/actions/reassign/", "POST"):(401, 401, 401, 403, 400, 400, 404, 400),
-    ("api/v1/complaints/<ticket:ticket_no>/actions/reject/", "POST"): (401, 401, 401, 403, 400, 400, 404, 400),
-    ("api/v1/complaints/<ticket:ticket_no>/actions/withdraw/", "POST"):(401, 401, 401, 403, 400, 400, 404, 400),
-    ("api/v1/complaints/<ticket:ticket_no>/actions/pause/", "POST"):  (401, 401, 401, 403, 400, 400, 404, 400),
+    ("api/v1/complaints/<ticket:ticket_no>/actions/reopen/", "POST"): (401, 401, 401, 403, 409, 403, 404, 409),
+    ("api/v1/complaints/<ticket:ticket_no>/actions/reassign/", "POST"):(401, 401, 401, 403, 200, 403, 404, 200),
+    ("api/v1/complaints/<ticket:ticket_no>/actions/reject/", "POST"): (401, 401, 401, 403, 200, 403, 404, 200),
+    ("api/v1/complaints/<ticket:ticket_no>/actions/withdraw/", "POST"):(401, 401, 401, 403, 200, 403, 404, 200),
+    ("api/v1/complaints/<ticket:ticket_no>/actions/pause/", "POST"):  (401, 401, 401, 403, 200, 200, 404, 200),
     ("api/v1/complaints/<ticket:ticket_no>/actions/resume/", "POST"): (401, 401, 401, 403, 409, 409, 404, 409),
-    ("api/v1/complaints/<ticket:ticket_no>/actions/escalate/", "POST"):(401, 401, 401, 403, 400, 400, 404, 400),
-    ("api/v1/compensation/quote/", "POST"):                           (401, 401, 401, 403, 400, 400, 400, 400),
+    ("api/v1/complaints/<ticket:ticket_no>/actions/escalate/", "POST"):(401, 401, 401, 403, 200, 403, 404, 200),
+    # The staff list's filters in a POST body (a phone must not travel in a URL): whoever may list.
+    ("api/v1/complaints/search/", "POST"):                            (401, 401, 401, 403, 200, 200, 200, 200),
+    # The journey (issue 21). The push has no account: a body signed with the TMS's secret is
+    # taken from whoever sends it (a bad signature: test_it_refuses_a_push_with_a_bad_signature).
+    ("api/v1/tracking/events/", "POST"):                              (200, 200, 200, 200, 200, 200, 200, 200),
+    # A complaint's scans: read as the complaint itself is.
+    ("api/v1/^complaints/(?P<ticket_no>[A-Za-z0-9]{1,24})/journey/$", "GET"):(404, 200, 404, 403, 200, 200, 404, 200),
+    # Beside intake: whoever takes complaints (complaints.add_complaint).
+    ("tracking/lookup/", "GET"):                                      (302, 302, 302, 403, 200, 403, 403, 200),
+    ("tracking/^tickets/(?P<ticket_no>[A-Za-z0-9]{1,24})/$", "GET"):  (302, 302, 302, 403, 200, 200, 404, 200),
+    ("tracking/^tickets/(?P<ticket_no>[A-Za-z0-9]{1,24})/refresh/$", "POST"):(302, 302, 302, 403, 200, 200, 404, 200),
+    # {a} is no routing decision's id.
+    ("tracking/suggestions/<int:decision_id>/<str:choice>/", "POST"): (302, 302, 302, 403, 404, 404, 404, 404),
+    ("api/v1/compensation/quote/", "POST"):                           (401, 401, 401, 403, 200, 200, 200, 200),
     ("api/v1/complaints/<str:ticket_no>/claims/", "GET"):             (401, 401, 401, 403, 200, 200, 404, 200),
-    ("api/v1/complaints/<str:ticket_no>/claims/", "POST"):            (401, 401, 401, 403, 400, 400, 404, 400),
+    ("api/v1/complaints/<str:ticket_no>/claims/", "POST"):            (401, 401, 401, 403, 409, 409, 404, 409),
     ("api/v1/complaints/<str:ticket_no>/claims/<int:claim_id>/", "GET"):(401, 401, 401, 403, 200, 200, 404, 200),
     # The ¥60 claim is below the ¥500 threshold: an agent may approve it; branch staff never.
     ("api/v1/complaints/<str:ticket_no>/claims/<int:claim_id>/approve/", "POST"):(401, 401, 401, 403, 200, 403, 404, 200),
-    ("api/v1/complaints/<str:ticket_no>/claims/<int:claim_id>/reject/", "POST"):(401, 401, 401, 403, 400, 400, 404, 400),
-    ("api/v1/complaints/<str:ticket_no>/claims/<int:claim_id>/pay/", "POST"):(401, 401, 401, 403, 400, 400, 404, 400),
+    ("api/v1/complaints/<str:ticket_no>/claims/<int:claim_id>/reject/", "POST"):(401, 401, 401, 403, 200, 403, 404, 200),
+    ("api/v1/complaints/<str:ticket_no>/claims/<int:claim_id>/pay/", "POST"):(401, 401, 401, 403, 409, 403, 404, 409),
     # Public: "may I appeal to 12305 yet?" (throttled per address).
-    ("api/v1/appeals/eligibility/", "POST"):                          (400, 400, 400, 400, 400, 400, 400, 400),
+    ("api/v1/appeals/eligibility/", "POST"):                          (200, 200, 200, 200, 200, 200, 200, 200),
     # 12305 appeals and the regulator's statistics: supervisors only.
+    # Parcel volume from the operations system; enquiries (issue 23): anyone submits, agents
+    # and supervisors resolve and convert ({a} is no enquiry's id).
+    ("api/v1/parcel-volumes/", "POST"):                               (401, 401, 401, 403, 403, 403, 403, 200),
+    # A customer's enquiry needs no account; a signed-in caller needs enquiries.add_enquiry
+    # (enquiries/apps.py: agents and supervisors), so a partner's token and branch staff are refused.
+    ("api/v1/enquiries/", "POST"):                                    (201, 201, 201, 403, 201, 403, 403, 201),
+    ("api/v1/enquiries/<int:pk>/resolve/", "POST"):                   (401, 401, 401, 403, 404, 403, 403, 404),
+    ("api/v1/enquiries/<int:pk>/convert/", "POST"):                   (401, 401, 401, 403, 404, 403, 403, 404),
     ("api/v1/appeals/statistics/", "GET"):                            (401, 401, 401, 403, 403, 403, 403, 200),
     ("api/v1/appeals/", "GET"):                                       (401, 401, 401, 403, 403, 403, 403, 200),
-    ("api/v1/appeals/", "POST"):                                      (401, 401, 401, 403, 403, 403, 403, 400),
+    ("api/v1/appeals/", "POST"):                                      (401, 401, 401, 403, 403, 403, 403, 201),
     ("api/v1/appeals/<int:pk>/", "GET"):                              (401, 401, 401, 403, 403, 403, 403, 200),
     ("api/v1/appeals/<int:pk>/investigate/", "POST"):                 (401, 401, 401, 403, 403, 403, 403, 200),
     ("api/v1/appeals/<int:pk>/report/", "GET"):                       (401, 401, 401, 403, 403, 403, 403, 405),
     ("api/v1/appeals/<int:pk>/report/", "POST"):                      (401, 401, 401, 403, 403, 403, 403, 405),
     ("api/v1/appeals/<int:pk>/report/draft/", "POST"):                (401, 401, 401, 403, 403, 403, 403, 200),
-    ("api/v1/appeals/<int:pk>/report/send/", "POST"):                 (401, 401, 401, 403, 403, 403, 403, 400),
+    ("api/v1/appeals/<int:pk>/report/send/", "POST"):                 (401, 401, 401, 403, 403, 403, 403, 200),
     ("api/v1/appeals/<int:pk>/report.docx", "GET"):                   (401, 401, 401, 403, 403, 403, 403, 200),
-    ("api/v1/appeals/<int:pk>/mediation/", "POST"):                   (401, 401, 401, 403, 403, 403, 403, 400),
-    ("api/v1/appeals/<int:pk>/mediation/answer/", "POST"):            (401, 401, 401, 403, 403, 403, 403, 400),
-    ("api/v1/appeals/<int:pk>/close/", "POST"):                       (401, 401, 401, 403, 403, 403, 403, 400),
+    ("api/v1/appeals/<int:pk>/mediation/", "POST"):                   (401, 401, 401, 403, 403, 403, 403, 409),
+    ("api/v1/appeals/<int:pk>/mediation/answer/", "POST"):            (401, 401, 401, 403, 403, 403, 403, 409),
+    ("api/v1/appeals/<int:pk>/close/", "POST"):                       (401, 401, 401, 403, 403, 403, 403, 200),
     # --- Staff pages: customers have no accounts (302 to the login page); partners are API-only:
     # a partner signed in with a password is refused (403, with why) on every page, the admin too.
     ("", "GET"):                                                      (302, 302, 302, 403, 302, 302, 302, 302),
     # The intake console: agents and supervisors (the partner's right to take complaints is the API's).
     ("console/", "GET"):                                              (302, 302, 302, 403, 200, 403, 403, 200),
-    ("console/", "POST"):                                             (302, 302, 302, 403, 400, 403, 403, 400),
+    ("console/", "POST"):                                             (302, 302, 302, 403, 302, 403, 403, 302),
     ("console/earlier/", "GET"):                                      (302, 302, 302, 403, 200, 200, 200, 200),
     ("console/done/<str:ticket_no>/", "GET"):                         (302, 302, 302, 403, 200, 200, 404, 200),
     ("queue/", "GET"):                                                (302, 302, 302, 403, 200, 200, 200, 200),
@@ -229,7 +317,7 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("dashboard/export.csv", "GET"):                                  (302, 302, 302, 403, 403, 200, 200, 200),
     ("dashboard/export.xlsx", "GET"):                                 (302, 302, 302, 403, 403, 200, 200, 200),
     ("tickets/<str:ticket_no>/", "GET"):                              (302, 302, 302, 403, 200, 200, 404, 200),
-    ("tickets/<str:ticket_no>/do/<str:name>/", "POST"):               (302, 302, 302, 403, 400, 400, 404, 400),
+    ("tickets/<str:ticket_no>/do/<str:name>/", "POST"):               (302, 302, 302, 403, 200, 200, 404, 200),
     ("tickets/<str:ticket_no>/reply-check/", "POST"):                 (302, 302, 302, 403, 403, 200, 404, 200),
     ("tickets/<str:ticket_no>/reveal/", "POST"):                      (302, 302, 302, 403, 200, 200, 404, 200),
     ("tickets/<str:ticket_no>/evidence/<str:token>/", "GET"):         (302, 302, 302, 403, 200, 200, 404, 200),
@@ -241,8 +329,62 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("regulators/appeals/", "GET"):                                   (302, 302, 302, 403, 403, 403, 403, 200),
     # Registering a forwarded appeal in the browser: the supervisor (the regulator liaison) only.
     ("regulators/appeals/new/", "GET"):                               (302, 302, 302, 403, 403, 403, 403, 200),
-    ("regulators/appeals/new/", "POST"):                              (302, 302, 302, 403, 403, 403, 403, 400),
+    ("regulators/appeals/new/", "POST"):                              (302, 302, 302, 403, 403, 403, 403, 302),
     ("regulators/statistics/", "GET"):                                (302, 302, 302, 403, 403, 403, 403, 200),
+    # The bureau's figures and the volume import (issue 23): supervisors only.
+    ("regulators/indicators/", "GET"):                                (302, 302, 302, 403, 403, 403, 403, 200),
+    ("regulators/indicators.xlsx", "GET"):                            (302, 302, 302, 403, 403, 403, 403, 200),
+    ("regulators/volumes/import/", "POST"):                           (302, 302, 302, 403, 403, 403, 403, 302),
+    # The enquiry desk (issue 23): agents and supervisors; {a} is no enquiry's id.
+    ("enquiries/", "GET"):                                            (302, 302, 302, 403, 200, 403, 403, 200),
+    ("enquiries/", "POST"):                                           (302, 302, 302, 403, 302, 403, 403, 302),
+    ("enquiries/<int:pk>/resolve/", "POST"):                          (302, 302, 302, 403, 404, 403, 403, 404),
+    ("enquiries/<int:pk>/convert/", "POST"):                          (302, 302, 302, 403, 404, 403, 403, 404),
+    # Fault rulings, disputes, the ledger (issue 22): staff only, a branch its own unit's; the
+    # ticket has no ruling yet, {a} is no ruling's or dispute's id (404 for whoever may look).
+    # Only agents and supervisors rule (the panel answers 200 with the refusal inside it); the
+    # ledger and scorecards are branch staff's (their own unit) and supervisors'; the export
+    # the supervisors'.
+    ("api/v1/rulings/", "GET"):                                       (401, 401, 401, 403, 200, 200, 200, 200),
+    ("api/v1/rulings/<int:ruling_id>/", "GET"):                       (401, 401, 401, 403, 404, 404, 404, 404),
+    ("api/v1/rulings/<int:ruling_id>/disputes/", "POST"):             (401, 401, 401, 403, 404, 404, 404, 404),
+    ("api/v1/complaints/<str:ticket_no>/rulings/", "GET"):            (401, 401, 401, 403, 200, 200, 404, 200),
+    # The ticket is in 核实, not answered yet: those who may rule are let in, then 409.
+    ("api/v1/complaints/<str:ticket_no>/rulings/", "POST"):           (401, 401, 401, 403, 409, 403, 404, 409),
+    ("api/v1/disputes/", "GET"):                                      (401, 401, 401, 403, 200, 200, 200, 200),
+    ("api/v1/disputes/<int:dispute_id>/", "GET"):                     (401, 401, 401, 403, 404, 404, 404, 404),
+    ("api/v1/disputes/<int:dispute_id>/decision/", "POST"):           (401, 401, 401, 403, 404, 404, 404, 404),
+    ("api/v1/ledger/", "GET"):                                        (401, 401, 401, 403, 403, 200, 200, 200),
+    ("rulings/", "GET"):                                              (302, 302, 302, 403, 200, 200, 200, 200),
+    ("rulings/complaints/<str:ticket_no>/panel/", "GET"):             (302, 302, 302, 403, 200, 200, 404, 200),
+    ("rulings/complaints/<str:ticket_no>/record/", "POST"):           (302, 302, 302, 403, 200, 200, 404, 200),
+    ("rulings/persons/", "GET"):                                      (302, 302, 302, 403, 200, 403, 403, 200),
+    ("rulings/<int:ruling_id>/dispute/", "GET"):                      (302, 302, 302, 403, 404, 404, 404, 404),
+    ("rulings/disputes/<int:dispute_id>/", "GET"):                    (302, 302, 302, 403, 404, 404, 404, 404),
+    ("rulings/disputes/<int:dispute_id>/evidence/<str:token>/", "GET"):(302, 302, 302, 403, 404, 404, 404, 404),
+    ("rulings/scorecard/", "GET"):                                    (302, 302, 302, 403, 403, 200, 200, 200),
+    ("rulings/scorecard/export.xlsx", "GET"):                         (302, 302, 302, 403, 403, 403, 403, 200),
+    ("rulings/scorecard/<str:kind>/<int:key>/", "GET"):               (302, 302, 302, 403, 403, 200, 404, 200),
+    # Templates and macros (issue 20 §1): staff who see the complaint list them; supervisors keep
+    # the company's, a branch its unit's (its head's, or its staff's when it has none); agents keep none.
+    ("api/v1/complaints/<str:ticket_no>/templates/", "GET"):          (401, 401, 401, 403, 200, 200, 404, 200),
+    ("api/v1/complaints/<str:ticket_no>/templates/<str:template_id>/use/", "POST"):(401, 401, 401, 403, 404, 404, 404, 404),
+    ("api/v1/complaints/<str:ticket_no>/macros/", "GET"):             (401, 401, 401, 403, 200, 200, 404, 200),
+    ("api/v1/complaints/<str:ticket_no>/macros/<str:macro_id>/apply/", "POST"):(401, 401, 401, 403, 404, 404, 404, 404),
+    ("api/v1/templates/", "GET"):                                     (401, 401, 401, 403, 403, 200, 200, 200),
+    # The body is a company-wide template: the supervisor's alone.
+    ("api/v1/templates/", "POST"):                                    (401, 401, 401, 403, 403, 403, 403, 201),
+    ("api/v1/templates/<str:template_id>/", "POST"):                  (401, 401, 401, 403, 403, 404, 404, 404),
+    ("api/v1/templates/<str:template_id>/deactivate/", "POST"):       (401, 401, 401, 403, 403, 404, 404, 404),
+    ("playbook/templates/", "GET"):                                   (302, 302, 302, 403, 403, 200, 200, 200),
+    # The page saves into the caller's own scope: unit A's, unit B's, the company's.
+    ("playbook/templates/", "POST"):                                  (302, 302, 302, 403, 403, 302, 302, 302),
+    ("playbook/templates/<int:template_id>/", "GET"):                 (302, 302, 302, 403, 403, 404, 404, 404),
+    # The same page saves an edit: who keeps templates, of a template they keep ({a}: none).
+    ("playbook/templates/<int:template_id>/", "POST"):                (302, 302, 302, 403, 403, 404, 404, 404),
+    ("playbook/templates/<int:template_id>/off/", "POST"):            (302, 302, 302, 403, 404, 404, 404, 404),
+    ("playbook/tickets/<str:ticket_no>/macros/", "GET"):              (302, 302, 302, 403, 200, 200, 404, 200),
+    ("playbook/tickets/<str:ticket_no>/macros/<int:macro_id>/run/", "POST"):(302, 302, 302, 403, 404, 404, 404, 404),
     # The admin: only the supervisor is an admin user (is_staff), as in the demo data.
     ("admin/", "GET"):                                                (302, 302, 302, 403, 302, 302, 302, 200),
     ("admin/complaints/complaint/", "GET"):                           (302, 302, 302, 403, 302, 302, 302, 200),
@@ -274,28 +416,286 @@ def _walk(resolver, prefix=""):
             yield prefix + str(entry.pattern)
 
 
-# Routes where the input decides more than access: these get a valid body, so that the row
-# says who may do it (every other POST is sent `{}`, and 400 means "let in").
-BODIES = {("api/v1/complaints/", "POST"): SUBMISSION}
+# A valid body for every write route (issue 19 §12): a refusal in the matrix is then a refusal
+# of *who* calls, never of what they sent, and a 400 can no longer hide a missing permission.
+REASON = "客户来电说明情况"
+REPLY = {
+    "facts": "经查，该快件11月14日16:20收寄，次日到达网点甲，因分拣错误滞留一天。",
+    "process": "网点甲投诉专员于11月16日10:30电话联系客户，说明原因并致歉，当日安排专人派送。",
+    "result": "快件已于11月16日15:00妥投，客户本人签收，表示认可。",
+    "customer_accepts": True,
+    "facts_confirmed": True,
+    "our_fault": True,
+}
+CLAIM = {
+    "service": "postal_registered",
+    "incident": "loss",
+    "freight": "20.00",
+    "actual_loss": "500.00",
+    "limit_clause_shown": True,
+}
+CLAIM_FORM = {
+    "service": "postal_registered",
+    "incident": "loss",
+    "freight": "20.00",
+    "actual_loss": "500",
+    "insured": "false",
+    "limit_clause_shown": ["false", "true"],  # hidden "false", then the ticked checkbox
+    "value_evidence": ["false", "true"],
+    "policy": "insured_amount_3x",
+}
+APPEAL = {
+    "case_no": "SG2026110099",
+    "regulator_received_on": "2026-11-14",
+    "received_at": "2026-11-16T09:30:00+08:00",
+    "province": "GD",
+    "appellant_name": "测试客户",
+    "appellant_phone": "13800000000",
+    "facts": "快件超时未送达，向企业投诉7日未获处理。",
+    "request": "要求尽快投递并赔偿运费。",
+    "tracking_no": "SF1234567890",
+    "category": "delay",
+    "party": "recipient",
+}
+INTAKE = {
+    "tracking_no": "YT9988776655",
+    "phone": "139 0000 1234",
+    "complainant_name": "测试来电人",
+    "party": "recipient",
+    "channel": "phone",
+    "category": "damage",
+    "description": "收到时外箱破损，里面的瓷碗碎了。",
+    "demand": "compensation",
+    "demand_detail": "",
+    "service": "express",
+}
+PLAYBOOK_TEMPLATE = {
+    "kind": "contact",
+    "title": "首次联系",
+    "text": "已电话联系{客户称呼}，告知运单{运单号}的投诉已受理，正在核实。",
+}
+SEARCH = {"phone": "13900000000"}
+ENQUIRY = {
+    "tracking_no": "YT9988776600",
+    "phone": "13900000077",
+    "name": "测试查件人",
+    "question": "快件三天没有更新，现在到哪里了？",
+}
+ENQUIRY_FORM = {
+    **ENQUIRY,
+    "answer": "",
+    "category": "delay",
+    "party": "recipient",
+    "channel": "phone",
+}
+VOLUME = {"month": "2026-11", "parcels": 40000000}
+VOLUME_CSV = "月份,业务量\n2026-11,40000000\n".encode("utf-8-sig")
+# 无责 needs no unit; its basis is the ticket's evidence file ({e}, filled in by _call).
+RULING = {
+    "verdict": "not_at_fault",
+    "no_fault_cause": "customer",
+    "reason": "客户填写地址有误。",
+    "attachments": ["{e}"],
+    "current_ruling": None,
+}
+RULING_FORM = {**RULING, "stage": "", "unit": "", "person": "", "current_ruling": ""}
+PUSH_PATTERN = "api/v1/tracking/events/"
+PUSH_SECRET = "matrix-test-push-secret"  # set as TRACKING["PUSH_SECRETS"] by the tests
 
 
-def _call(world, route: Route, role: str):
+def push_batch() -> dict:
+    """One scan of the ticket's waybill an hour ago (now: the real clock, as the push's window)."""
+    at = datetime.now(UTC) - timedelta(hours=1)
+    return {
+        "events": [
+            {
+                "id": f"MATRIX-{at:%Y%m%d%H%M%S}",
+                "waybill": "SF1234567890",
+                "time": at.isoformat(),
+                "type": "到达",
+                "unit_code": "A",
+                "unit_name": "测试网点甲",
+                "operator": "测试操作员",
+                "text": "快件已到达网点甲",
+            }
+        ]
+    }
+
+
+def push_headers(raw: bytes, *, secret: str = PUSH_SECRET) -> dict:
+    """The documented recipe (docs and tracking/api.py), computed here with hmac, not with the
+    product's own signing module: X-TMS-Signature = "sha256=" + HMAC-SHA256(secret, "ts.body")."""
+    stamp = str(int(time.time()))
+    digest = hmac.new(secret.encode(), stamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+    return {"HTTP_X_TMS_TIMESTAMP": stamp, "HTTP_X_TMS_SIGNATURE": f"sha256={digest}"}
+
+
+ACTION_BODIES = {
+    "dispatch": {"unit": "A", "reason": ""},
+    "contact": {"channel": "phone", "note": REASON, "reached": True},
+    "reply": REPLY,
+    "start_follow_up": {},
+    "close": {"satisfied": True, "note": ""},
+    "reopen": {"reason": "客户仍不满意"},
+    "reassign": {"unit": "B", "reason": "地址属网点乙"},
+    "reject": {"reason": "非快递服务问题"},
+    "withdraw": {"reason": "客户撤诉"},
+    "pause": {"reason": "等待客户补充照片"},
+    "resume": {"reason": "客户已补充"},
+    "escalate": {"reason": "客户称将向12305申诉"},
+}
+BODIES = {
+    ("api/v1/complaints/", "POST"): SUBMISSION,
+    (f"api/v1/complaints/{T}/evidence/", "POST"): lambda: {
+        "file": SimpleUploadedFile("box.png", PNG_1PX, content_type="image/png")
+    },
+    (f"api/v1/complaints/{T}/chase/", "POST"): {"note": "还没有人联系我"},
+    (f"api/v1/complaints/{T}/rating/", "POST"): {"score": 5, "comment": "处理及时"},
+    (f"api/v1/complaints/{T}/reopen/", "POST"): {"reason": "客户仍不满意"},
+    **{
+        (f"api/v1/complaints/{T}/actions/{name}/", "POST"): body
+        for name, body in ACTION_BODIES.items()
+    },
+    ("api/v1/compensation/quote/", "POST"): CLAIM,
+    (f"api/v1/complaints/{S}/claims/", "POST"): CLAIM,
+    (f"api/v1/complaints/{S}/claims/{CL}/approve/", "POST"): {"note": "同意"},
+    (f"api/v1/complaints/{S}/claims/{CL}/reject/", "POST"): {"reason": "快件已找回"},
+    (f"api/v1/complaints/{S}/claims/{CL}/pay/", "POST"): {
+        "payment_reference": "BANK-0001",
+        "paid_on": "2026-11-16",
+    },
+    ("api/v1/appeals/eligibility/", "POST"): {
+        "standing": "sender",
+        "complained_at": "2026-11-01T10:00:00+08:00",
+    },
+    ("api/v1/appeals/", "POST"): APPEAL,
+    (f"api/v1/appeals/{PK}/investigate/", "POST"): {"note": "已调取派送记录"},
+    (f"api/v1/appeals/{PK}/report/", "POST"): {"sections": {"handling": "已联系用户并赔偿。"}},
+    (f"api/v1/appeals/{PK}/report/draft/", "POST"): {},
+    (f"api/v1/appeals/{PK}/report/send/", "POST"): {"via": "监管申诉系统"},
+    (f"api/v1/appeals/{PK}/mediation/", "POST"): {"proposal": "建议按实际损失赔偿。"},
+    (f"api/v1/appeals/{PK}/mediation/answer/", "POST"): {"answer": "同意调解方案。"},
+    (f"api/v1/appeals/{PK}/close/", "POST"): {"outcome": "withdrawn", "reason": "用户撤回"},
+    ("console/", "POST"): INTAKE,
+    ("notices/read-all/", "POST"): {},
+    ("notices/<int:notice_id>/read/", "POST"): {},
+    ("notices/<int:notice_id>/open/", "POST"): {},
+    (f"tickets/{S}/do/<str:name>/", "POST"): {
+        "contact-method": "phone",
+        "contact-reached": "on",
+        "contact-summary": REASON,
+    },
+    (f"tickets/{S}/reply-check/", "POST"): {"reply-basic_facts": REPLY["facts"]},
+    (f"tickets/{S}/reveal/", "POST"): {},
+    (f"compensation/complaints/{S}/claims/quote/", "POST"): CLAIM_FORM,
+    (f"compensation/complaints/{S}/claims/propose/", "POST"): CLAIM_FORM,
+    (f"compensation/complaints/{S}/claims/{CL}/<str:action>/", "POST"): {"note": "同意"},
+    (f"api/v1/complaints/{S}/templates/<str:template_id>/use/", "POST"): {},
+    (f"api/v1/complaints/{S}/macros/<str:macro_id>/apply/", "POST"): {},
+    ("api/v1/templates/", "POST"): PLAYBOOK_TEMPLATE,
+    ("api/v1/templates/<str:template_id>/", "POST"): PLAYBOOK_TEMPLATE,
+    ("api/v1/templates/<str:template_id>/deactivate/", "POST"): {},
+    ("playbook/templates/", "POST"): PLAYBOOK_TEMPLATE,
+    ("playbook/templates/<int:template_id>/", "POST"): PLAYBOOK_TEMPLATE,
+    ("playbook/templates/<int:template_id>/off/", "POST"): {},
+    (f"playbook/tickets/{S}/macros/<int:macro_id>/run/", "POST"): {},
+    ("api/v1/complaints/search/", "POST"): SEARCH,
+    (PUSH_PATTERN, "POST"): push_batch,
+    (f"tracking/^tickets/{TICKET_RE}/refresh/$", "POST"): {},
+    ("tracking/suggestions/<int:decision_id>/<str:choice>/", "POST"): {},
+    ("api/v1/parcel-volumes/", "POST"): VOLUME,
+    ("api/v1/enquiries/", "POST"): ENQUIRY,
+    (f"api/v1/enquiries/{PK}/resolve/", "POST"): {"answer": "已告知客户快件位置。"},
+    (f"api/v1/enquiries/{PK}/convert/", "POST"): {},
+    ("regulators/volumes/import/", "POST"): lambda: {
+        "file": SimpleUploadedFile("业务量.csv", VOLUME_CSV, content_type="text/csv"),
+        "period": "2026-11",
+    },
+    ("enquiries/", "POST"): ENQUIRY_FORM,
+    (f"enquiries/{PK}/resolve/", "POST"): {"answer": "已告知客户快件位置。"},
+    (f"enquiries/{PK}/convert/", "POST"): {},
+    ("api/v1/rulings/<int:ruling_id>/disputes/", "POST"): lambda: {
+        "reason": "客户本人签收，有签收底单。",
+        "files": SimpleUploadedFile("proof.png", PNG_1PX, content_type="image/png"),
+    },
+    (f"api/v1/complaints/{S}/rulings/", "POST"): RULING,
+    ("api/v1/disputes/<int:dispute_id>/decision/", "POST"): {
+        "outcome": "overturn",
+        "reason": "底单属实。",
+    },
+    (f"rulings/complaints/{S}/record/", "POST"): RULING_FORM,
+    ("regulators/appeals/new/", "POST"): {
+        **APPEAL,
+        "received_at": "2026-11-16T09:30",
+        "ticket_no": "",
+        "report_days": "",
+    },
+}
+# The claim panel answers a refusal with 200 and shows it inside the panel (htmx swaps only
+# 2xx): these cells are refusals all the same, and must change nothing.
+REFUSED_INSIDE_THE_PANEL = {
+    # One claim is already in progress: nobody may propose a second.
+    (f"compensation/complaints/{S}/claims/propose/", "POST"): {
+        "agent",
+        "branch_of_unit",
+        "supervisor",
+    },
+    # Branch staff may not approve.
+    (f"compensation/complaints/{S}/claims/{CL}/<str:action>/", "POST"): {"branch_of_unit"},
+    # The ruling panel: branch staff may not rule; agents and supervisors may, but the ticket in
+    # 核实 is not answered yet.
+    (f"rulings/complaints/{S}/record/", "POST"): {"agent", "branch_of_unit", "supervisor"},
+}
+
+
+def _refused(route: Route, role: str, status: int) -> bool:
+    """A cell whose caller is refused: it must leave the database as it was."""
+    if status >= 400:
+        return True
+    if (
+        status == 302
+        and route.kind == "page"
+        and role in ("anonymous", "customer", "other_customer")
+    ):
+        return True  # sent to the login page
+    return role in REFUSED_INSIDE_THE_PANEL.get((route.pattern, route.method), ())
+
+
+def _client(world, route: Route, role: str):
+    return world.api_client(role) if route.kind == "api" else world.page_client(role)
+
+
+def _fill(value, world):
+    """A body's "{e}" is the ticket's evidence file (other braces, a template's {客户称呼}, stay)."""
+    if isinstance(value, str):
+        return value.replace("{e}", world.evidence_token)
+    if isinstance(value, list):
+        return [_fill(v, world) for v in value]
+    return value
+
+
+def _call(world, route: Route, client):
     path = route.path.format(
         t=world.ticket_no,
         c=world.claim_id,
         a=world.appeal_id,
         e=world.evidence_token,
         n=world.notice_id,
+        u=world.unit_id,
     )
-    if route.kind == "api":
-        client = world.api_client(role)
-        if route.method == "GET":
-            return client.get(path)
-        return client.post(path, BODIES.get((route.pattern, route.method), {}), format="json")
-    client = world.page_client(role)
     if route.method == "GET":
         return client.get(path)
-    return client.post(path, {})
+    body = BODIES[(route.pattern, route.method)]
+    body = body() if callable(body) else body
+    body = {k: _fill(v, world) for k, v in body.items()}
+    if route.pattern == PUSH_PATTERN:
+        # No account: the TMS signs the raw body; the cell's credentials go along, unused.
+        raw = json.dumps(body).encode()
+        return client.post(path, raw, content_type="application/json", **push_headers(raw))
+    if route.kind == "api":
+        uploads = any(hasattr(v, "read") for v in body.values())
+        return client.post(path, body, format="multipart" if uploads else "json")
+    return client.post(path, body)
 
 
 def test_it_covers_every_route():
@@ -309,20 +709,85 @@ def test_it_covers_every_route():
     assert set(EXPECTED) == {(route.pattern, route.method) for route in ROUTES}
 
 
-def test_it_answers_each_role_as_the_matrix_says(world):
+def test_it_has_a_valid_body_for_every_write_route():
+    """A new write route fails here until its row sends a valid body (issue 19 §12)."""
+    writes = {(r.pattern, r.method) for r in ROUTES if r.method != "GET"}
+    assert sorted(writes - set(BODIES)) == []
+    assert sorted(set(BODIES) - writes) == []
+
+
+# unchanged.tables() covers the first apps; the later ones' tables are as much "the database".
+LATER_APPS = ("tracking", "rulings", "enquiries", "playbook")
+
+
+def matrix_tables() -> list[str]:
+    later = {
+        model._meta.db_table
+        for model in django_apps.get_models(include_auto_created=True)
+        if model._meta.app_label in LATER_APPS and model._meta.managed
+    }
+    return sorted(set(unchanged.tables()) | later)
+
+
+@pytest.fixture
+def push_secret(settings):
+    settings.TRACKING = {**settings.TRACKING, "PUSH_SECRETS": [PUSH_SECRET]}
+
+
+def test_it_answers_each_role_as_the_matrix_says(world, push_secret):
+    """Every cell with a valid body; a refused caller leaves every table and file as it was."""
+    tables = matrix_tables()
     wrong = []
     for route in ROUTES:
         for role, expected in zip(ROLES, EXPECTED[(route.pattern, route.method)], strict=True):
+            client = _client(world, route, role)  # a session or token is not the cell's doing
+            refused = _refused(route, role, expected)
             savepoint = transaction.savepoint()
             try:
-                status = _call(world, route, role).status_code
+                before = unchanged.snapshot(tables) if refused else None
+                response = _call(world, route, client)
+                after = unchanged.snapshot(tables) if refused else None
             finally:
                 transaction.savepoint_rollback(savepoint)
-            if status != expected:
-                wrong.append(
-                    f"{route.method} {route.pattern} as {role}: {status}, expected {expected}"
-                )
+            where = f"{route.method} {route.pattern} as {role}"
+            if response.status_code != expected:
+                detail = response.content[:200].decode(errors="replace")
+                wrong.append(f"{where}: {response.status_code}, expected {expected} {detail}")
+            if refused and unchanged.changed(before, after):
+                wrong.append(f"{where}: refused, but changed {unchanged.changed(before, after)}")
     assert wrong == [], "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param(lambda raw: push_headers(raw, secret="not-the-tms-secret"), id="wrong key"),
+        pytest.param(
+            lambda raw: {
+                **push_headers(raw),
+                "HTTP_X_TMS_SIGNATURE": push_headers(raw)["HTTP_X_TMS_SIGNATURE"].removeprefix(
+                    "sha256="
+                ),
+            },
+            id="no sha256= prefix",
+        ),
+        pytest.param(
+            lambda raw: {**push_headers(raw), "HTTP_X_TMS_TIMESTAMP": str(int(time.time()) - 3600)},
+            id="stale timestamp",
+        ),
+        pytest.param(lambda raw: {}, id="unsigned"),
+    ],
+)
+def test_it_refuses_a_push_with_a_bad_signature(world, push_secret, headers):
+    """The push's own door (the matrix row sends it signed): 401 in the one error shape, nothing
+    stored, whatever the caller's credentials."""
+    raw = json.dumps(push_batch()).encode()
+    client = world.api_client("supervisor")  # its token is made here, not by the push
+    before = unchanged.snapshot(matrix_tables())
+    response = client.post("/" + PUSH_PATTERN, raw, content_type="application/json", **headers(raw))
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "bad_signature"
+    assert unchanged.changed(before, unchanged.snapshot(matrix_tables())) == []
 
 
 @pytest.mark.parametrize(("pattern", "method"), sorted(PUBLIC))

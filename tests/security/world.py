@@ -51,6 +51,7 @@ class World:
     evidence_token: str
     users: dict
     notice_id: int = 0
+    unit_id: int = 0  # branch A, the complaint's unit
 
     def api_client(self, role: str) -> APIClient:
         client = APIClient()
@@ -133,6 +134,7 @@ def build_world(*, org, alice, bob, carol, sam, pat, now) -> World:
     )
     return World(
         notice_id=notice.pk,
+        unit_id=org["a"].pk,
         ticket_no=complaint.ticket_no,
         access_code=code,
         other_access_code=other_code,
