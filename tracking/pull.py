@@ -245,9 +245,11 @@ def _claim(now: datetime, size: int) -> list[tuple[int, str]]:
     table = PullJob._meta.db_table
     sql = (
         f"UPDATE {table} SET status = %s, attempts = attempts + 1, locked_until = %s "  # nosec B608  # the model's table
-        f"WHERE id IN (SELECT id FROM {table} WHERE status IN (%s, %s) "
+        # ANY(ARRAY(…)): the subquery runs once (an IN subquery may be rescanned and claim
+        # more than `size`; kernel/outbox/delivery.py).
+        f"WHERE id = ANY(ARRAY(SELECT id FROM {table} WHERE status IN (%s, %s) "
         "AND next_attempt_at <= %s AND (locked_until IS NULL OR locked_until < %s) "
-        "ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id, waybill"
+        "ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED)) RETURNING id, waybill"
     )
     params = [
         PullJob.Status.RUNNING,

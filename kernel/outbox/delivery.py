@@ -197,12 +197,15 @@ def _claim_chunk(now: datetime, size: int) -> list[int]:
     """Take up to `size` due rows, oldest due first, in one statement; return their ids."""
     table = connection.ops.quote_name(Notification._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
+    # `= ANY(ARRAY(subquery))`, not `IN (subquery)`: the ARRAY is computed once, while a
+    # planner that rescans an IN subquery (statistics change as the table grows) may run its
+    # LIMIT … SKIP LOCKED again and claim more than `size` rows in one statement.
     sql = (
         f"UPDATE {table} SET status = %s, attempts = attempts + 1, locked_until = %s "  # nosec B608  # the model's table; values are parameters
-        f"WHERE id IN (SELECT id FROM {table} "
+        f"WHERE id = ANY(ARRAY(SELECT id FROM {table} "
         "WHERE status IN (%s, %s) AND next_attempt_at <= %s "
         "AND (locked_until IS NULL OR locked_until < %s) "
-        "ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING id"
+        "ORDER BY next_attempt_at, id LIMIT %s FOR UPDATE SKIP LOCKED)) RETURNING id"
     )
     params = [
         Notification.Status.SENDING,
