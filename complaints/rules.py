@@ -121,8 +121,8 @@ DEFAULT_URGENT_CONTENTS = (
 
 # --- Tracking numbers (运单号) ---------------------------------------------------------------
 
-# Letters and digits, 2–40 of them; settings.COMPLAINTS["TRACKING_NO_PATTERN"] narrows it.
-DEFAULT_TRACKING_NO_PATTERN = r"[A-Z0-9]{2,40}"
+# The pattern a number must match is settings.COMPLAINTS["TRACKING_NO_PATTERN"] (declared there
+# with its default: letters and digits, 2–40 of them).
 # Spaces and dashes people and scanners put between the characters of a waybill number.
 _TRACKING_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212\u30fc]")
 

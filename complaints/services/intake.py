@@ -94,7 +94,7 @@ _DEMANDS = frozenset(Demand.values)
 
 def tracking_no_pattern() -> str:
     """The configured shape of a normalised tracking number (a whole-string regex)."""
-    return settings.COMPLAINTS.get("TRACKING_NO_PATTERN", rules.DEFAULT_TRACKING_NO_PATTERN)
+    return settings.COMPLAINTS["TRACKING_NO_PATTERN"]  # declared with its default in settings
 
 
 def normalize_tracking_no(raw: str) -> str:
