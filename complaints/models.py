@@ -105,6 +105,12 @@ class Unit(NoDeleteModel):
         help_text=_("一级升级通知的对象"),
     )
     is_active = models.BooleanField(_("启用"), default=True)
+    # Assignment to a person inside the unit (issue 20 §2): when on, a complaint dispatched
+    # here goes to the least-loaded staff member on duty below the cap of open complaints.
+    auto_assign = models.BooleanField(_("自动分配处理人"), default=False)
+    assign_cap = models.PositiveSmallIntegerField(
+        _("每人在办上限"), default=30, help_text=_("自动分配时，在办工单达到此数的人员不再分配")
+    )
 
     class Meta:
         verbose_name = _("单位")
@@ -141,6 +147,8 @@ class StaffProfile(NoDeleteModel):
         related_name="staff",
     )
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # Only staff on duty receive automatically assigned complaints (issue 20 §2).
+    on_duty = models.BooleanField(_("在岗"), default=True)
 
     class Meta:
         verbose_name = _("员工")
@@ -287,6 +295,18 @@ class Complaint(GuardedStateMixin, NoDeleteModel):
         on_delete=models.PROTECT,
         related_name="owned_complaints",
     )
+    # 处理人: the one person of the responsible unit who works on it (issue 20 §2); empty when
+    # unassigned, cleared when the complaint moves to another unit.
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("处理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_complaints",
+        # Indexed with the unit and state below (complaint_unit_handler).
+        db_index=False,
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("录入人"),
@@ -386,6 +406,8 @@ class Complaint(GuardedStateMixin, NoDeleteModel):
             # Cluster detection (same unit and category in a window).
             models.Index(fields=["unit", "category", "accepted_at"], name="complaint_cluster"),
             models.Index(fields=["status", "accepted_at"], name="complaint_status_accepted"),
+            # 我的工单 / 未分配 and each person's load: a unit's open complaints by handler.
+            models.Index(fields=["unit", "handler", "status"], name="complaint_unit_handler"),
             # The API's staff list: keyset pages by (next_deadline, id), whole company or a unit.
             models.Index(fields=["next_deadline", "id"], name="complaint_deadline_keyset"),
             models.Index(
@@ -693,6 +715,51 @@ class PersonalDataAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} 查看 {self.complaint_id}"
+
+
+class SavedView(models.Model):
+    """A named filter set of a list (issue 20 §3): personal, or shared with a unit by its head.
+
+    The filters are kept as the list's query string, so a saved view is exactly the URL the
+    user had on screen; complaints.filters reads it the same way for pages and the API.
+    """
+
+    class List(models.TextChoices):
+        QUEUE = "queue", _("网点工单队列")
+        CONSOLE = "console", _("客服工作台")
+
+    name = models.CharField(_("名称"), max_length=40)
+    list = models.CharField(_("列表"), max_length=16, choices=List.choices)
+    query = models.CharField(_("筛选条件"), max_length=500, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("创建人"),
+        on_delete=models.CASCADE,
+        related_name="saved_views",
+    )
+    # Shared with every member of this unit; empty for a personal view.
+    shared_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("共享给单位"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="shared_views",
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("保存的视图")
+        verbose_name_plural = _("保存的视图")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "list", "name"], name="unique_saved_view")
+        ]
+        indexes = [models.Index(fields=["shared_unit", "list"], name="saved_view_shared")]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Phrase(models.Model):
