@@ -113,6 +113,8 @@ def main() -> int:
     out = io.StringIO()
     order = os.environ.get("PROFILE_SORT", "cumulative")  # or "tottime": where the CPU goes
     pstats.Stats(profile, stream=out).sort_stats(order).print_stats(45)
+    if os.environ.get("PROFILE_CALLERS"):  # who calls a function, e.g. PROFILE_CALLERS=get_client
+        pstats.Stats(profile, stream=out).print_callers(os.environ["PROFILE_CALLERS"])
     print(out.getvalue())
     return 0
 

@@ -129,3 +129,43 @@ def test_a_job_whose_worker_died_is_taken_again_after_its_lease(tms, now):
     PullJob.objects.update(status="running", attempts=1, locked_until=now + timedelta(minutes=2))
     assert pull.run_due(now=now)["pulled"] == 0  # still leased
     assert pull.run_due(now=now + timedelta(minutes=3))["pulled"] == 1
+
+
+def test_a_burst_of_submissions_asks_the_shared_cache_at_most_twice_a_second(monkeypatch):
+    """Each process asks Redis for the 'now' and the 'later' slot at most once a second.
+
+    The 'later' slot was asked on every submission after the first of a second: a Redis round
+    trip per request on the hot path (issue 25). 200 kicks within one second reach the cache
+    twice and publish two pull tasks; a second later the next kick asks again.
+    """
+    from types import SimpleNamespace
+
+    from django.core.cache import cache
+
+    from tracking.tasks import pull_due
+
+    clock = [1000.0]
+    monkeypatch.setattr(pull, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    monkeypatch.setattr(pull, "_last_kick", float("-inf"))
+    monkeypatch.setattr(pull, "_last_later", float("-inf"))
+    cache.delete_many(["tracking:kick", "tracking:kick:later"])
+    asked, published = [], []
+    real_add = cache.add
+
+    def add(key, *args, **kwargs):
+        asked.append(key)
+        return real_add(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "add", add)
+    monkeypatch.setattr(pull_due, "apply_async", lambda **kw: published.append(kw["countdown"]))
+    for step in range(200):
+        clock[0] = 1000.0 + step * 0.004  # 200 submissions within 0.8 s
+        pull.kick()
+    assert asked == ["tracking:kick", "tracking:kick:later"]
+    assert published == [None, 1]
+
+    cache.delete_many(["tracking:kick", "tracking:kick:later"])  # their 1 s timeouts passed
+    clock[0] = 1001.5
+    pull.kick()
+    assert asked[2:] == ["tracking:kick"]
+    assert published[2:] == [None]
