@@ -38,7 +38,9 @@ class RegulatorsConfig(AppConfig):
         from .signals import appeal_deadline_due
 
         hooks.appeal_outlook.register(appeal_outlook)
+        from .demo import seed_demo_appeals
         from .volumes import seed_demo_volumes
 
         hooks.demo_seeders.append(seed_demo_volumes)
+        hooks.demo_seeders.append(seed_demo_appeals)
         appeal_deadline_due.connect(on_appeal_deadline_due, dispatch_uid="regulators-reminders")

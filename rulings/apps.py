@@ -35,8 +35,11 @@ class RulingsConfig(AppConfig):
     def ready(self) -> None:
         from complaints import hooks
 
+        from .demo import seed_demo_rulings
         from .models import Dispute
         from .seeding import ensure_default_rule, grant_ruling_permissions
+
+        hooks.demo_seeders.append(seed_demo_rulings)
 
         hooks.timed_records.append(
             hooks.TimedRecords(
