@@ -5,9 +5,6 @@ Thin: validate → service → serialize; errors in the one shape of kernel.api_
 
 from __future__ import annotations
 
-import hashlib
-
-from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,46 +85,6 @@ def present(enquiry: Enquiry, access_code: str = "") -> dict:
     }
 
 
-def _submit_once(*, client: str, key: str | None, body_hash: str, record) -> tuple:
-    """complaints.api.idempotency.submit_once, for enquiries: at most one record per key."""
-    if key is None:
-        outcome = record()
-        return outcome.enquiry, outcome.access_code, False
-    key_hash = hashlib.sha256(f"{client}\0{key}".encode()).hexdigest()
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                row = EnquiryKey.objects.create(
-                    client=client,
-                    key_hash=key_hash,
-                    request_hash=body_hash,
-                    created_at=timezone.now(),
-                )
-        except IntegrityError:
-            row = None
-        if row is not None:
-            outcome = record()
-            row.enquiry = outcome.enquiry
-            if outcome.access_code:
-                row.sealed_access_code = idempotency.seal(
-                    outcome.access_code, client=client, key=key
-                )
-            row.save(update_fields=["enquiry", "sealed_access_code"])
-            return outcome.enquiry, outcome.access_code, False
-    existing = EnquiryKey.objects.filter(client=client, key_hash=key_hash).first()
-    if existing is None or existing.enquiry_id is None:
-        raise IntegrityError("enquiry idempotency key row vanished")
-    if existing.request_hash != body_hash:
-        raise idempotency.KeyReused(
-            _("该 Idempotency-Key 已用于另一份不同内容的查件，请换一个新的键。")
-        )
-    code = ""
-    if existing.sealed_access_code:
-        code = idempotency.unseal(existing.sealed_access_code, client=client, key=key)
-    enquiry = Enquiry.objects.select_related("complaint").get(pk=existing.enquiry_id)
-    return enquiry, code, True
-
-
 class EnquiriesView(APIView):
     """POST: a customer's (or a partner's) enquiry about a waybill."""
 
@@ -152,14 +109,23 @@ class EnquiriesView(APIView):
         data = services.NewEnquiry(**serializer.validated_data, channel=EnquiryChannel.API)
         user = request.user
         by = user if user.is_authenticated else services.CUSTOMER
-        enquiry, code, replayed = _submit_once(
+
+        def record() -> tuple[Enquiry, str]:
+            outcome = services.enquiry_record(data=data, by=by)
+            return outcome.enquiry, outcome.access_code
+
+        outcome = idempotency.submit_once(
             client=idempotency.client_identity(request, client_address(request)),
             key=key,
             body_hash=idempotency.request_hash(request.data) if key else "",
-            record=lambda: services.enquiry_record(data=data, by=by),
+            create=record,
+            keys=EnquiryKey,
+            target="enquiry",
+            reused_message=_("该 Idempotency-Key 已用于另一份不同内容的查件，请换一个新的键。"),
         )
-        headers = {"Idempotent-Replayed": "true"} if replayed else {}
-        return Response(present(enquiry, code), status=status.HTTP_201_CREATED, headers=headers)
+        headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+        body = present(outcome.record, outcome.access_code)
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
 
 class StaffEnquiryView(APIView):

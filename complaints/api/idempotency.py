@@ -16,15 +16,16 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.models import Complaint
 from kernel.errors import DomainError, InvalidInput
 
 from .models import IdempotencyKey
@@ -43,7 +44,7 @@ class KeyReused(DomainError):
 
 @dataclass(frozen=True)
 class Outcome:
-    complaint: Complaint
+    record: Any  # the complaint (or, for enquiries, the enquiry) the request created
     access_code: str
     replayed: bool
 
@@ -96,17 +97,29 @@ def unseal(sealed: str, *, client: str, key: str) -> str:
 
 
 def submit_once(
-    *, client: str, key: str | None, body_hash: str, create, _retry: bool = True
+    *,
+    client: str,
+    key: str | None,
+    body_hash: str,
+    create: Callable[[], tuple[Any, str]],
+    keys: type[models.Model] = IdempotencyKey,
+    target: str = "complaint",
+    reused_message: str | None = None,
+    _retry: bool = True,
 ) -> Outcome:
-    """Run `create()` (→ complaint, access code) at most once per client and key."""
+    """Run `create()` (→ record, access code) at most once per client and key.
+
+    `keys` is the model that keeps the keys, with a foreign key `target` to the record:
+    complaints' IdempotencyKey by default, enquiries pass theirs (the same fields).
+    """
     if key is None:
-        complaint, code = create()
-        return Outcome(complaint, code, replayed=False)
+        record, code = create()
+        return Outcome(record, code, replayed=False)
     key_hash = _hash_key(client, key)
     with transaction.atomic():
         try:
             with transaction.atomic():
-                row = IdempotencyKey.objects.create(
+                row = keys.objects.create(
                     client=client,
                     key_hash=key_hash,
                     request_hash=body_hash,
@@ -115,29 +128,37 @@ def submit_once(
         except IntegrityError:
             row = None
         if row is not None:
-            complaint, code = create()
-            row.complaint = complaint
-            row.sealed_access_code = seal(code, client=client, key=key)
-            row.save(update_fields=["complaint", "sealed_access_code"])
-            return Outcome(complaint, code, replayed=False)
+            record, code = create()
+            setattr(row, target, record)
+            row.sealed_access_code = seal(code, client=client, key=key) if code else ""
+            row.save(update_fields=[target, "sealed_access_code"])
+            return Outcome(record, code, replayed=False)
     # The key was used before (or by the request we raced, which has committed by now).
-    existing = (
-        IdempotencyKey.objects.select_related("complaint")
-        .filter(client=client, key_hash=key_hash)
-        .first()
-    )
+    existing = keys.objects.select_related(target).filter(client=client, key_hash=key_hash).first()
     if existing is not None and existing.created_at < _retention_cutoff():
         # Expired, its row not purged yet: forget it here, and this request goes ahead as new.
-        IdempotencyKey.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
+        keys.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
         existing = None
-    if existing is None or existing.complaint is None:
+    if existing is None or getattr(existing, target) is None:
         if not _retry:
             raise IntegrityError("idempotency key row vanished twice")
-        return submit_once(client=client, key=key, body_hash=body_hash, create=create, _retry=False)
+        return submit_once(
+            client=client,
+            key=key,
+            body_hash=body_hash,
+            create=create,
+            keys=keys,
+            target=target,
+            reused_message=reused_message,
+            _retry=False,
+        )
     if existing.request_hash != body_hash:
-        raise KeyReused(_("该 Idempotency-Key 已用于另一份不同内容的投诉，请换一个新的键。"))
-    code = unseal(existing.sealed_access_code, client=client, key=key)
-    return Outcome(existing.complaint, code, replayed=True)
+        raise KeyReused(
+            reused_message or _("该 Idempotency-Key 已用于另一份不同内容的投诉，请换一个新的键。")
+        )
+    sealed = existing.sealed_access_code
+    code = unseal(sealed, client=client, key=key) if sealed else ""
+    return Outcome(getattr(existing, target), code, replayed=True)
 
 
 def _retention_cutoff() -> datetime:

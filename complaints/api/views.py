@@ -201,7 +201,7 @@ class ComplaintsView(APIView):
             body_hash=idempotency.request_hash(request.data) if key else "",
             create=lambda: services.complaint_create(data=new, by=by),
         )
-        complaint = outcome.complaint
+        complaint = outcome.record
         body = {
             "ticket_no": complaint.ticket_no,
             "access_code": outcome.access_code,

@@ -295,3 +295,24 @@ def test_idempotency_keys_are_forgotten_after_the_retention(db):
     assert services.purge_keys(now=created + timedelta(hours=23)) == 0
     assert services.purge_keys(now=created + timedelta(hours=24, seconds=1)) == 1
     assert Enquiry.objects.count() == 1  # the enquiry stays
+
+
+@pytest.mark.parametrize(
+    ("age", "replayed"),
+    [(timedelta(hours=24), True), (timedelta(hours=24, seconds=1), False)],
+)
+def test_a_key_replays_for_24_hours_to_the_second_then_is_a_new_request(db, age, replayed):
+    """The same Idempotency-Key rules as complaints' (complaints.api.idempotency.submit_once):
+    a retry within 24 h answers the first request again; one second later, before the hourly
+    purge has removed the key, it is a new request — here a second contact on the same open
+    enquiry (the copy this module kept replayed forever)."""
+    with time_machine.travel(T0, tick=False):
+        first = APIClient().post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-4")
+    with time_machine.travel(T0 + age, tick=False):
+        again = APIClient().post(URL, BODY, format="json", HTTP_IDEMPOTENCY_KEY="k-4")
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["id"] == first.json()["id"]
+    assert (again.headers.get("Idempotent-Replayed") == "true") is replayed
+    assert again.json()["contact_count"] == (1 if replayed else 2)
+    assert Enquiry.objects.get().contact_count == (1 if replayed else 2)
