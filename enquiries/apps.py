@@ -2,11 +2,14 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
-# Enquiries are handled by agents and watched by supervisors (complaints.roles lists the roles;
-# this app's permissions exist only after its own migrate, so it adds them to the groups).
+# Enquiries are handled by agents and watched by supervisors; partners (platforms acting for
+# their customers) submit them as they submit complaints, and read or handle none (complaints.
+# roles lists the roles; this app's permissions exist only after its own migrate, so it adds
+# them to the groups).
 ROLE_PERMISSIONS = {
     "agent": ("view_enquiry", "add_enquiry", "change_enquiry"),
     "supervisor": ("view_enquiry", "add_enquiry", "change_enquiry"),
+    "partner": ("add_enquiry",),
 }
 
 

@@ -316,3 +316,27 @@ def test_a_key_replays_for_24_hours_to_the_second_then_is_a_new_request(db, age,
     assert (again.headers.get("Idempotent-Replayed") == "true") is replayed
     assert again.json()["contact_count"] == (1 if replayed else 2)
     assert Enquiry.objects.get().contact_count == (1 if replayed else 2)
+
+
+def test_a_partner_submits_an_enquiry_for_its_customer_but_handles_none(db):
+    """Partners (platforms acting for their customers) submit enquiries as they submit
+    complaints; resolving or converting one is the agents' (enquiries/apps.py)."""
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    from complaints.models import Role, StaffProfile
+
+    partner = get_user_model().objects.create_user("enquiry-partner")
+    StaffProfile.objects.create(user=partner, role=Role.PARTNER)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=partner).key}")
+
+    created = api.post(URL, BODY, format="json")
+    assert created.status_code == 201
+    enquiry = Enquiry.objects.get()
+    assert enquiry.created_by == partner
+
+    refused = api.post(f"{URL}{enquiry.pk}/resolve/", {"answer": "已派送"}, format="json")
+    assert refused.status_code == 403
+    enquiry.refresh_from_db()
+    assert enquiry.status == EnquiryStatus.OPEN and enquiry.answer == ""

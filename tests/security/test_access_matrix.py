@@ -271,8 +271,8 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     # and supervisors resolve and convert ({a} is no enquiry's id).
     ("api/v1/parcel-volumes/", "POST"):                               (401, 401, 401, 403, 403, 403, 403, 200),
     # A customer's enquiry needs no account; a signed-in caller needs enquiries.add_enquiry
-    # (enquiries/apps.py: agents and supervisors), so a partner's token and branch staff are refused.
-    ("api/v1/enquiries/", "POST"):                                    (201, 201, 201, 403, 201, 403, 403, 201),
+    # (enquiries/apps.py: agents, supervisors and partners), so branch staff are refused.
+    ("api/v1/enquiries/", "POST"):                                    (201, 201, 201, 201, 201, 403, 403, 201),
     ("api/v1/enquiries/<int:pk>/resolve/", "POST"):                   (401, 401, 401, 403, 404, 403, 403, 404),
     ("api/v1/enquiries/<int:pk>/convert/", "POST"):                   (401, 401, 401, 403, 404, 403, 403, 404),
     ("api/v1/appeals/statistics/", "GET"):                            (401, 401, 401, 403, 403, 403, 403, 200),
