@@ -132,3 +132,24 @@ def test_the_console_lookup_finds_earlier_complaints_by_any_spelling(make_compla
 def test_the_service_exposes_one_normalisation_for_every_caller():
     assert services.normalize_tracking_no(" ｙｔ-0001 ") == "YT0001"
     assert services.is_valid_tracking_no("YT0001") and not services.is_valid_tracking_no("YT;1")
+
+
+def test_numbers_stored_before_normalisation_are_rewritten_by_migration_0013(make_complaint):
+    """Rows written before the intake normalised (full-width digits, dashes, +86) are
+    normalised once by complaints/migrations/0013, so repeats and search find them."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("complaints.migrations.0013_normalise_stored_numbers")
+    old = make_complaint()
+    clean = make_complaint(phone="13900001111", tracking_no="SF1234500001")
+    Complaint.objects.filter(pk=old.pk).update(
+        phone="+86 １３９-0000-２２２２", tracking_no="ｓｆ 12345-00002"
+    )
+    migration.normalise(apps, None)
+
+    old.refresh_from_db()
+    assert (old.phone, old.tracking_no) == ("13900002222", "SF1234500002")
+    clean.refresh_from_db()
+    assert (clean.phone, clean.tracking_no) == ("13900001111", "SF1234500001")
