@@ -344,7 +344,7 @@ page journey refresh         verifying  302   302   302   403   200   200   404 
 page suggestion accept       new        302   302   302   403   204   404   404   204
 API parcel volumes           -          401   401   401   403   403   403   403   200
 page volume import           -          302   302   302   403   403   403   403   302
-API enquiry submit           -          201   201   201   403   201   403   403   201
+API enquiry submit           -          201   201   201   201   201   403   403   201
 API enquiry resolve          -          401   401   401   403   200   403   403   200
 API enquiry convert          -          401   401   401   403   200   403   403   200
 page enquiry record          -          302   302   302   403   302   403   403   302
