@@ -59,6 +59,11 @@ class CompensationConfig(AppConfig):
             )
         )
 
+        # The claims and their decisions on a complaint's print-out (issue 20 §5).
+        from .printing import claims_section
+
+        hooks.print_sections.append(claims_section)
+
         # The role groups are first built after the complaints app migrates, before this app's
         # permissions exist; add ours once they do (on top: other apps add theirs too).
         post_migrate.connect(

@@ -94,6 +94,23 @@ refresh_record_timers = Slot("refresh_record_timers", _nothing)
 record_timer_levels = Slot("record_timer_levels", lambda record, **kwargs: [])
 
 
+# --- The print view of a complaint (issue 20 §5) ----------------------------------------------
+
+
+class PrintSection(NamedTuple):
+    """A feature's part of a complaint's print-out: a heading and a template with its context."""
+
+    title: str
+    template: str
+    context: dict
+
+
+# Each (complaint, *, user) -> PrintSection | None, in registration order: what a feature adds to
+# the print-out (compensation: the claims and their decisions), or None when it has nothing or
+# the user may not see it. One or two queries each: the print view's query count stays fixed.
+print_sections: list[Callable[..., PrintSection | None]] = []
+
+
 # --- The demo (seed_demo) ---------------------------------------------------------------------
 
 # Called by seed_demo after the demo complaints exist, each with `stdout=` (the command's): a

@@ -28,6 +28,8 @@ CUSTOMER_MESSAGES = {
 }
 # Facts of an event that its customer message may quote.
 MESSAGE_DETAILS = ("amount", "currency", "paid_on", "payment_reference")
+# What the unit head's "nobody could be assigned" notice quotes (issue 20 §2).
+UNASSIGNED_DETAILS = ("why", "cap")
 # Staff hear about new work for their unit.
 ASSIGNMENT_EVENTS = {"dispatch", "reassign"}
 
@@ -86,6 +88,8 @@ def on_complaint_changed(sender, *, complaint, event, actor=None, details=None, 
 
         directory = StaffDirectory.for_unit(complaint.unit_id)
         people = list(directory.unit_staff.get(complaint.unit_id, []))
+        if complaint.handler_id in directory.active:
+            people = [complaint.handler_id]  # assigned on arrival: only the 处理人 (issue 20 §2)
         urgent = complaint.priority == "urgent"
         if urgent:
             people += directory.supervisors  # SPEC §3: urgent tickets notify the supervisor.
@@ -98,11 +102,38 @@ def on_complaint_changed(sender, *, complaint, event, actor=None, details=None, 
                     user_id=user_id,
                     context={**context, "urgent": urgent},
                 )
+    if event == "assign_handler" and actor is not None and complaint.handler_id != actor.pk:
+        _tell_staff(add, [complaint.handler_id], "staff_handler_assigned", context, complaint)
+    if event == "auto_assign_none":
+        # Nobody on duty below the cap: the unit head arranges it (supervisors without a head).
+        head = (details or {}).get("head")
+        extra = {k: (details or {}).get(k) for k in UNASSIGNED_DETAILS}
+        people = [head] if head else None
+        _tell_staff(add, people, "staff_unassigned", {**context, **extra}, complaint)
     if rows:
         inserts.insert_ignoring_conflicts(rows)  # bulk_create(…, ignore_conflicts=True)
         from kernel.outbox.delivery import kick_delivery
 
         transaction.on_commit(kick_delivery)
+
+
+def _tell_staff(add, people, template: str, context: dict, complaint) -> None:
+    """Queue `template` for `people` (None: the supervisors) on their channels."""
+    from complaints.directory import StaffDirectory
+
+    directory = StaffDirectory.for_unit(complaint.unit_id)
+    if people is None:
+        people = directory.supervisors
+    urgent = complaint.priority == "urgent"
+    for user_id in dict.fromkeys(p for p in people if p):
+        for channel in directory.channels(user_id, urgent=urgent):
+            add(
+                template=template,
+                channel=channel,
+                recipient_key=f"user:{user_id}",
+                user_id=user_id,
+                context={**context, "urgent": urgent},
+            )
 
 
 def _webhook_data(complaint) -> dict:

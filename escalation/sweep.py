@@ -49,6 +49,7 @@ SWEEP_FIELDS = (
     "is_external",
     "unit_id",
     "owner_id",
+    "handler_id",
     "accepted_at",
     "reopened_at",
     "first_response_at",
@@ -73,6 +74,7 @@ class SweepRow(NamedTuple):
     is_external: bool
     unit_id: int | None
     owner_id: int | None
+    handler_id: int | None  # the 处理人 hears of warnings and breaches first (issue 20 §2)
     accepted_at: datetime
     reopened_at: datetime | None
     first_response_at: datetime | None
@@ -346,6 +348,7 @@ def _notifications(claimed, *, directory: StaffDirectory, now: datetime) -> int:
             notify=event.notify,
             unit_id=complaint.unit_id,
             owner_id=complaint.owner_id,
+            handler_id=complaint.handler_id,
         )
         context = json.dumps(
             {

@@ -114,7 +114,16 @@ class ReplyTemplateAdmin(admin.ModelAdmin):
 class MacroForm(_ServiceForm):
     class Meta:
         model = Macro
-        fields = ("title", "unit", "priority", "priority_reason", "note", "template")
+        fields = (
+            "title",
+            "unit",
+            "category",
+            "category_reason",
+            "priority",
+            "priority_reason",
+            "note",
+            "template",
+        )
         help_texts = {"note": _PLACEHOLDER_HELP}
 
     def clean(self):
@@ -133,6 +142,8 @@ class MacroForm(_ServiceForm):
                     unit_id=unit.pk if unit else None,
                     priority=data.get("priority", ""),
                     priority_reason=data.get("priority_reason", ""),
+                    category=data.get("category", ""),
+                    category_reason=data.get("category_reason", ""),
                     note=data.get("note", ""),
                     template_id=template.pk if template else None,
                 ),
@@ -169,6 +180,8 @@ class MacroAdmin(admin.ModelAdmin):
             unit_id=obj.unit_id,
             priority=obj.priority,
             priority_reason=obj.priority_reason,
+            category=obj.category,
+            category_reason=obj.category_reason,
             note=obj.note,
             template_id=obj.template_id,
         )

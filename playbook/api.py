@@ -41,14 +41,18 @@ class MacroSerializer(serializers.Serializer):
     title = serializers.CharField()
     scope = serializers.ChoiceField(choices=["company", "unit"])
     priority = serializers.CharField(allow_blank=True)
+    category = serializers.CharField(allow_blank=True)
     has_note = serializers.BooleanField()
     template_id = serializers.IntegerField(allow_null=True)
 
 
 class MacroOutcomeSerializer(serializers.Serializer):
     ticket_no = serializers.CharField()
-    done = serializers.ListField(child=serializers.ChoiceField(["priority", "note", "template"]))
+    done = serializers.ListField(
+        child=serializers.ChoiceField(["category", "priority", "note", "template"])
+    )
     priority = serializers.CharField()
+    category = serializers.CharField()
     template = TemplateSerializer(allow_null=True)
 
 
@@ -72,6 +76,7 @@ def present_macro(macro: Macro) -> dict:
         "title": macro.title,
         "scope": "unit" if macro.unit_id else "company",
         "priority": macro.priority,
+        "category": macro.category,
         "has_note": bool(macro.note),
         "template_id": macro.template_id,
     }
@@ -160,6 +165,7 @@ class MacroApplyView(APIView):
                 "ticket_no": outcome.complaint.ticket_no,
                 "done": outcome.done,
                 "priority": outcome.complaint.priority,
+                "category": outcome.complaint.category,
                 "template": template,
             }
         )

@@ -100,7 +100,8 @@ class ReplyTemplate(NoDeleteModel):
 
 
 class Macro(NoDeleteModel):
-    """One click on a ticket: a priority with its reason, an internal note and a template."""
+    """One click on a ticket: a category and a priority with their reasons, an internal note and
+    a template."""
 
     title = models.CharField(_("名称"), max_length=60)
     unit = models.ForeignKey(
@@ -116,6 +117,11 @@ class Macro(NoDeleteModel):
         _("设为优先级"), max_length=16, choices=Priority.choices, blank=True
     )
     priority_reason = models.CharField(_("调整原因"), max_length=500, blank=True)
+    # Issue 20 §1: a macro may also move the complaint to another category (with a reason).
+    category = models.CharField(
+        _("设为投诉类别"), max_length=16, choices=Category.choices, blank=True
+    )
+    category_reason = models.CharField(_("类别调整原因"), max_length=500, blank=True)
     note = models.TextField(_("内部备注"), blank=True, help_text=_("可使用占位符，客户不可见"))
     template = models.ForeignKey(
         ReplyTemplate,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from complaints import rules as complaint_rules
 from complaints import services as complaint_services
 from complaints.models import Category, Complaint, Phrase, Priority, Role, Unit
+from kernel.clock import deadline_text
 from kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
 from . import rules
@@ -49,6 +50,8 @@ class MacroInput:
     priority_reason: str = ""
     note: str = ""
     template_id: int | None = None
+    category: str = ""
+    category_reason: str = ""
 
 
 @dataclass
@@ -303,8 +306,9 @@ def complaint_values(complaint: Complaint) -> dict[str, str]:
         "受理时间": _local(complaint.accepted_at),
         "投诉类别": complaint.get_category_display(),
         "责任单位": complaint.unit.name if complaint.unit_id else "",
-        "处理时限": _local(complaint.resolution_due),
-        "回访时限": _local(complaint.follow_up_due),
+        # Deadlines the one way (issue 18 §13): a day-end one reads "12月9日 24:00".
+        "处理时限": deadline_text(complaint.resolution_due) if complaint.resolution_due else "",
+        "回访时限": deadline_text(complaint.follow_up_due) if complaint.follow_up_due else "",
     }
 
 
@@ -357,7 +361,12 @@ def _record_use(template: ReplyTemplate, *, complaint: Complaint, by, now) -> No
 
 
 def clean_macro(data: MacroInput, unit: Unit | None) -> dict:
-    _refuse_nul(title=data.title, priority_reason=data.priority_reason, note=data.note)
+    _refuse_nul(
+        title=data.title,
+        priority_reason=data.priority_reason,
+        note=data.note,
+        category_reason=data.category_reason,
+    )
     title = (data.title or "").strip()
     if not title or len(title) > 60:
         message = _("请填写名称（不超过60字）。")
@@ -368,24 +377,36 @@ def clean_macro(data: MacroInput, unit: Unit | None) -> dict:
     reason = (data.priority_reason or "").strip()
     if data.priority and not reason:
         errors["priority_reason"] = _("设置优先级时请填写调整原因。")
+    if data.category and data.category not in Category.values:
+        errors["category"] = _("投诉类别无效。")
+    category_reason = (data.category_reason or "").strip()
+    if data.category and not category_reason:
+        errors["category_reason"] = _("设置投诉类别时请填写调整原因。")
     note = (data.note or "").strip()
-    problem = rules.placeholder_problem(note) or rules.placeholder_problem(reason)
-    if problem:
-        errors["note" if rules.placeholder_problem(note) else "priority_reason"] = problem
+    for name, text in (
+        ("note", note),
+        ("priority_reason", reason),
+        ("category_reason", category_reason),
+    ):
+        problem = rules.placeholder_problem(text)
+        if problem:
+            errors.setdefault(name, problem)
     template = None
     if data.template_id is not None:
         template = ReplyTemplate.objects.filter(pk=data.template_id, is_active=True).first()
         # A unit's macro may bring the company's templates or its own, never another unit's.
         if template is None or template.unit_id not in (None, unit.pk if unit else None):
             errors["template"] = _("模板不存在或不属于本单位。")
-    if not (data.priority or note or template):
-        errors["title"] = _("宏至少要设置优先级、内部备注或带出模板中的一项。")
+    if not (data.category or data.priority or note or template):
+        errors["title"] = _("宏至少要设置投诉类别、优先级、内部备注或带出模板中的一项。")
     if errors:
         raise InvalidInput(next(iter(errors.values())), field_errors=errors)
     return {
         "title": title,
         "priority": data.priority,
         "priority_reason": reason if data.priority else "",
+        "category": data.category,
+        "category_reason": category_reason if data.category else "",
         "note": note,
         "template": template,
     }
@@ -466,6 +487,17 @@ def macro_apply(*, by, ticket_no: str, macro_id, now=None) -> MacroOutcome:
         )
     values = complaint_values(complaint)
     outcome = MacroOutcome(complaint=complaint)
+    # The category first: the template below is then the one fitting the new category, and a
+    # cluster the new category completes has made it urgent before the priority is compared.
+    if macro.category and macro.category != complaint.category:
+        complaint = outcome.complaint = complaint_services.complaint_set_category(
+            complaint=complaint,
+            by=by,
+            category=macro.category,
+            reason=rules.fill(macro.category_reason, values).text,
+            now=now,
+        )
+        outcome.done.append("category")
     if macro.priority and macro.priority != complaint.priority:
         outcome.complaint = complaint_services.complaint_set_priority(
             complaint=complaint,

@@ -18,6 +18,7 @@ from kernel.errors import DomainError, NotFound
 from . import services
 
 _DONE = {
+    "category": gettext_lazy("投诉类别"),
     "priority": gettext_lazy("优先级"),
     "note": gettext_lazy("内部备注"),
     "template": gettext_lazy("模板"),

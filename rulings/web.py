@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from complaints import services as complaint_services
 from complaints.models import Complaint, Role, StaffProfile, Unit
 from complaints.roles import role_of
+from kernel.clock import deadline_text
 from kernel.errors import DomainError, NotAllowed, NotFound
 
 from . import presenters, scorecard, services
@@ -307,7 +308,7 @@ def dispute_detail(request: HttpRequest, dispute_id: int) -> HttpResponse:
     status, error, message = 200, "", ""
     if request.GET.get("filed"):
         message = _("申诉已提交，质量监控主管将在%(due)s前裁决。") % {
-            "due": timezone.localtime(dispute.decision_due).strftime("%m月%d日 %H:%M")
+            "due": deadline_text(dispute.decision_due)  # issue 18 §13: "12月9日 24:00"
         }
     if request.method == "POST":
         try:

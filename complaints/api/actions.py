@@ -17,6 +17,7 @@ from complaints import services
 from complaints.models import (
     OPEN_STATES,
     PAUSABLE_STATES,
+    Category,
     Complaint,
     ContactMethod,
     FollowUpOutcome,
@@ -33,6 +34,9 @@ class Action:
     run: Callable
     body: type[serializers.Serializer] | None = None
     summary: str = ""
+    # Who may, beyond the permission, when it depends on the person (the unit's head, its
+    # staff): (complaint, user) -> bool. The service checks the same again.
+    allowed_for: Callable[[Complaint, object], bool] | None = None
 
 
 def _transition(name: str) -> Callable[[Complaint], bool]:
@@ -60,6 +64,11 @@ class OptionalReasonBody(serializers.Serializer):
 class DispatchBody(serializers.Serializer):
     unit = serializers.CharField(max_length=32, help_text="责任单位编码")
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
+class CategoryBody(serializers.Serializer):
+    category = serializers.ChoiceField(choices=Category.choices, help_text="新的投诉类别")
+    reason = serializers.CharField(max_length=500, help_text="调整原因（必填）")
 
 
 class ReassignBody(serializers.Serializer):
@@ -90,7 +99,32 @@ class CloseBody(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
+class AssignBody(serializers.Serializer):
+    handler = serializers.CharField(
+        max_length=150, allow_null=True, help_text="处理人的用户名（本单位网点人员）；null 取消指派"
+    )
+    reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+
 # --- Runners (map the API's field names to the services' inputs) --------------------------
+
+
+def _assign(c, by, d):
+    handler = None
+    if d["handler"] is not None:
+        from django.contrib.auth import get_user_model
+
+        handler = get_user_model().objects.filter(username=d["handler"]).first()
+        if handler is None:
+            message = "处理人须为本单位在职的网点人员。"
+            raise InvalidInput(message, field_errors={"handler": message})
+    return services.complaint_assign_handler(
+        complaint=c, handler=handler, by=by, reason=d["reason"]
+    )
+
+
+def _assignable(c: Complaint) -> bool:
+    return c.status in OPEN_STATES and c.unit_id is not None
 
 
 def _dispatch(c, by, d):
@@ -208,6 +242,31 @@ ACTIONS: dict[str, Action] = {
         OptionalReasonBody,
         "恢复计时",
     ),
+    "take": Action(
+        "view_complaint",
+        lambda c: _assignable(c) and c.handler_id is None,
+        lambda c, by, d: services.complaint_take(complaint=c, by=by),
+        None,
+        "我来处理：本单位网点人员接单成为处理人（仅限尚无处理人的工单）",
+        allowed_for=lambda c, user: services.may_take(user, c),
+    ),
+    "assign": Action(
+        "view_complaint",
+        _assignable,
+        _assign,
+        AssignBody,
+        "指派处理人（单位负责人、客服坐席、质量监控主管；handler 为 null 取消指派）",
+        allowed_for=lambda c, user: services.may_assign(user, c),
+    ),
+    "category": Action(
+        "dispatch_complaint",  # triage: agents and supervisors (services/category.py)
+        lambda c: c.status in OPEN_STATES,
+        lambda c, by, d: services.complaint_set_category(
+            complaint=c, by=by, category=d["category"], reason=d["reason"]
+        ),
+        CategoryBody,
+        "调整投诉类别（原因必填；随之重新判断重复、聚集与时限）",
+    ),
     "escalate": Action(
         "escalate_complaint",
         lambda c: c.status in OPEN_STATES and not c.is_escalated,
@@ -231,7 +290,9 @@ def available_actions(complaint: Complaint, user, *, perms: set[str] | None = No
     return [
         name
         for name, action in ACTIONS.items()
-        if f"complaints.{action.perm}" in perms and action.allowed_in(complaint)
+        if f"complaints.{action.perm}" in perms
+        and action.allowed_in(complaint)
+        and (action.allowed_for is None or action.allowed_for(complaint, user))
     ]
 
 

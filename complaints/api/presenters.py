@@ -173,11 +173,17 @@ def staff_view(complaint: Complaint, user) -> dict:
             "repeat_count": complaint.repeat_count,
             "justified": complaint.justified,
             "next_deadline": iso(complaint.next_deadline),
+            "handler": complaint.handler.get_username() if complaint.handler_id else None,
+            "handler_name": _person(complaint.handler) if complaint.handler_id else None,
             "personal_data_visible": reveal is not None,
             "available_actions": available_actions(complaint, user),
         }
     )
     return data
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
 
 
 def list_row(complaint: Complaint, user, *, now=None, perms: set[str] | None = None) -> dict:

@@ -12,7 +12,17 @@ import copy
 
 from rest_framework import serializers
 
-from complaints.models import Category, ContactMethod, Demand, Party, Priority, Service, Status
+from complaints import filters as list_filters
+from complaints.models import (
+    Category,
+    Channel,
+    ContactMethod,
+    Demand,
+    Party,
+    Priority,
+    Service,
+    Status,
+)
 from kernel.api_fields import BoundedDateTimeField
 
 Money = dict(max_digits=12, decimal_places=2, coerce_to_string=True)
@@ -139,6 +149,24 @@ class ListFilterSerializer(FlatInput):
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
     created_after = BoundedDateTimeField(required=False)
     created_before = BoundedDateTimeField(required=False)
+    # The work lists' filters (complaints.filters, issue 20 §3), as the pages take them.
+    flag = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(list_filters.FLAG_LABELS)),
+        required=False,
+        max_length=len(list_filters.FLAG_LABELS),
+        help_text="标记（可重复，须同时满足）：urgent、repeat、chased、escalated、external",
+    )
+    due = serializers.ChoiceField(
+        choices=list(list_filters.DUE_LABELS),
+        required=False,
+        help_text="时限：overdue 已超时、4h 4小时内到期、today 今日（北京时间）到期",
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    handler = serializers.CharField(
+        max_length=12, required=False, help_text="处理人：me 本人、none 未分配，或员工的用户编号"
+    )
+    accepted_from = serializers.DateField(required=False, help_text="受理日期起（北京时间，含）")
+    accepted_to = serializers.DateField(required=False, help_text="受理日期止（北京时间，含）")
     cursor = serializers.CharField(max_length=200, required=False)
     page_size = serializers.IntegerField(min_value=1, max_value=100, required=False, default=25)
 
@@ -239,6 +267,10 @@ class StaffComplaintSerializer(ComplaintSerializer):
     repeat_count = serializers.IntegerField(required=False)
     justified = serializers.BooleanField(required=False, allow_null=True)
     next_deadline = serializers.DateTimeField(required=False, allow_null=True)
+    handler = serializers.CharField(
+        required=False, allow_null=True, help_text="处理人（本单位网点人员）的用户名；未分配为 null"
+    )
+    handler_name = serializers.CharField(required=False, allow_null=True, help_text="处理人姓名")
     personal_data_visible = serializers.BooleanField(
         required=False, help_text="true：姓名与电话为完整信息（本次查看已记录审计）"
     )
@@ -289,3 +321,13 @@ class AttachmentSerializer(serializers.Serializer):
 
 
 CONTACT_LABELS = dict(ContactMethod.choices)
+
+
+class DutySerializer(serializers.Serializer):
+    on_duty = serializers.BooleanField(help_text="true 在岗（可被自动分配），false 不在岗")
+
+
+class DutyAnswerSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    unit = serializers.CharField(help_text="所属单位编码")
+    on_duty = serializers.BooleanField()

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from . import views
+from . import lists, views
 
 
 class TicketNoConverter:
@@ -21,6 +21,10 @@ register_converter(TicketNoConverter, "ticket")
 urlpatterns = [
     path("complaints/", views.ComplaintsView.as_view(), name="api-complaints"),
     path("complaints/search/", views.ComplaintSearchView.as_view(), name="api-complaints-search"),
+    # Issue 20 §3: bulk actions (before the ticket route, which "bulk" would match) and views.
+    path("complaints/bulk/", lists.BulkView.as_view(), name="api-complaints-bulk"),
+    path("views/", lists.SavedViewsView.as_view(), name="api-views"),
+    path("views/<int:view_id>/", lists.SavedViewDetailView.as_view(), name="api-view"),
     path(
         "complaints/<ticket:ticket_no>/",
         views.ComplaintDetailView.as_view(),
@@ -46,6 +50,7 @@ urlpatterns = [
         views.ReopenView.as_view(),
         name="api-complaint-reopen",
     ),
+    path("staff/me/duty/", views.DutyView.as_view(), name="api-staff-duty"),
     *[
         path(
             f"complaints/<ticket:ticket_no>/actions/{name}/",

@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from complaints import attachments, services
+from complaints import filters as list_filters
 from complaints.models import Complaint
 from kernel import privacy
 from kernel.errors import InvalidInput, NotAllowed, NotFound
@@ -32,6 +33,8 @@ from .serializers import (
     AttachmentSerializer,
     ChaseSerializer,
     ComplaintSerializer,
+    DutyAnswerSerializer,
+    DutySerializer,
     ErrorSerializer,
     EvidenceSerializer,
     ListFilterSerializer,
@@ -125,7 +128,9 @@ class CustomerOrStaffMixin:
         return complaint, services.CUSTOMER
 
     def present(self, complaint: Complaint, by, *, status_code=200) -> Response:
-        complaint = Complaint.objects.select_related("unit", "repeat_of").get(pk=complaint.pk)
+        complaint = Complaint.objects.select_related("unit", "repeat_of", "handler").get(
+            pk=complaint.pk
+        )
         if by == services.CUSTOMER:
             return _out(
                 ComplaintSerializer, presenters.customer_view(complaint), status_code=status_code
@@ -285,7 +290,19 @@ def _filtered(user, f: dict, *, now):
         qs = qs.filter(accepted_at__gte=f["created_after"])
     if "created_before" in f:
         qs = qs.filter(accepted_at__lt=f["created_before"])
-    return qs
+    # The work lists' filters, one definition with the pages (complaints.filters).
+    chosen = list_filters.parse(
+        {
+            name: value.isoformat() if hasattr(value, "isoformat") else value
+            for name, value in f.items()
+            if name in _LIST_FILTER_NAMES
+        }
+    )
+    return list_filters.apply(qs, chosen, user=user, now=now)
+
+
+# Taken by complaints.filters; status, priority and category are the serializer's own above.
+_LIST_FILTER_NAMES = ("flag", "due", "channel", "handler", "accepted_from", "accepted_to")
 
 
 class ComplaintSearchView(APIView):
@@ -492,3 +509,29 @@ def _action_view(name: str):
 
 
 ACTION_VIEWS = {name: _action_view(name) for name in ACTIONS}
+
+
+class DutyView(APIView):
+    """POST: branch staff switch themselves on or off duty (issue 20 §2)."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [PartnerThrottle]
+
+    @extend_schema(
+        operation_id="staff_duty",
+        summary="网点人员切换本人在岗状态（不在岗时不参与自动分配）",
+        request=DutySerializer,
+        responses={200: DutyAnswerSerializer, **errors(400, 401, 403, 415, 429)},
+    )
+    def post(self, request):
+        serializer = DutySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = services.staff_set_on_duty(
+            person=request.user, on_duty=serializer.validated_data["on_duty"], by=request.user
+        )
+        body = {
+            "username": request.user.get_username(),
+            "unit": profile.unit.code,
+            "on_duty": profile.on_duty,
+        }
+        return _out(DutyAnswerSerializer, body)

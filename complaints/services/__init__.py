@@ -13,8 +13,10 @@ the modules hold:
 - intake.py: NewComplaint, its validation, ticket numbers, repeat lookup, `complaint_create`;
 - urgency.py: automatic urgency and clusters;
 - transitions.py: dispatch, reassign, reply, reject, withdraw;
+- assignment.py: the 处理人 inside the unit — take, assign, automatic assignment, on duty;
 - follow_up.py: the follow-up call, closing, reopening, the customer's rating;
 - pause.py: pausing and resuming the resolution clock;
+- category.py: changing the category, and what moves with it (cluster, repeat, deadlines);
 - flags.py: priority, chase, 投诉升级, 外部投诉, 有理由投诉 (by hand, or from a fault ruling);
 - records.py: contacts with the customer, internal notes and features' events;
 - personal_data.py: revealing the unmasked name and phone (audited).
@@ -32,6 +34,16 @@ from .access import (
     new_access_code,
 )
 from .access import _actor_fields as _actor_fields  # complaints/attachments.py
+from .assignment import (
+    complaint_assign_handler,
+    complaint_take,
+    may_assign,
+    may_take,
+    staff_loads,
+    staff_set_on_duty,
+    unit_set_auto_assign,
+)
+from .category import complaint_set_category
 from .flags import (
     RULING_EVENT,
     complaint_apply_ruling,
@@ -63,7 +75,7 @@ from .intake import (
     validate_new_complaint,
 )
 from .pause import complaint_pause, complaint_resume
-from .personal_data import complaint_reveal_personal_data
+from .personal_data import complaint_record_access, complaint_reveal_personal_data
 from .records import complaint_add_note, complaint_log_contact, complaint_log_event
 from .steps import ACTION_LABELS
 from .steps import _audit as _audit  # complaints/attachments.py
@@ -92,6 +104,7 @@ __all__ = [
     "authorize",
     "complaint_add_note",
     "complaint_apply_ruling",
+    "complaint_assign_handler",
     "complaint_chase",
     "complaint_create",
     "complaint_dispatch",
@@ -103,6 +116,7 @@ __all__ = [
     "complaint_pause",
     "complaint_rate",
     "complaint_reassign",
+    "complaint_record_access",
     "complaint_record_follow_up",
     "complaint_reinstate_for_appeal",
     "complaint_reject",
@@ -111,16 +125,23 @@ __all__ = [
     "complaint_reply",
     "complaint_resume",
     "complaint_reveal_personal_data",
+    "complaint_set_category",
     "complaint_set_justified",
     "complaint_set_priority",
     "complaint_start_follow_up",
+    "complaint_take",
     "complaint_withdraw",
     "find_earlier_complaint",
     "get_for_customer",
     "get_for_staff",
     "hash_access_code",
     "is_valid_tracking_no",
+    "may_assign",
+    "may_take",
     "new_access_code",
     "normalize_tracking_no",
+    "staff_loads",
+    "staff_set_on_duty",
+    "unit_set_auto_assign",
     "validate_new_complaint",
 ]

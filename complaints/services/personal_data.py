@@ -15,3 +15,16 @@ def complaint_reveal_personal_data(
     authorize(by, "view_personal_data", complaint, action="reveal")
     PersonalDataAccess.objects.create(complaint=complaint, user=by, at=now, purpose=purpose[:100])
     return {"complainant_name": complaint.complainant_name, "phone": complaint.phone}
+
+
+def complaint_record_access(*, complaint: Complaint, by, purpose: str, now=None) -> None:
+    """Record that a staff user looked at the customer's file or printed the complaint.
+
+    The same audit as a reveal (the privacy audit reads PersonalDataAccess): an evidence photo
+    shows a face, a label, an address; a print-out leaves the system. The caller has checked
+    that the user may see the complaint (get_for_staff); no further right is needed to look at
+    what the ticket page already links to.
+    """
+    now = _now(now)
+    authorize(by, "view_complaint", complaint, action="view")
+    PersonalDataAccess.objects.create(complaint=complaint, user=by, at=now, purpose=purpose[:100])

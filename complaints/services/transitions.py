@@ -18,6 +18,7 @@ from kernel.errors import InvalidInput
 from .. import rules
 from ..models import Complaint, Phrase, Reply, Status, Unit
 from .access import authorize
+from .assignment import audit_auto_assign, auto_assign_pick
 from .flags import complaint_is_ruled
 from .pause import _end_pause
 from .steps import _audit, _lock, _now, _require, _run, _save
@@ -42,10 +43,13 @@ def complaint_dispatch(*, complaint: Complaint, unit: Unit, by, reason: str = ""
     from_state = _run(locked, "dispatch")
     locked.unit = unit
     locked.dispatched_at = now
+    locked.handler = None  # a 处理人 is a person of the unit it goes to (issue 20 §2)
+    pick = auto_assign_pick(locked, now=now)
     cluster_count = _cluster_count(locked, now=now)  # for the urgency and the cluster's others
     became_urgent = _apply_urgency(locked, now=now, cluster_count=cluster_count)
     _save(locked, now=now)
     _audit(locked, by, "dispatch", from_state, now=now, reason=reason, unit=unit.code)
+    audit_auto_assign(locked, pick, now=now)
     if became_urgent:
         _audit_raised_priority(locked, now=now)
     _escalate_cluster(locked, now=now, cluster_count=cluster_count)
@@ -64,8 +68,11 @@ def complaint_reassign(*, complaint: Complaint, unit: Unit, by, reason: str, now
     locked = _lock(complaint, by=by, perm="dispatch_complaint", action="reassign")
     from_state = _run(locked, "reassign")
     previous = locked.unit.code if locked.unit else None
+    previous_handler = locked.handler_id
     locked.unit = unit
     locked.dispatched_at = now
+    locked.handler = None  # the handler was a person of the unit it leaves (issue 20 §2)
+    pick = auto_assign_pick(locked, now=now)
     _save(locked, now=now)
     _audit(
         locked,
@@ -76,7 +83,9 @@ def complaint_reassign(*, complaint: Complaint, unit: Unit, by, reason: str, now
         reason=reason,
         unit=unit.code,
         previous=previous,
+        previous_handler=previous_handler,
     )
+    audit_auto_assign(locked, pick, now=now)
     return locked
 
 

@@ -125,6 +125,13 @@ class QueueRow:
     badges: tuple[tuple[str, str, str], ...]  # (css class, text, title)
     appeal: AppealRisk | None
     appeal_text: str
+    handler_name: str = ""  # the 处理人, when the rows were read with their handler
+
+
+def _handler_name(complaint) -> str:
+    # Only from a handler read with the row (select_related): never a query per row.
+    handler = complaint._state.fields_cache.get("handler") if complaint.handler_id else None
+    return (handler.get_full_name() or handler.get_username()) if handler else ""
 
 
 def queue_row(
@@ -177,4 +184,5 @@ def queue_row(
         badges=tuple(badges),
         appeal=appeal,
         appeal_text=appeal_text,
+        handler_name=_handler_name(complaint),
     )

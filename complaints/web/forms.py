@@ -142,6 +142,29 @@ class ReassignForm(DispatchForm):
     reason = forms.CharField(label=_("改派原因"), max_length=500)
 
 
+class AssignForm(StyledForm):
+    """指派处理人: a staff member of the complaint's unit, or nobody (issue 20 §2)."""
+
+    # Any value: the service refuses one who is not active branch staff of the unit.
+    handler = forms.CharField(label=_("处理人"), required=False, widget=forms.Select)
+    reason = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+    def for_complaint(self, complaint) -> None:
+        """Offer the unit's active branch staff, with the current handler preselected."""
+        from complaints.models import Role, StaffProfile
+
+        people = StaffProfile.objects.filter(
+            role=Role.BRANCH, unit_id=complaint.unit_id, user__is_active=True
+        ).values_list("user_id", "user__username", "user__first_name", "user__last_name", "on_duty")
+        choices = [("", _("（不指定处理人）"))]
+        for user_id, username, first, last, on_duty in people.order_by("user__username"):
+            name = f"{first} {last}".strip() or username  # as User.get_full_name()
+            choices.append((str(user_id), name if on_duty else f"{name}（{_('不在岗')}）"))
+        self.fields["handler"].widget.choices = choices
+        if not self.is_bound:
+            self.initial["handler"] = str(complaint.handler_id or "")
+
+
 class ContactForm(StyledForm):
     method = forms.ChoiceField(label=_("方式"), choices=ContactMethod.choices)
     reached = forms.BooleanField(label=_("已联系上客户"), required=False, initial=True)
@@ -230,6 +253,11 @@ class RejectForm(StyledForm):
 
 class PriorityForm(StyledForm):
     priority = forms.ChoiceField(label=_("优先级"), choices=Priority.choices)
+    reason = forms.CharField(label=_("调整原因"), max_length=500)
+
+
+class CategoryForm(StyledForm):
+    category = forms.ChoiceField(label=_("投诉类别"), choices=Category.choices)
     reason = forms.CharField(label=_("调整原因"), max_length=500)
 
 

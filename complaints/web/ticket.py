@@ -81,6 +81,9 @@ class Action:
     run: Callable  # (request, complaint, cleaned_data) -> None
     style: str = "outline-primary"
     success: str | Callable[[Complaint], str] = ""  # a callable words it from the fresh ticket
+    # Who may, beyond the permission, when it depends on the person (the unit's head or staff):
+    # (complaint, user) -> bool. The service checks the same again.
+    allowed_for: Callable | None = None
 
 
 @transaction.atomic
@@ -100,6 +103,30 @@ def _reply(request, complaint: Complaint, data: dict) -> None:
     )
     if data.get("file"):
         attachments.attachment_add(complaint=complaint, by=request.user, upload=data["file"])
+
+
+def _assign(request, complaint: Complaint, data: dict) -> None:
+    handler = None
+    if data["handler"]:
+        from django.contrib.auth import get_user_model
+
+        value = data["handler"]  # a user id from the select; anything else is not a person
+        if value.isdigit() and len(value) <= 10:
+            handler = get_user_model().objects.filter(pk=int(value)).first()
+        if handler is None:
+            message = _("处理人须为本单位在职的网点人员。")
+            raise InvalidInput(message, field_errors={"handler": message})
+    services.complaint_assign_handler(
+        complaint=complaint, handler=handler, by=request.user, reason=data["reason"]
+    )
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _assignable(c: Complaint) -> bool:
+    return c.is_open and c.unit_id is not None
 
 
 def _follow_up_message(complaint: Complaint) -> str:
@@ -136,6 +163,25 @@ ACTIONS: dict[str, Action] = {
             complaint=c, unit=_unit(d["unit"]), by=r.user, reason=d["reason"]
         ),
         success=gettext_lazy("已改派。"),
+    ),
+    "take": Action(
+        gettext_lazy("我来处理"),
+        "view_complaint",
+        lambda c: _assignable(c) and c.handler_id is None,
+        None,
+        lambda r, c, d: services.complaint_take(complaint=c, by=r.user),
+        "primary",
+        gettext_lazy("您已是该工单的处理人。"),
+        allowed_for=lambda c, user: services.may_take(user, c),
+    ),
+    "assign": Action(
+        gettext_lazy("指派处理人"),
+        "view_complaint",
+        _assignable,
+        forms.AssignForm,
+        _assign,
+        success=gettext_lazy("处理人已更新。"),
+        allowed_for=lambda c, user: services.may_assign(user, c),
     ),
     "contact": Action(
         gettext_lazy("记录联系客户"),
@@ -236,6 +282,17 @@ ACTIONS: dict[str, Action] = {
         "outline-secondary",
         gettext_lazy("优先级已调整。"),
     ),
+    "category": Action(
+        gettext_lazy("调整投诉类别"),
+        "dispatch_complaint",  # triage: agents and supervisors (services/category.py)
+        lambda c: c.is_open,
+        forms.CategoryForm,
+        lambda r, c, d: services.complaint_set_category(
+            complaint=c, by=r.user, category=d["category"], reason=d["reason"]
+        ),
+        "outline-secondary",
+        gettext_lazy("投诉类别已调整。"),
+    ),
     "justified": Action(
         gettext_lazy("有理由判定"),
         "set_priority",
@@ -308,7 +365,9 @@ def allowed_actions(complaint: Complaint, user) -> list[str]:
     names = [
         name
         for name, action in ACTIONS.items()
-        if user.has_perm(f"complaints.{action.perm}") and action.allowed(complaint)
+        if user.has_perm(f"complaints.{action.perm}")
+        and action.allowed(complaint)
+        and (action.allowed_for is None or action.allowed_for(complaint, user))
     ]
     return sorted(names, key=lambda n: (n not in PRIMARY, list(ACTIONS).index(n)))
 
@@ -328,6 +387,8 @@ def _panel_context(request, complaint: Complaint, *, bound: dict | None = None, 
                 form.suggest_for(complaint)
         else:
             form = None
+        if name == "assign" and form is not None:
+            form.for_complaint(complaint)  # the unit's staff, bound or not
         action_forms.append({"name": name, "action": action, "form": form})
     # Branch staff come to a ticket to reply: their reply form starts open.
     open_action = extra.pop("open_action", None) or (
@@ -346,6 +407,7 @@ def _panel_context(request, complaint: Complaint, *, bound: dict | None = None, 
         "can_reveal": request.user.has_perm("complaints.view_personal_data"),
         "links": _links(request.user, complaint),
         "now": now,
+        "handler_name": _person(complaint.handler) if complaint.handler_id else "",
         **extra,
     }
 

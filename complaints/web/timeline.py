@@ -28,9 +28,16 @@ TRANSITION_LABELS = {
     "pause": _("暂停计时"),
     "resume": _("恢复计时"),
     "set_priority": _("调整优先级"),
+    "set_category": _("调整投诉类别"),
     "chase": _("客户催促"),
     "escalate": _("投诉升级"),
     "set_justified": _("有理由判定"),
+    # The 处理人 inside the unit (complaints.services.assignment): internal.
+    "take": _("接单（我来处理）"),
+    "assign_handler": _("指派处理人"),
+    "unassign_handler": _("取消处理人"),
+    "auto_assign": _("自动分配处理人"),
+    "auto_assign_none": _("自动分配未成功，待单位负责人安排"),
     # Compensation claims (compensation.services): the proposal is internal, decisions are told.
     "claim_proposed": _("提出赔偿申请"),
     "claim_approved": _("赔偿已批准"),
@@ -51,6 +58,11 @@ _INTERNAL_TRANSITIONS = {
     "dispute_upheld",
     "dispute_overturned",
     "journey_fact",
+    "take",
+    "assign_handler",
+    "unassign_handler",
+    "auto_assign",
+    "auto_assign_none",
 }
 
 
@@ -86,6 +98,8 @@ def build_timeline(complaint: Complaint) -> list[Entry]:
         title = str(TRANSITION_LABELS.get(row.transition, row.transition))
         if row.transition.startswith("claim_") and (row.details or {}).get("amount"):
             title = f"{title} ¥{row.details['amount']}"
+        if (row.details or {}).get("handler_name"):  # assignments: to whom (issue 20 §2)
+            title = f"{title}：{row.details['handler_name']}"
         entries.append(
             Entry(
                 at=row.at,

@@ -12,16 +12,18 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from complaints import filters, services
 from complaints import search as search_terms
-from complaints import services
 from complaints.models import (
     OPEN_STATES,
     Category,
     Complaint,
     Role,
+    SavedView,
     Status,
     Unit,
 )
@@ -29,6 +31,7 @@ from complaints.roles import role_of
 from kernel import privacy, refdata
 from kernel.errors import DomainError, NotFound
 
+from . import lists
 from .deadlines import queue_row
 from .forms import IntakeForm
 from .templatetags.console import countdown
@@ -70,19 +73,39 @@ def home(request):
 # --- Agent console ------------------------------------------------------------------------
 
 
-def _console_lists(user, now):
-    # Theirs (首问责任制) and the ones nobody owns yet (submitted by customers or partners).
-    mine = Complaint.objects.filter(Q(owner=user) | Q(owner__isnull=True)).select_related("unit")
+def _console_lists(user, now, chosen: filters.ListFilters | None = None):
+    # Theirs (首问责任制) and the ones nobody owns yet (submitted by customers or partners),
+    # each narrowed by the console's filters (issue 20 §3); the whole list is the queue's.
+    scope = filters.apply(
+        Complaint.objects.all(), chosen or filters.ListFilters(), user=user, now=now
+    ).select_related("unit")
+    mine = scope.filter(Q(owner=user) | Q(owner__isnull=True))
     return {
-        "to_dispatch": Complaint.objects.filter(status=Status.ACCEPTED)
-        .select_related("unit")
-        .order_by("next_deadline")[:20],
+        "to_dispatch": scope.filter(status=Status.ACCEPTED).order_by("next_deadline")[:20],
         "follow_ups_due": mine.filter(status__in=[Status.ANSWERED, Status.FOLLOW_UP]).order_by(
             "follow_up_due"
         )[:20],
         "chased": mine.filter(status__in=OPEN_STATES, chase_count__gt=0).order_by(
             "-chase_count", "next_deadline"
         )[:20],
+    }
+
+
+def _console_filters(request, now) -> dict:
+    """The console's filter bar, its saved views with their counts, and the bulk form."""
+    error = ""
+    try:
+        chosen = filters.parse(request.GET)
+    except DomainError as exc:
+        chosen, error = filters.ListFilters(), exc.message
+    views = lists.load_views(request, SavedView.List.CONSOLE)
+    if views:
+        base = Complaint.objects.visible_to(request.user).filter(status__in=OPEN_STATES)
+        lists.view_counts(base, views, user=request.user, now=now, extra={})
+    return {
+        "filter_error": error,
+        **_console_lists(request.user, now, chosen),
+        **lists.list_context(request, list_name=SavedView.List.CONSOLE, f=chosen, views=views),
     }
 
 
@@ -141,8 +164,9 @@ def console(request):
                 codes[complaint.ticket_no] = code
                 request.session[_SESSION_CODES] = codes
                 return redirect("web:intake_done", ticket_no=complaint.ticket_no)
-    context = {"form": form, "now": now, "nav": "console", **_console_lists(request.user, now)}
-    return render(request, "complaints/console.html", context, status=400 if form.errors else 200)
+    context = {"form": form, "now": now, "nav": "console", **_console_filters(request, now)}
+    bad = form.errors or context["filter_error"]
+    return render(request, "complaints/console.html", context, status=400 if bad else 200)
 
 
 def _term(raw: str | None) -> str:
@@ -209,11 +233,13 @@ def earlier_complaints(request):
 
 
 def _queue_context(request):
-    """The unit's open complaints, nearest deadline first: ≤ 5 SQL queries whatever the size.
+    """The open complaints the user may see, filtered, nearest deadline first: ≤ 5 queries.
 
     Session, user and staff profile are 3; the rows (with their unit and the SLA policies'
-    version) 1; the summary counts 1 (+5 once after a policy or calendar edit). One extra row
-    is fetched to know whether a next page exists without a COUNT.
+    version) 1; the summary, the tabs' and the saved views' counts 1, one filtered Count each
+    (+5 once after a policy or calendar edit). The saved views come from the cache
+    (complaints.services.saved_views). Pages follow a cursor on the list's order; one extra
+    row is fetched to know whether a next page exists without a COUNT.
     """
     # The profile and its unit, loaded by the partner guard before any page (access.py); no
     # has_perm() here, which costs two permission queries: the role decides who sees a queue.
@@ -222,67 +248,102 @@ def _queue_context(request):
         raise PermissionDenied(_("您没有权限访问此页面。"))
     try:
         size = max(1, min(int(request.GET.get("size", QUEUE_PAGE_SIZE)), QUEUE_MAX_PAGE_SIZE))
-        # Bounded: an offset beyond PostgreSQL's bigint was a 500 (found by tests/security).
-        page = max(1, min(int(request.GET.get("page", 1)), 1_000_000))
     except ValueError:
-        size, page = QUEUE_PAGE_SIZE, 1
+        size = QUEUE_PAGE_SIZE
+    # An old `?page=` link (offset paging, before issue 20 §3) shows the first page.
+    position = lists.decode_cursor(request.GET.get("cursor"))
+    error = ""
+    try:
+        chosen = filters.parse(request.GET)
+    except DomainError as exc:
+        chosen, error = filters.ListFilters(), exc.message
     now = timezone.now()
     unit = profile.unit if profile and profile.role == Role.BRANCH else None
     base = Complaint.objects.visible_to(request.user).filter(status__in=OPEN_STATES)
-    rows = base.select_related("unit")
+    rows = filters.apply(base, chosen, user=request.user, now=now).select_related("unit", "handler")
     order = ("next_deadline", "id")
+    awaiting_q = None
     if unit is not None:
         # Answered complaints wait for the agent's follow-up call, which the branch cannot
         # make: after the branch's own work, shown apart and not counted as its overdue.
-        rows = rows.annotate(
-            awaiting_agent=Case(When(status__in=AWAITING_AGENT, then=1), default=0)
-        )
+        awaiting_q = Q(status__in=AWAITING_AGENT)
+        rows = rows.annotate(awaiting_agent=Case(When(awaiting_q, then=1), default=0))
         order = ("awaiting_agent", *order)
+    if position is not None:
+        rows = rows.filter(lists.after(position, awaiting_q=awaiting_q))
+    if unit is None:
+        # The whole company's list: the page's ids first, from complaint_open_summary alone
+        # (it holds every column a filter reads, complaints_web migration 0002), then those
+        # rows. A filter few complaints match then scans the index, not a table row each.
+        page_ids = rows.order_by(*order).values("pk")[: size + 1]
+        rows = base.filter(pk__in=page_ids).select_related("unit", "handler")
     # The SLA policies' version rides along with the rows (no query of its own), see below.
     version = refdata.version_column()
     if version is not None:
         rows = rows.annotate(reference_version=version)
-    rows = list(
-        rows.only(
-            "ticket_no",
-            "status",
-            "tracking_no",
-            "phone",
-            "category",
-            "priority",
-            "channel",
-            "urgent_reasons",
-            "repeat_of_id",
-            "repeat_count",
-            "chase_count",
-            "is_escalated",
-            "is_external",
-            "accepted_at",
-            "reopened_at",
-            "answered_at",
-            "first_answered_at",
-            "satisfied",  # with answered_at and party: the 12305 line (regulators.hints)
-            "party",
-            "paused_at",
-            "paused_seconds",  # with urgent_since: the clock of one that turned urgent later
-            "urgent_since",
-            "first_response_due",
-            "resolution_due",
-            "statutory_due",
-            "follow_up_due",
-            "next_deadline",
-            "unit__name",
-            "unit__code",
-        ).order_by(*order)[(page - 1) * size : page * size + 1]
+    rows = (
+        []
+        if error
+        else list(
+            rows.only(
+                "ticket_no",
+                "status",
+                "tracking_no",
+                "phone",
+                "category",
+                "priority",
+                "channel",
+                "urgent_reasons",
+                "repeat_of_id",
+                "repeat_count",
+                "chase_count",
+                "is_escalated",
+                "is_external",
+                "accepted_at",
+                "reopened_at",
+                "answered_at",
+                "first_answered_at",
+                "satisfied",  # with answered_at and party: the 12305 line (regulators.hints)
+                "party",
+                "paused_at",
+                "paused_seconds",  # with urgent_since: the clock of one that turned urgent later
+                "urgent_since",
+                "first_response_due",
+                "resolution_due",
+                "statutory_due",
+                "follow_up_due",
+                "next_deadline",
+                "handler_id",
+                "handler__username",  # the 处理人's name on the row (issue 20 §2)
+                "handler__first_name",
+                "handler__last_name",
+                "unit__name",
+                "unit__code",
+            ).order_by(*order)[: size + 1]
+        )
     )
-    has_next = len(rows) > size
+    next_cursor = ""
+    if len(rows) > size:
+        last = rows[size - 1]
+        next_cursor = lists.encode_cursor(
+            getattr(last, "awaiting_agent", 0), last.next_deadline, last.pk
+        )
     rows = rows[:size]
     own_work = ~Q(status__in=AWAITING_AGENT) if unit else Q()
-    summary = base.aggregate(
-        total=Count("id"),
-        overdue=Count("id", filter=Q(next_deadline__lte=now) & own_work),
-        urgent=Count("id", filter=Q(priority="urgent")),
-        awaiting=Count("id", filter=Q(status__in=AWAITING_AGENT)),
+    views = lists.load_views(request, SavedView.List.QUEUE)
+    summary = lists.view_counts(
+        base,
+        views,
+        user=request.user,
+        now=now,
+        extra={
+            "total": Count("id"),
+            "overdue": Count("id", filter=Q(next_deadline__lte=now) & own_work),
+            "urgent": Count("id", filter=Q(priority="urgent")),
+            "awaiting": Count("id", filter=Q(status__in=AWAITING_AGENT)),
+            "mine": Count("id", filter=Q(handler_id=request.user.pk)),
+            "unassigned": Count("id", filter=Q(handler__isnull=True)),
+        },
     )
     status_labels = {k: str(v) for k, v in Status.choices}
     category_labels = {k: str(v) for k, v in Category.choices}
@@ -304,18 +365,32 @@ def _queue_context(request):
         )
         for c in rows
     ]
+    tab_query = [(k, v) for k, v in chosen.items() if k != "handler"]
     return {
         "items": [r for r in items if unit is None or r.status not in AWAITING_AGENT],
         "awaiting": [r for r in items if unit is not None and r.status in AWAITING_AGENT],
         "summary": summary,
-        "page": page,
         "size": size,
-        "has_next": has_next,
+        "cursor": request.GET.get("cursor", "") if position else "",
+        "next_cursor": next_cursor,
+        "has_next": bool(next_cursor),
+        "filter_error": error,
+        "tabs": [
+            ("", _("全部"), summary["total"], urlencode(tab_query)),
+            ("me", _("我的工单"), summary["mine"], urlencode([*tab_query, ("handler", "me")])),
+            (
+                "none",
+                _("未分配"),
+                summary["unassigned"],
+                urlencode([*tab_query, ("handler", "none")]),
+            ),
+        ],
         "now": now,
         "unit": unit,
         "nav": "queue",
         # The seed asks branches to log in every 20 minutes; polling makes that unnecessary.
         "poll_seconds": settings.COMPLAINTS["QUEUE_POLL_SECONDS"],
+        **lists.list_context(request, list_name=SavedView.List.QUEUE, f=chosen, views=views),
     }
 
 
@@ -323,14 +398,18 @@ def _queue_context(request):
 @require_GET
 def queue(request):
     """网点工单队列: the full page; the rows refresh themselves every 30 s (queue_rows)."""
-    return render(request, "complaints/queue.html", _queue_context(request))
+    context = _queue_context(request)
+    status = 400 if context["filter_error"] else 200
+    return render(request, "complaints/queue.html", context, status=status)
 
 
 @login_required
 @require_GET
 def queue_rows(request):
     """htmx: the queue's rows and summary, polled by the page to show new assignments."""
-    return render(request, "complaints/_queue_rows.html", _queue_context(request))
+    context = _queue_context(request)
+    status = 400 if context["filter_error"] else 200
+    return render(request, "complaints/_queue_rows.html", context, status=status)
 
 
 # --- Search -------------------------------------------------------------------------------

@@ -130,7 +130,8 @@ def test_it_scopes_the_list_to_the_branch(alice, bob, org):
     create(alice, tracking_no="YT00000003", phone="13900000003")
     body = token_client(bob).get(URL).json()
     assert [row["ticket_no"] for row in body["results"]] == [mine.ticket_no]
-    assert body["results"][0]["available_actions"] == ["contact", "reply", "pause"]
+    # take: nobody handles it yet (issue 20 §2)
+    assert body["results"][0]["available_actions"] == ["contact", "reply", "pause", "take"]
     assert body["results"][0]["phone"] == "139****0001"  # masked in lists, even for handlers
 
 
@@ -197,6 +198,9 @@ def test_it_walks_the_whole_loop_through_actions(alice, bob, org):
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "verifying" and response.json()["unit"] == "A"
     assert "reassign" in response.json()["available_actions"]
+
+    response = act(branch, complaint, "take")  # 我来处理 (issue 20 §2)
+    assert response.status_code == 200 and response.json()["handler"] == "bob"
 
     response = act(branch, complaint, "contact", {"channel": "phone", "note": "已电话联系客户"})
     assert response.status_code == 200

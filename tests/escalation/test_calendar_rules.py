@@ -7,7 +7,7 @@ supervisor enters (announced 调休) still win.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -15,7 +15,14 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from escalation.models import CalendarYear
-from kernel.clock import SHANGHAI, WorkCalendar, day_period_end
+from kernel.clock import (
+    SHANGHAI,
+    WorkCalendar,
+    add_business_hours,
+    add_working_days,
+    day_period_end,
+    to_shanghai,
+)
 
 OFFICIAL = WorkCalendar()
 
@@ -74,6 +81,7 @@ def test_the_days_a_supervisor_enters_win(exceptions, day, working):
         pytest.param(date(2026, 12, 24), date(2027, 1, 1), id="民法典203-7th-day-31-dec-no-roll"),
         pytest.param(date(2026, 12, 25), date(2027, 1, 5), id="民法典203-7th-day-元旦-rolls"),
         pytest.param(date(2027, 1, 29), date(2027, 2, 12), id="民法典203-7th-day-除夕-rolls"),
+        pytest.param(date(2027, 2, 1), date(2027, 2, 12), id="民法典203-7th-day-初三-rolls"),
     ],
 )
 def test_a_day_period_never_ends_on_a_holiday_of_a_coming_year(accepted, due):
@@ -83,7 +91,20 @@ def test_a_day_period_never_ends_on_a_holiday_of_a_coming_year(accepted, due):
     )
 
 
-def test_the_api_answers_a_statutory_due_past_new_years_day(org):
+@pytest.mark.parametrize(
+    ("accepted", "due"),
+    [
+        # 7th day 1 Jan 2027 (元旦) → Monday 4 Jan, 24:00.
+        pytest.param(
+            datetime(2026, 12, 25, 2, 0, tzinfo=UTC), "2027-01-05T00:00:00+08:00", id="元旦"
+        ),
+        # 7th day 5 Feb 2027 (除夕) → past 春节 and its 补假 to Thursday 11 Feb, 24:00.
+        pytest.param(
+            datetime(2027, 1, 29, 2, 0, tzinfo=UTC), "2027-02-12T00:00:00+08:00", id="春节"
+        ),
+    ],
+)
+def test_the_api_answers_a_statutory_due_past_new_years_day(org, accepted, due):
     cache.clear()
     body = {
         "tracking_no": "SF0000000001",
@@ -93,12 +114,38 @@ def test_the_api_answers_a_statutory_due_past_new_years_day(org):
         "category": "delay",
         "description": "快件超时未送达。",
     }
-    with time_machine.travel(datetime(2026, 12, 25, 2, 0, tzinfo=UTC), tick=False):
+    with time_machine.travel(accepted, tick=False):
         response = APIClient().post("/api/v1/complaints/", body, format="json")
     assert response.status_code == 201, response.json()
-    # 7th day 1 Jan 2027 (元旦) → Monday 4 Jan, 24:00.
-    assert response.json()["statutory_due"] == "2027-01-05T00:00:00+08:00"
+    assert response.json()["statutory_due"] == due
     cache.clear()
+
+
+# 元旦 2027 and 春节 2027 (除夕 5 Feb to 补假 10 Feb): 全国年节及纪念日放假办法 arts. 2, 6.
+HOLIDAYS_2027 = {date(2027, 1, 1), *(date(2027, 2, d) for d in range(5, 11))}
+OPENING = {weekday: (time(9), time(18)) for weekday in range(7)}  # closed on rest days
+
+
+def _last_day(due: datetime) -> date:
+    """The day a deadline ends on: one at 00:00 ends the day before (24:00, 民法典 art. 203)."""
+    local = to_shanghai(due)
+    return (local - timedelta(microseconds=1)).date() if local.time() == time(0) else local.date()
+
+
+def test_no_counted_deadline_of_the_winter_lands_on_new_year_or_the_spring_festival():
+    # Every acceptance hour from 1 Dec 2026 to 28 Feb 2027, on every clock that counts working
+    # time or day periods: the deadline's last day is never 1 Jan 2027 nor in 春节 2027.
+    start = datetime(2026, 12, 1, tzinfo=SHANGHAI)
+    for hour in range(0, 90 * 24, 5):
+        accepted = start + timedelta(hours=hour)
+        dues = [day_period_end(accepted, days, calendar=OFFICIAL) for days in (7, 10, 15, 30)]
+        dues += [add_working_days(accepted, days, calendar=OFFICIAL) for days in (1, 2, 3, 5)]
+        dues += [
+            add_business_hours(accepted, hours, hours_by_weekday=OPENING, calendar=OFFICIAL)
+            for hours in (4, 9, 24, 48)
+        ]
+        landed = {_last_day(due) for due in dues} & HOLIDAYS_2027
+        assert not landed, (accepted, sorted(landed))
 
 
 ESTIMATED = "按法定节假日规则推算，待国务院公布调休安排"

@@ -128,6 +128,7 @@ def test_an_agent_runs_a_macro(alice, make_complaint, macro):
         "ticket_no": complaint.ticket_no,
         "done": ["priority", "note"],
         "priority": "urgent",
+        "category": "delay",
         "template": None,
     }
 
@@ -181,3 +182,22 @@ def test_a_nul_character_is_refused_not_a_server_error(sam, make_complaint):
     answer = client.post("/api/v1/templates/", bad, format="json")
     assert answer.status_code == 400
     assert not ReplyTemplate.objects.exists()
+
+
+def test_a_macro_changes_the_category_over_the_api(alice, sam, make_complaint, now):
+    # Issue 20 §1: the category moves (audited as its own action), then the macro's other parts.
+    macro = services.macro_save(
+        by=sam,
+        data=services.MacroInput(title="改为丢失", category="loss", category_reason="客户确认丢失"),
+        now=now,
+    )
+    complaint = make_complaint(unit_code="A")
+
+    answer = client_for(alice).post(
+        f"/api/v1/complaints/{complaint.ticket_no}/macros/{macro.pk}/apply/"
+    )
+
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["done"] == ["category"]
+    assert answer.json()["category"] == "loss"
+    assert complaint.transitions.get(transition="set_category").reason == "客户确认丢失"

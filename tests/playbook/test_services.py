@@ -270,3 +270,69 @@ def test_the_demo_templates_pass_the_checks_and_seed_once(org):
 
     assert ReplyTemplate.objects.count() == len(DEMO_TEMPLATES)
     assert Macro.objects.count() == 1
+
+
+# --- A macro that changes the category (issue 20 §1) ------------------------------------------
+
+
+@pytest.fixture
+def loss_macro(sam, now):
+    return services.macro_save(
+        by=sam,
+        data=services.MacroInput(
+            title="改为丢失",
+            category="loss",
+            category_reason="客户确认快件丢失，运单{运单号}",
+            note="已改为丢失类处理。",
+        ),
+        now=now,
+    )
+
+
+def test_a_macro_changes_the_category_audited_as_its_own_action(
+    alice, make_complaint, loss_macro, now
+):
+    complaint = make_complaint(unit_code="A")  # 延误
+
+    outcome = services.macro_apply(
+        by=alice, ticket_no=complaint.ticket_no, macro_id=loss_macro.pk, now=now
+    )
+
+    assert outcome.done == ["category", "note"]
+    complaint.refresh_from_db()
+    assert complaint.category == "loss"
+    audit = complaint.transitions.get(transition="set_category")
+    assert audit.reason == "客户确认快件丢失，运单SF1234567890"
+    assert audit.details == {"category": "loss", "previous": "delay"}
+    assert Note.objects.get(complaint=complaint).text == "已改为丢失类处理。"
+
+
+def test_a_branch_clerk_running_a_category_macro_changes_nothing(
+    bob, make_complaint, loss_macro, now
+):
+    # Classifying is triage (agents, supervisors): the whole macro is refused, nothing stays.
+    complaint = make_complaint(unit_code="A")
+    with pytest.raises(NotAllowed):
+        services.macro_apply(by=bob, ticket_no=complaint.ticket_no, macro_id=loss_macro.pk, now=now)
+
+    complaint.refresh_from_db()
+    assert complaint.category == "delay"
+    assert not complaint.transitions.filter(transition="set_category").exists()
+    assert not Note.objects.filter(complaint=complaint).exists()
+    assert not TemplateEvent.objects.filter(complaint=complaint).exists()
+
+
+def test_a_category_macro_needs_a_valid_category_and_a_reason(sam, now):
+    with pytest.raises(InvalidInput) as no_reason:
+        services.macro_save(
+            by=sam, data=services.MacroInput(title="改类", category="loss"), now=now
+        )
+    assert "调整原因" in no_reason.value.field_errors["category_reason"]
+    with pytest.raises(InvalidInput) as bad:
+        services.macro_save(
+            by=sam,
+            data=services.MacroInput(title="改类", category="nonsense", category_reason="测试"),
+            now=now,
+        )
+    assert "category" in bad.value.field_errors
+    assert not Macro.objects.exists()

@@ -37,6 +37,7 @@ from rest_framework.test import APIClient
 from compensation import services as claim_services
 from compensation.rules import ClaimFacts, Incident, Service
 from complaints import services
+from complaints.models import SavedView
 from enquiries import services as enquiry_services
 from kernel.models import Notice
 from playbook import services as playbook_services
@@ -266,6 +267,8 @@ def build(*, org, alice, bob, carol, sam, pat, now) -> ActionWorld:
         )
         for user in (alice, bob, carol, sam)
     }
+    # bob's own saved view of the queue (issue 20 §3): only he renames or deletes it.
+    view = SavedView.objects.create(owner=bob, list="queue", name="超时件", query="due=overdue")
     world = ActionWorld(
         tickets=tickets,
         codes=codes,
@@ -286,6 +289,8 @@ def build(*, org, alice, bob, carol, sam, pat, now) -> ActionWorld:
             "macro": macro.pk,
             "answered_reply": made["answered"].replies.get().pk,
             "unit_b": org["b"].pk,
+            "bob": bob.pk,  # the team page's on-duty switch (issue 20 §2)
+            "view": view.pk,
         },
     )
     for column, username in STAFF_ROLES.items():

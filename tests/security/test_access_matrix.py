@@ -92,7 +92,7 @@ def _route(pattern: str, method: str = "GET", **fill: str) -> Route:
 
 API_ACTIONS = (
     "dispatch", "contact", "reply", "start_follow_up", "close", "reopen", "reassign", "reject",
-    "withdraw", "pause", "resume", "escalate",
+    "withdraw", "pause", "resume", "escalate", "category", "take", "assign",
 )  # fmt: skip
 
 ROUTES: list[Route] = [
@@ -126,6 +126,12 @@ ROUTES: list[Route] = [
     _route(f"api/v1/appeals/{PK}/mediation/answer/", "POST"),
     _route(f"api/v1/appeals/{PK}/close/", "POST"),
     _route("api/v1/complaints/search/", "POST"),
+    # Issue 20 §3: bulk actions and the caller's saved views ({a} is no view's id).
+    _route("api/v1/complaints/bulk/", "POST"),
+    _route("api/v1/views/"),
+    _route("api/v1/views/", "POST"),
+    Route("api/v1/views/<int:view_id>/", "PATCH", "/api/v1/views/{a}/"),
+    Route("api/v1/views/<int:view_id>/", "DELETE", "/api/v1/views/{a}/"),
     # The journey (issue 21): the TMS's signed push, a complaint's scans, the staff fragments.
     _route("api/v1/tracking/events/", "POST"),
     Route(f"api/v1/^complaints/{TICKET_RE}/journey/$", "GET", "/api/v1/complaints/{t}/journey/"),
@@ -145,6 +151,14 @@ ROUTES: list[Route] = [
     _route(f"console/done/{S}/"),
     _route("queue/"),
     _route("queue/rows/"),
+    _route("lists/views/", "POST"),
+    Route("lists/views/<int:view_id>/<str:change>/", "POST", "/lists/views/{a}/rename/"),
+    _route("lists/bulk/", "POST"),
+    # The unit's team (issue 20 §2); {b} is bob, branch staff of branch A.
+    _route("queue/team/"),
+    Route("queue/team/duty/<int:user_id>/", "POST", "/queue/team/duty/{b}/"),
+    _route("queue/team/settings/", "POST"),
+    _route("api/v1/staff/me/duty/", "POST"),
     _route("search/"),
     _route("notices/"),
     _route("notices/badge/"),
@@ -157,6 +171,10 @@ ROUTES: list[Route] = [
     _route(f"tickets/{S}/reply-check/", "POST"),
     _route(f"tickets/{S}/reveal/", "POST"),
     _route(f"tickets/{S}/evidence/<str:token>/"),
+    _route(f"tickets/{S}/evidence/<str:token>/view/"),
+    _route(f"tickets/{S}/evidence/<str:token>/thumb/"),
+    _route(f"tickets/{S}/print/"),
+    _route(f"tickets/{S}/print.pdf"),
     _route(f"compensation/complaints/{S}/claims/panel/"),
     _route(f"compensation/complaints/{S}/claims/quote/", "POST"),
     _route(f"compensation/complaints/{S}/claims/propose/", "POST"),
@@ -243,8 +261,24 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("api/v1/complaints/<ticket:ticket_no>/actions/pause/", "POST"):  (401, 401, 401, 403, 200, 200, 404, 200),
     ("api/v1/complaints/<ticket:ticket_no>/actions/resume/", "POST"): (401, 401, 401, 403, 409, 409, 404, 409),
     ("api/v1/complaints/<ticket:ticket_no>/actions/escalate/", "POST"):(401, 401, 401, 403, 200, 403, 404, 200),
+    # Changing the category is triage (issue 20 §1): agents and supervisors, never branch staff.
+    ("api/v1/complaints/<ticket:ticket_no>/actions/category/", "POST"):(401, 401, 401, 403, 200, 403, 404, 200),
+    # The 处理人 (issue 20 §2): the unit's own staff take it; agents, supervisors and the unit's
+    # head (nobody here: test_assignment_api.py) give it to a staff member of the unit.
+    ("api/v1/complaints/<ticket:ticket_no>/actions/take/", "POST"):   (401, 401, 401, 403, 403, 200, 404, 403),
+    ("api/v1/complaints/<ticket:ticket_no>/actions/assign/", "POST"): (401, 401, 401, 403, 200, 403, 404, 200),
+    # On duty: branch staff switch themselves; other roles have no duty to switch.
+    ("api/v1/staff/me/duty/", "POST"):                                (401, 401, 401, 403, 403, 200, 200, 403),
     # The staff list's filters in a POST body (a phone must not travel in a URL): whoever may list.
     ("api/v1/complaints/search/", "POST"):                            (401, 401, 401, 403, 200, 200, 200, 200),
+    # Bulk (issue 20 §3): whoever has a work list; each ticket is then checked on its own and
+    # refused inside the 200 (another unit's: "not found", tests/api/test_bulk_api.py).
+    ("api/v1/complaints/bulk/", "POST"):                              (401, 401, 401, 403, 200, 200, 200, 200),
+    # Saved views: one's own (and one's unit's); {a} is nobody's view, so 404 for every staff caller.
+    ("api/v1/views/", "GET"):                                         (401, 401, 401, 403, 200, 200, 200, 200),
+    ("api/v1/views/", "POST"):                                        (401, 401, 401, 403, 201, 201, 201, 201),
+    ("api/v1/views/<int:view_id>/", "PATCH"):                         (401, 401, 401, 403, 404, 404, 404, 404),
+    ("api/v1/views/<int:view_id>/", "DELETE"):                        (401, 401, 401, 403, 404, 404, 404, 404),
     # The journey (issue 21). The push has no account: a body signed with the TMS's secret is
     # taken from whoever sends it (a bad signature: test_it_refuses_a_push_with_a_bad_signature).
     ("api/v1/tracking/events/", "POST"):                              (200, 200, 200, 200, 200, 200, 200, 200),
@@ -298,6 +332,15 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("console/done/<str:ticket_no>/", "GET"):                         (302, 302, 302, 403, 200, 200, 404, 200),
     ("queue/", "GET"):                                                (302, 302, 302, 403, 200, 200, 200, 200),
     ("queue/rows/", "GET"):                                           (302, 302, 302, 403, 200, 200, 200, 200),
+    # The lists' saved views and bulk form (issue 20 §3), as their API above.
+    ("lists/views/", "POST"):                                         (302, 302, 302, 403, 302, 302, 302, 302),
+    ("lists/views/<int:view_id>/<str:change>/", "POST"):              (302, 302, 302, 403, 404, 404, 404, 404),
+    ("lists/bulk/", "POST"):                                          (302, 302, 302, 403, 200, 200, 200, 200),
+    # The team page: a branch sees its own, agents and supervisors pick one. bob's duty: his own
+    # switch (or his unit head's); the automatic assignment: the unit head's alone (none here).
+    ("queue/team/", "GET"):                                           (302, 302, 302, 403, 200, 200, 200, 200),
+    ("queue/team/duty/<int:user_id>/", "POST"):                       (302, 302, 302, 403, 403, 302, 403, 403),
+    ("queue/team/settings/", "POST"):                                 (302, 302, 302, 403, 403, 403, 403, 403),
     ("search/", "GET"):                                               (302, 302, 302, 403, 200, 200, 200, 200),
     # Staff notices: every staff account has an inbox; a notice (bob's here) is only its owner's.
     ("notices/", "GET"):                                              (302, 302, 302, 403, 200, 200, 200, 200),
@@ -321,6 +364,12 @@ EXPECTED: dict[tuple[str, str], tuple[int, ...]] = {
     ("tickets/<str:ticket_no>/reply-check/", "POST"):                 (302, 302, 302, 403, 403, 200, 404, 200),
     ("tickets/<str:ticket_no>/reveal/", "POST"):                      (302, 302, 302, 403, 200, 200, 404, 200),
     ("tickets/<str:ticket_no>/evidence/<str:token>/", "GET"):         (302, 302, 302, 403, 200, 200, 404, 200),
+    # Issue 20 §5: evidence shown inline (each look recorded), its thumbnail, the print-out
+    # (recorded): the download's access.
+    ("tickets/<str:ticket_no>/evidence/<str:token>/view/", "GET"):    (302, 302, 302, 403, 200, 200, 404, 200),
+    ("tickets/<str:ticket_no>/evidence/<str:token>/thumb/", "GET"):   (302, 302, 302, 403, 200, 200, 404, 200),
+    ("tickets/<str:ticket_no>/print/", "GET"):                        (302, 302, 302, 403, 200, 200, 404, 200),
+    ("tickets/<str:ticket_no>/print.pdf", "GET"):                     (302, 302, 302, 403, 200, 200, 404, 200),
     ("compensation/complaints/<str:ticket_no>/claims/panel/", "GET"): (302, 302, 302, 403, 200, 200, 404, 200),
     ("compensation/complaints/<str:ticket_no>/claims/quote/", "POST"):(302, 302, 302, 403, 200, 200, 404, 200),
     ("compensation/complaints/<str:ticket_no>/claims/propose/", "POST"):(302, 302, 302, 403, 200, 200, 404, 200),
@@ -543,6 +592,9 @@ ACTION_BODIES = {
     "pause": {"reason": "等待客户补充照片"},
     "resume": {"reason": "客户已补充"},
     "escalate": {"reason": "客户称将向12305申诉"},
+    "category": {"category": "delay", "reason": "客户反映的是延误"},
+    "take": {},
+    "assign": {"handler": "bob", "reason": ""},
 }
 BODIES = {
     ("api/v1/complaints/", "POST"): SUBMISSION,
@@ -578,6 +630,9 @@ BODIES = {
     (f"api/v1/appeals/{PK}/close/", "POST"): {"outcome": "withdrawn", "reason": "用户撤回"},
     ("console/", "POST"): INTAKE,
     ("notices/read-all/", "POST"): {},
+    ("queue/team/duty/<int:user_id>/", "POST"): {"on_duty": "0"},
+    ("queue/team/settings/", "POST"): {"unit": "A", "auto_assign": "1", "assign_cap": "10"},
+    ("api/v1/staff/me/duty/", "POST"): {"on_duty": False},
     ("notices/<int:notice_id>/read/", "POST"): {},
     ("notices/<int:notice_id>/open/", "POST"): {},
     (f"tickets/{S}/do/<str:name>/", "POST"): {
@@ -600,6 +655,18 @@ BODIES = {
     ("playbook/templates/<int:template_id>/off/", "POST"): {},
     (f"playbook/tickets/{S}/macros/<int:macro_id>/run/", "POST"): {},
     ("api/v1/complaints/search/", "POST"): SEARCH,
+    ("api/v1/complaints/bulk/", "POST"): {"action": "note", "tickets": ["{t}"], "text": REASON},
+    ("api/v1/views/", "POST"): {"name": "矩阵视图", "list": "queue", "query": "due=overdue"},
+    ("api/v1/views/<int:view_id>/", "PATCH"): {"name": "新名称"},
+    ("api/v1/views/<int:view_id>/", "DELETE"): {},
+    ("lists/views/", "POST"): {"list": "queue", "name": "矩阵视图", "query": "due=overdue"},
+    ("lists/views/<int:view_id>/<str:change>/", "POST"): {"list": "queue", "name": "新名称"},
+    ("lists/bulk/", "POST"): {
+        "action": "note",
+        "tickets": ["{t}"],
+        "text": REASON,
+        "list": "queue",
+    },
     (PUSH_PATTERN, "POST"): push_batch,
     (f"tracking/^tickets/{TICKET_RE}/refresh/$", "POST"): {},
     ("tracking/suggestions/<int:decision_id>/<str:choice>/", "POST"): {},
@@ -666,9 +733,10 @@ def _client(world, route: Route, role: str):
 
 
 def _fill(value, world):
-    """A body's "{e}" is the ticket's evidence file (other braces, a template's {客户称呼}, stay)."""
+    """A body's "{e}" is the ticket's evidence file, "{t}" its number (other braces, a
+    template's {客户称呼}, stay)."""
     if isinstance(value, str):
-        return value.replace("{e}", world.evidence_token)
+        return value.replace("{e}", world.evidence_token).replace("{t}", world.ticket_no)
     if isinstance(value, list):
         return [_fill(v, world) for v in value]
     return value
@@ -682,6 +750,7 @@ def _call(world, route: Route, client):
         e=world.evidence_token,
         n=world.notice_id,
         u=world.unit_id,
+        b=world.users["branch_of_unit"].pk,
     )
     if route.method == "GET":
         return client.get(path)
@@ -694,7 +763,8 @@ def _call(world, route: Route, client):
         return client.post(path, raw, content_type="application/json", **push_headers(raw))
     if route.kind == "api":
         uploads = any(hasattr(v, "read") for v in body.values())
-        return client.post(path, body, format="multipart" if uploads else "json")
+        send = getattr(client, route.method.lower())  # POST, PATCH, DELETE
+        return send(path, body, format="multipart" if uploads else "json")
     return client.post(path, body)
 
 

@@ -187,6 +187,12 @@ ACTIONS: dict[str, Action] = {
     "API resume":                  api_action("paused", "resume", {"reason": "客户已补充"}),
     "API escalate":                api_action("verifying", "escalate", {"reason": "客户称将向12305申诉"}),
     "API escalate (new)":          api_action("new", "escalate", {"reason": "客户称将向12305申诉"}),
+    "API category":                api_action("verifying", "category", {"category": "fee", "reason": "客户反映的是收费"}),
+    "API take":                    api_action("verifying", "take", {}),
+    "API take (new)":              api_action("new", "take", {}),
+    "API assign":                  api_action("verifying", "assign", {"handler": "bob", "reason": "熟悉该片区"}),
+    "API assign (new)":            api_action("new", "assign", {"handler": "bob", "reason": ""}),
+    "API duty":                    Action("POST", "/api/v1/staff/me/duty/", {"on_duty": False}),
     # --- the REST API: compensation ---
     "API quote":                   Action("POST", "/api/v1/compensation/quote/", CLAIM, writes=False),
     "API claim propose":           claim_api("verifying", "", CLAIM),
@@ -218,6 +224,11 @@ ACTIONS: dict[str, Action] = {
     "page chase":                  page_action("verifying", "chase", {"note": "客户来电催促"}),
     "page escalate":               page_action("verifying", "escalate", {"reason": "客户称将向12305申诉"}),
     "page priority":               page_action("claimed", "priority", {"priority": "urgent", "reason": "大客户"}),
+    "page category":               page_action("verifying", "category", {"category": "fee", "reason": "客户反映的是收费"}),
+    "page take":                   page_action("verifying", "take", {}),
+    "page assign":                 page_action("verifying", "assign", {"handler": "{bob}", "reason": "熟悉该片区"}),
+    "page team duty":              Action("POST", "/queue/team/duty/{bob}/", {"on_duty": "0"}),
+    "page team settings":          Action("POST", "/queue/team/settings/", {"unit": "A", "auto_assign": "1", "assign_cap": "10"}),
     "page justified":              page_action("verifying", "justified", {"facts_confirmed": "on", "our_fault": "on", "reason": "经核实属实"}),
     "page reject":                 page_action("new", "reject", {"reason": "非快递服务问题", "merged_into": ""}),
     "page withdraw":               page_action("verifying", "withdraw", {"reason": "客户撤诉"}),
@@ -238,6 +249,15 @@ ACTIONS: dict[str, Action] = {
     "page notice open":            Action("POST", "/notices/{notice}/open/", {}),
     # --- the staff list's search (a phone in the body, not the URL) ---
     "API search":                  Action("POST", "/api/v1/complaints/search/", {"phone": "13800001101"}, writes=False),
+    # --- the work lists: bulk actions and saved views (issue 20 §3) ---
+    "API bulk note":               Action("POST", "/api/v1/complaints/bulk/", {"action": "note", "tickets": ["{verifying}"], "text": "已与网点主管沟通"}),
+    "API bulk dispatch":           Action("POST", "/api/v1/complaints/bulk/", {"action": "dispatch", "tickets": ["{new}"], "unit": "A"}),
+    "page bulk note":              Action("POST", "/lists/bulk/", {"action": "note", "tickets": ["{verifying}"], "text": "已与网点主管沟通", "list": "queue"}),
+    "API view save":               Action("POST", "/api/v1/views/", {"name": "今日到期", "list": "queue", "query": "due=today"}),
+    "API view rename":             Action("PATCH", "/api/v1/views/{view}/", {"name": "新名称"}),
+    "API view delete":             Action("DELETE", "/api/v1/views/{view}/", {}),
+    "page view save":              Action("POST", "/lists/views/", {"name": "今日到期", "list": "queue", "query": "due=today"}),
+    "page view rename":            Action("POST", "/lists/views/{view}/rename/", {"name": "新名称", "list": "queue"}),
     # --- the journey (issue 21) ---
     "API tracking push":           Action("POST", "/api/v1/tracking/events/", access.push_batch, signed=True),
     "page journey refresh":        Action("POST", "/tracking/tickets/{verifying}/refresh/", {}),
@@ -293,6 +313,12 @@ API pause (new)              new        401   401   401   403   200   404   404 
 API resume                   paused     401   401   401   403   200   200   404   200
 API escalate                 verifying  401   401   401   403   200   403   404   200
 API escalate (new)           new        401   401   401   403   200   404   404   200
+API category                 verifying  401   401   401   403   200   403   404   200
+API take                     verifying  401   401   401   403   403   200   404   403
+API take (new)               new        401   401   401   403   403   404   404   403
+API assign                   verifying  401   401   401   403   200   403   404   200
+API assign (new)             new        401   401   401   403   409   404   404   409
+API duty                     -          401   401   401   403   403   200   200   403
 API quote                    -          401   401   401   403   200   200   200   200
 API claim propose            verifying  401   401   401   403   201   201   404   201
 API claim approve            claimed    401   401   401   403   200   403   404   200
@@ -321,6 +347,11 @@ page resume                  paused     302   302   302   403   200   200   404 
 page chase                   verifying  302   302   302   403   200   403   404   200
 page escalate                verifying  302   302   302   403   200   403   404   200
 page priority                claimed    302   302   302   403   200   403   404   200
+page category                verifying  302   302   302   403   200   403   404   200
+page take                    verifying  302   302   302   403   403   200   404   403
+page assign                  verifying  302   302   302   403   200   403   404   200
+page team duty               -          302   302   302   403   403   302   403   403
+page team settings           -          302   302   302   403   403   403   403   403
 page justified               verifying  302   302   302   403   200   403   404   200
 page reject                  new        302   302   302   403   200   404   404   200
 page withdraw                verifying  302   302   302   403   200   403   404   200
@@ -339,6 +370,14 @@ page notices read-all        -          302   302   302   403   302   302   302 
 page notice read             -          302   302   302   403   404   302   404   404
 page notice open             -          302   302   302   403   404   302   404   404
 API search                   -          401   401   401   403   200   200   200   200
+API bulk note                verifying  401   401   401   403   200   200   200x  200
+API bulk dispatch            new        401   401   401   403   200   200x  200x  200
+page bulk note               verifying  302   302   302   403   200   200   200x  200
+API view save                -          401   401   401   403   201   201   201   201
+API view rename              -          401   401   401   403   404   200   404   404
+API view delete              -          401   401   401   403   404   204   404   404
+page view save               -          302   302   302   403   302   302   302   302
+page view rename             -          302   302   302   403   404   302   404   404
 API tracking push            -          200   200   200   200   200   200   200   200
 page journey refresh         verifying  302   302   302   403   200   200   404   200
 page suggestion accept       new        302   302   302   403   204   404   404   204

@@ -108,3 +108,18 @@ def _api_docs() -> str:
     from pathlib import Path
 
     return (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
+
+
+def test_a_reply_templates_deadline_placeholders_write_24_00(make_complaint):
+    # Issue 18 §13: the text a template puts into a reply (then an SMS) writes the end of a day
+    # the same way as the pages.
+    from playbook.services import complaint_values
+
+    complaint = make_complaint()
+    complaint.resolution_due = END_OF_9_DEC
+    complaint.follow_up_due = END_OF_9_DEC + timedelta(hours=10, minutes=30)
+
+    values = complaint_values(complaint)
+
+    assert values["处理时限"] == "12月9日 24:00"
+    assert values["回访时限"] == "12月10日 10:30"

@@ -47,6 +47,9 @@ UNITS = [
 USERS = [
     ("agent", "坐席", "示例", Role.AGENT, None, False),
     ("branch_a", "网点甲", "示例", Role.BRANCH, "B-EAST-1", False),
+    # Colleagues of branch_a, for the 处理人 and automatic assignment (issue 20 §2).
+    ("branch_a2", "网点甲", "二号", Role.BRANCH, "B-EAST-1", False),
+    ("branch_a3", "网点甲", "三号", Role.BRANCH, "B-EAST-1", False),
     ("branch_b", "网点乙", "示例", Role.BRANCH, "B-WEST-1", False),
     ("supervisor", "主管", "示例", Role.SUPERVISOR, "HQ", True),
 ]
@@ -70,6 +73,11 @@ REPLY = services.ReplyInput(
     facts_confirmed=True,
     our_fault=True,
 )
+
+# The unit that assigns its complaints to its staff automatically (issue 20 §2), and who of
+# its staff starts the demo off duty.
+AUTO_ASSIGN_UNIT = "B-EAST-1"
+OFF_DUTY = {"branch_a3"}
 
 # How far each demo complaint gets through the loop.
 STAGES = [
@@ -114,7 +122,14 @@ class Command(BaseCommand):
         units: dict[str, Unit] = {}
         for code, name, kind, parent in UNITS:
             unit, _ = Unit.objects.get_or_create(
-                code=code, defaults={"name": name, "kind": kind, "parent": units.get(parent)}
+                code=code,
+                defaults={
+                    "name": name,
+                    "kind": kind,
+                    "parent": units.get(parent),
+                    "auto_assign": code == AUTO_ASSIGN_UNIT,
+                    "assign_cap": 8,
+                },
             )
             units[code] = unit
         return units
@@ -131,7 +146,13 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save()
             StaffProfile.objects.update_or_create(
-                user=user, defaults={"role": role, "unit": units.get(unit_code)}
+                user=user,
+                defaults={"role": role, "unit": units.get(unit_code)},
+                create_defaults={
+                    "role": role,
+                    "unit": units.get(unit_code),
+                    "on_duty": username not in OFF_DUTY,
+                },
             )
             users[username] = User.objects.get(pk=user.pk)  # fresh permission cache
         head = users["branch_a"]
@@ -173,6 +194,9 @@ class Command(BaseCommand):
             if unit.code == "B-EAST-1"
             else (users["branch_b"] if unit.code == "B-WEST-1" else supervisor)
         )
+        if unit.code == "B-WEST-1" and (i // len(branches)) % 2:
+            # Branch B assigns by hand: its clerk takes every other complaint (我来处理).
+            services.complaint_take(complaint=complaint, by=branch_user, now=t)
         if stage == "withdrawn":
             services.complaint_withdraw(
                 complaint=complaint, by=agent, reason="客户来电表示已自行解决，申请撤诉", now=t

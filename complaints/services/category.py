@@ -1,0 +1,88 @@
+"""Changing a complaint's category (投诉类别) by hand, with a reason (issue 20 §1: macros).
+
+What depends on the category moves with it, in the same transaction:
+- the cluster (seed 001 §(二)4(7): several customers, one unit, one category, a short time): the
+  complaint is counted in its new category; completing a cluster there makes it urgent and the
+  cluster's other open complaints too. Urgency is never lowered automatically (urgency.py), so a
+  complaint that was urgent as a member of its old category's cluster stays urgent until an
+  agent lowers it with a reason;
+- the repeat link (SPEC §3 "Repeat"; seed 001 §(二)3): a complaint that is no repeat yet is
+  linked to an earlier one of the same phone in the new category, judged as at its acceptance
+  (open then, or answered or closed within the repeat window before it). A link made at
+  acceptance stays: the customer did complain before;
+- the deadlines: recomputed by `_save` (the SLA policy is chosen by priority and channel, so
+  they move when the change makes the complaint urgent — from that moment, issue 18 §6);
+- the dashboard: the audit row's `complaint_changed` signal marks the acceptance day for the
+  rollup refresh, which recounts that day by category.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from kernel.errors import Conflict, InvalidInput
+
+from ..models import OPEN_STATES, Category, Complaint, Status
+from .access import authorize
+from .steps import _audit, _conf, _lock, _now, _require, _save
+from .urgency import _apply_urgency, _audit_raised_priority, _cluster_count, _escalate_cluster
+
+# Classifying a complaint is the triage of those who dispatch it (agents, supervisors); branch
+# staff answer what they are sent and may not move it between categories.
+PERMISSION = "dispatch_complaint"
+
+
+def _earlier_in_category(complaint: Complaint) -> Complaint | None:
+    """The earlier complaint of the same phone in the complaint's category it repeats, if any."""
+    since = complaint.accepted_at - timedelta(days=_conf("REPEAT_WINDOW_DAYS"))
+    return (
+        Complaint.objects.filter(
+            phone=complaint.phone,
+            category=complaint.category,
+            accepted_at__lt=complaint.accepted_at,
+        )
+        .exclude(pk=complaint.pk)
+        .exclude(status=Status.REJECTED)
+        .filter(Q(status__in=OPEN_STATES) | Q(answered_at__gte=since) | Q(closed_at__gte=since))
+        .order_by("-accepted_at")
+        .only("pk", "ticket_no", "repeat_count")
+        .first()
+    )
+
+
+@transaction.atomic
+def complaint_set_category(*, complaint: Complaint, by, category: str, reason: str, now=None):
+    """Move an open complaint to another category; the reason and old → new are audited."""
+    now = _now(now)
+    authorize(by, PERMISSION, complaint, action="set_category")
+    if category not in Category.values:
+        raise InvalidInput(_("投诉类别无效。"), field_errors={"category": _("投诉类别无效。")})
+    reason = _require(reason, "reason", _("调整原因"))
+    locked = _lock(complaint, by=by, perm=PERMISSION, action="set_category", unchanged=False)
+    if not locked.is_open:
+        raise Conflict(
+            _("工单已%(status)s，不能调整投诉类别。") % {"status": locked.get_status_display()}
+        )
+    if locked.category == category:
+        raise Conflict(_("投诉类别没有变化。"))
+    previous = locked.category
+    locked.category = category
+    details: dict = {"category": category, "previous": previous}
+    if locked.repeat_of_id is None:
+        earlier = _earlier_in_category(locked)
+        if earlier is not None:
+            locked.repeat_of_id = earlier.pk
+            locked.repeat_count = earlier.repeat_count + 1
+            details["repeat_of"] = earlier.ticket_no
+    cluster_count = _cluster_count(locked, now=now)
+    became_urgent = _apply_urgency(locked, now=now, cluster_count=cluster_count)
+    _save(locked, now=now)
+    _audit(locked, by, "set_category", locked.status, now=now, reason=reason, **details)
+    if became_urgent:
+        _audit_raised_priority(locked, now=now)
+    _escalate_cluster(locked, now=now, cluster_count=cluster_count)
+    return locked
