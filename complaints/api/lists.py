@@ -6,7 +6,7 @@ complaints.services.saved_views, answer in the one error shape (kernel.api_error
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -23,21 +23,13 @@ from complaints.services.saved_views import (
 )
 
 from .parsers import SafeJSONParser
-from .serializers import ErrorSerializer, FlatInput
+from .serializers import FlatInput
 from .throttling import PartnerThrottle
-
-_ERRORS = {
-    400: "输入有误（fields 给出每个字段的错误）",
-    401: "令牌无效",
-    403: "无权执行",
-    404: "视图不存在",
-    415: "不支持的内容类型",
-    429: "请求过于频繁",
-}
+from .views import errors
 
 
 def _errors(*codes: int) -> dict:
-    return {code: OpenApiResponse(ErrorSerializer, description=_ERRORS[code]) for code in codes}
+    return errors(*codes, texts={404: "视图不存在"})
 
 
 # --- Bulk ---------------------------------------------------------------------------------

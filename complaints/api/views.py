@@ -84,8 +84,10 @@ ERROR_TEXT = {
 }
 
 
-def errors(*codes: int) -> dict:
-    return {code: OpenApiResponse(ErrorSerializer, description=ERROR_TEXT[code]) for code in codes}
+def errors(*codes: int, texts: dict[int, str] | None = None) -> dict:
+    """The documented error answers; `texts` words a code for one endpoint (a view's 404)."""
+    described = {**ERROR_TEXT, **(texts or {})}
+    return {code: OpenApiResponse(ErrorSerializer, description=described[code]) for code in codes}
 
 
 def _out(serializer_class, data: dict, *, status_code=200, **kwargs) -> Response:
