@@ -8,6 +8,7 @@
 #   BENCH_COMPLAINTS (1000000) BENCH_WORKERS (2) BENCH_THREADS (2) BENCH_SECONDS (10)
 #   BENCH_SUBMIT_RATES ("100 200 300 400") BENCH_LIST_RATES ("50 100"), empty to skip the step
 #   BENCH_CLOSED_CONNECTIONS (8) BENCH_CLOSED_SECONDS (30), 0 seconds to skip the closed loop
+#   BENCH_CLOSED_ORDER ("partner staff anonymous"): which closed loops run, in this order
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -19,6 +20,7 @@ SUBMIT_RATES=${BENCH_SUBMIT_RATES-100 200 300 400}
 LIST_RATES=${BENCH_LIST_RATES-50 100}
 CONNECTIONS=${BENCH_CLOSED_CONNECTIONS:-8}
 CLOSED_SECONDS=${BENCH_CLOSED_SECONDS:-30}
+CLOSED_ORDER=${BENCH_CLOSED_ORDER:-partner staff anonymous}
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
 $PY - <<'PY'
@@ -152,9 +154,17 @@ for rate in $SUBMIT_RATES; do
 done
 if [ "$CLOSED_SECONDS" != 0 ]; then
   # Numbers far from the open-loop steps': their phones and waybills are new, not repeats.
-  closed_loop "partner token" "$partner_token" bench-partner 10000000
-  closed_loop "staff token" "$staff_token" bench-staff 20000000
-  closed_loop "anonymous (for comparison)" "" "" 30000000
+  round=0
+  for who in $CLOSED_ORDER; do
+    first=$(( 10000000 * (round + 1) ))  # a fresh block of numbers per step: no repeats
+    round=$(( round + 1 ))
+    case $who in
+      partner) closed_loop "partner token" "$partner_token" bench-partner $first ;;
+      staff) closed_loop "staff token" "$staff_token" bench-staff $first ;;
+      anonymous) closed_loop "anonymous (for comparison)" "" "" $first ;;
+    esac
+    echo "  web processes' memory: $(ps -o rss= --ppid $web_pid | awk '{s+=$1} END {printf "%.0f MB", s/1024}')"
+  done
 fi
 for rate in $LIST_RATES; do
   drain

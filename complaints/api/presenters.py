@@ -205,5 +205,7 @@ def list_row(complaint: Complaint, user, *, now=None, perms: set[str] | None = N
         "repeat_count": complaint.repeat_count,
         "chase_count": complaint.chase_count,
         "is_escalated": complaint.is_escalated,
+        "handler": complaint.handler.get_username() if complaint.handler_id else None,
+        "handler_name": _person(complaint.handler) if complaint.handler_id else None,
         "available_actions": available_actions(complaint, user, perms=perms),
     }

@@ -296,6 +296,10 @@ class ListItemSerializer(serializers.Serializer):
     repeat_count = serializers.IntegerField()
     chase_count = serializers.IntegerField()
     is_escalated = serializers.BooleanField()
+    handler = serializers.CharField(
+        allow_null=True, help_text="处理人（本单位网点人员）的用户名；未分配为 null"
+    )
+    handler_name = serializers.CharField(allow_null=True, help_text="处理人姓名")
     available_actions = serializers.ListField(child=serializers.CharField())
 
 

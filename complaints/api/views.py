@@ -267,7 +267,7 @@ def _list_page(user, f: dict, *, now) -> tuple[list, str | None]:
 
 def _filtered(user, f: dict, *, now):
     """The complaints `user` may see, filtered by the validated filters `f`."""
-    qs = Complaint.objects.visible_to(user).select_related("unit")
+    qs = Complaint.objects.visible_to(user).select_related("unit", "handler")
     if "status" in f:
         qs = qs.filter(status=f["status"])
     if "unit" in f:

@@ -27,7 +27,8 @@
   }
   function show() {
     var n = selected();
-    if (count) count.textContent = n ? "（已选 " + n + " 件）" : "";
+    // The words come from the page, translated there: "N" stands for the number.
+    if (count) count.textContent = n ? count.dataset.chosen.replace("N", n) : "";
     var all = document.querySelector("input[data-bulk-all]");
     if (all) all.checked = n > 0 && n === picks().length;
   }
@@ -51,7 +52,7 @@
   form.addEventListener("submit", function (event) {
     if (!selected()) {
       event.preventDefault();
-      if (count) count.textContent = "（请先勾选工单）";
+      if (count) count.textContent = count.dataset.none;
     }
   });
   document.body.addEventListener("htmx:afterSwap", show);

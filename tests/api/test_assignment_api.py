@@ -159,3 +159,18 @@ def test_it_refuses_duty_without_a_token(api, bob):
     with nothing_changed():
         response = api.post("/api/v1/staff/me/duty/", {"on_duty": False}, format="json")
     assert response.status_code == 401
+
+
+def test_the_list_and_the_search_show_the_handler(bob, complaint):
+    """Each row of the staff list and of the search names its 处理人 (null while unassigned)."""
+    client = token_client(bob)
+    row = client.get(URL).json()["results"][0]
+    assert row["ticket_no"] == complaint.ticket_no
+    assert row["handler"] is None and row["handler_name"] is None
+    assert act(bob, complaint, "take").status_code == 200
+    row = client.get(URL).json()["results"][0]
+    assert (row["handler"], row["handler_name"]) == ("bob", "bob")
+    found = client.post(f"{URL}search/", {"q": complaint.ticket_no}, format="json").json()
+    assert [(r["ticket_no"], r["handler"]) for r in found["results"]] == [
+        (complaint.ticket_no, "bob")
+    ]
