@@ -46,6 +46,10 @@ nearest_clock = Slot("nearest_clock", _nothing)
 # when the customer may appeal to the postal regulator (regulators).
 appeal_outlook = Slot("appeal_outlook", _nothing)
 
+# (complaint_ids) -> {complaint_id: unit name}: the unit 智能分单 suggests for each of these
+# complaints still to dispatch, read in one query for a whole list (tracking).
+dispatch_suggestions = Slot("dispatch_suggestions", lambda complaint_ids: {})
+
 
 # --- Timers that features run on records of their own -----------------------------------------
 

@@ -19,4 +19,5 @@ class TrackingConfig(AppConfig):
         # Pull the journey when a complaint is accepted or dispatched; never in its request.
         complaint_changed.connect(journey.on_complaint_changed, dispatch_uid="tracking-pulls")
         hooks.demo_seeders.append(demo_tms.seed_demo_waybills)
+        hooks.dispatch_suggestions.register(journey.open_suggestions)
         post_migrate.connect(seeding.grant_permissions, sender=self, dispatch_uid="tracking-roles")

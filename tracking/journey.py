@@ -363,6 +363,15 @@ def suggestion_dismiss(*, decision_id: int, by, now: datetime | None = None) -> 
     decision.save(update_fields=["outcome", "resolved_by", "resolved_at"])
 
 
+def open_suggestions(complaint_ids: list[int]) -> dict[int, str]:
+    """The unit each of these complaints has an open suggestion for (the 待下发 list's hint)."""
+    return dict(
+        RoutingDecision.objects.filter(
+            complaint_id__in=complaint_ids, outcome=RoutingDecision.Outcome.SUGGESTED
+        ).values_list("complaint_id", "unit__name")
+    )
+
+
 def _open_suggestion(decision_id: int) -> RoutingDecision:
     decision = (
         RoutingDecision.objects.select_for_update(of=("self",))

@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from complaints import filters, services
+from complaints import filters, hooks, services
 from complaints import search as search_terms
 from complaints.models import (
     OPEN_STATES,
@@ -80,8 +80,13 @@ def _console_lists(user, now, chosen: filters.ListFilters | None = None):
         Complaint.objects.all(), chosen or filters.ListFilters(), user=user, now=now
     ).select_related("unit")
     mine = scope.filter(Q(owner=user) | Q(owner__isnull=True))
+    to_dispatch = list(scope.filter(status=Status.ACCEPTED).order_by("next_deadline")[:20])
+    # The unit 智能分单 suggests for each (accepted on the ticket page with one click).
+    suggested = hooks.dispatch_suggestions([c.pk for c in to_dispatch]) if to_dispatch else {}
+    for complaint in to_dispatch:
+        complaint.suggested_unit = suggested.get(complaint.pk, "")
     return {
-        "to_dispatch": scope.filter(status=Status.ACCEPTED).order_by("next_deadline")[:20],
+        "to_dispatch": to_dispatch,
         "follow_ups_due": mine.filter(status__in=[Status.ANSWERED, Status.FOLLOW_UP]).order_by(
             "follow_up_due"
         )[:20],

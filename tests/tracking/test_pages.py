@@ -9,8 +9,8 @@ from django.test import Client
 from complaints import services
 from tests.conftest import new_complaint
 from tests.unchanged import snapshot
-from tracking import pull
-from tracking.models import PullJob, RoutingRule
+from tracking import journey, pull
+from tracking.models import PullJob, RoutingDecision, RoutingRule
 from tracking.seeding import ensure_default_rules
 
 from .conftest import hours, journey_events
@@ -136,3 +136,42 @@ def test_a_wrong_access_code_is_a_404_and_staff_get_the_facts(tms, now, org, ali
     staff = _client(alice).get(url).json()
     assert {f["kind"] for f in staff["facts"]} >= {"stuck", "last_holder"}
     assert any(e.get("operator") == "演示揽收员" for e in staff["events"])
+
+
+def test_the_console_shows_the_suggested_unit_until_the_agent_decides(
+    tms, make_complaint, now, alice, django_assert_max_num_queries
+):
+    """The 待下发 list names the unit 智能分单 suggests; once accepted the row leaves the list."""
+    ensure_default_rules(RoutingRule)
+    RoutingRule.objects.update(action="suggest")
+    tms.add("SF2101", journey_events("SF2101", now - hours(40), plot="signed_without_delivery"))
+    suggested = make_complaint(tracking_no="SF2101", category="misdelivery")
+    plain = make_complaint(tracking_no="SF2102", category="delay")
+    pull.run_due(now=now)
+    decision = RoutingDecision.objects.get(complaint=suggested, outcome="suggested")
+    client = _client(alice)
+
+    page = client.get("/console/").content.decode()
+    assert f"建议：{decision.unit.name}" in _row(page, suggested.ticket_no)
+    assert "建议：" not in _row(page, plain.ticket_no)
+
+    # Ten more suggestions cost the page no more queries: one read for the whole list.
+    with django_assert_max_num_queries(40) as few:
+        client.get("/console/")
+    for n in range(10):
+        number = f"SF22{n:02d}"
+        tms.add(number, journey_events(number, now - hours(40), plot="signed_without_delivery"))
+        make_complaint(tracking_no=number, category="misdelivery")
+    pull.run_due(now=now)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/console/").content.decode().count("建议：") == 11
+
+    journey.suggestion_accept(decision_id=decision.pk, by=alice, now=now)
+    page = client.get("/console/").content.decode()
+    assert page.count("建议：") == 10 and f">{suggested.ticket_no}<" not in page
+
+
+def _row(page: str, ticket_no: str) -> str:
+    """The table row of the console that links to this ticket."""
+    start = page.index(f">{ticket_no}</a>")
+    return page[page.rindex("<tr", 0, start) : page.index("</tr>", start)]
