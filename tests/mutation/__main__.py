@@ -70,7 +70,8 @@ GROUPS = {
 }
 # Everything the project needs to import and run its tests, copied next to the mutants: every
 # app of the project (a directory with an apps.py: a new app is never forgotten) and the rest.
-PROJECT = sorted(path.name for path in ROOT.iterdir() if (path / "apps.py").is_file()) + [
+PROJECT = [
+    *sorted(path.name for path in ROOT.iterdir() if (path / "apps.py").is_file()),
     "config",
     "templates",
     "locale",
