@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 
 from complaints.models import Category, Complaint, Unit
 from kernel.clock import SHANGHAI
-from regulators.deadlines import DeadlineKind, ReminderStage
+from regulators.appeal_deadlines import DeadlineKind, ReminderStage
 from regulators.models import Appeal, AppealReminder, Province
 from regulators.statistics import monthly_statistics
 from regulators.sweeps import _candidates, appeal_sweep_deadlines

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,8 +22,8 @@ from complaints import services as complaint_services
 from complaints.models import Complaint
 from kernel.errors import InvalidInput, NotAllowed, NotFound
 
-from . import api_schema as doc
 from . import services
+from .amounts import Basis, Quote, Service
 from .inputs import (
     FACT_FIELDS,
     FieldErrors,
@@ -34,8 +34,154 @@ from .inputs import (
     parse_text,
     refuse_unknown_fields,
 )
-from .models import CURRENCY, Claim, ClaimEvent, CompensationPolicy
-from .rules import Quote
+from .models import CURRENCY, Claim, ClaimEvent, ClaimStatus, CompensationPolicy, IncidentType
+
+# The OpenAPI shapes (drf-spectacular): they only document; parsing is in inputs.py.
+MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
+
+
+class FactsDoc(serializers.Serializer):
+    service = serializers.ChoiceField([s.value for s in Service])
+    incident = serializers.ChoiceField(IncidentType.choices)
+    insured = serializers.BooleanField(default=False)
+    insured_amount = serializers.DecimalField(required=False, allow_null=True, **MONEY)
+    full_value = serializers.DecimalField(required=False, allow_null=True, **MONEY)
+    actual_loss = serializers.DecimalField(required=False, allow_null=True, **MONEY)
+    freight = serializers.DecimalField(**MONEY)
+    addon_fees = serializers.DecimalField(required=False, **MONEY)
+    delay_days = serializers.IntegerField(required=False, min_value=0)
+    force_majeure = serializers.BooleanField(default=False)
+    goods_nature_or_sender_fault = serializers.BooleanField(default=False)
+    carrier_gross_negligence = serializers.BooleanField(default=False)
+    limit_clause_shown = serializers.BooleanField(default=False)
+    value_evidence = serializers.BooleanField(default=True)
+    posted_on = serializers.DateField(
+        required=False, allow_null=True, help_text="交寄日期（给据邮件，邮政法第四十九条）"
+    )
+    queried_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="用户查询（或提出赔偿要求）的日期（给据邮件）：自该日起30日（国际邮件、边远地区"
+        "60日）查复期满仍未查到的，延误的邮件视为丢失（邮政法第四十九条）",
+    )
+    international = serializers.BooleanField(default=False, help_text="国际邮件")
+    remote_area = serializers.BooleanField(
+        default=False, help_text="国务院邮政管理部门规定的边远地区"
+    )
+
+
+class QuoteRequestDoc(FactsDoc):
+    policy = serializers.CharField(required=False, help_text="赔偿规则编码；缺省为公司默认规则")
+
+
+class StepDoc(serializers.Serializer):
+    rule = serializers.CharField()
+    source = serializers.CharField()
+    amount = serializers.DecimalField(**MONEY)
+
+
+class PolicyRefDoc(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class QuoteDoc(serializers.Serializer):
+    amount = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField(default="CNY")
+    steps = StepDoc(many=True)
+    needs_review = serializers.BooleanField()
+    review_reasons = serializers.ListField(child=serializers.CharField())
+    basis = serializers.ChoiceField([b.value for b in Basis])
+    policy = PolicyRefDoc()
+
+
+class ProposeDoc(QuoteRequestDoc):
+    override_amount = serializers.DecimalField(required=False, allow_null=True, **MONEY)
+    override_reason = serializers.CharField(required=False, help_text="调整金额时必填")
+    note = serializers.CharField(required=False)
+
+
+class EventDoc(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField()
+    action = serializers.ChoiceField(ClaimEvent.Action.choices)
+    from_status = serializers.ChoiceField(ClaimStatus.choices, allow_null=True)
+    to_status = serializers.ChoiceField(ClaimStatus.choices)
+    amount = serializers.DecimalField(**MONEY)
+    reason = serializers.CharField()
+    override_flagged = serializers.BooleanField()
+
+
+class AllowedActionsDoc(serializers.Serializer):
+    approve = serializers.BooleanField()
+    reject = serializers.BooleanField()
+    pay = serializers.BooleanField()
+
+
+class ClaimDoc(serializers.Serializer):
+    id = serializers.IntegerField()
+    ticket_no = serializers.CharField()
+    status = serializers.ChoiceField(ClaimStatus.choices)
+    status_label = serializers.CharField()
+    amount = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField(default="CNY")
+    quoted_amount = serializers.DecimalField(**MONEY)
+    override_amount = serializers.DecimalField(allow_null=True, **MONEY)
+    override_reason = serializers.CharField()
+    needs_supervisor = serializers.BooleanField(
+        help_text="须由质量监控主管审批：调整金额高于规则金额，或工单累计批准金额超过审批限额"
+    )
+    override_flagged = serializers.BooleanField(help_text="调整金额超过规则金额的规定倍数，待复核")
+    needs_review = serializers.BooleanField()
+    review_reasons = serializers.ListField(child=serializers.CharField())
+    basis = serializers.ChoiceField([b.value for b in Basis])
+    steps = StepDoc(many=True)
+    policy = PolicyRefDoc()
+    policy_snapshot = serializers.DictField()
+    facts = FactsDoc()
+    note = serializers.CharField()
+    proposed_by = serializers.CharField()
+    proposed_at = serializers.DateTimeField()
+    approved_by = serializers.CharField(allow_null=True, help_text="批准人（其后被驳回时仍保留）")
+    decided_by = serializers.CharField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    rejection_reason = serializers.CharField()
+    paid_by = serializers.CharField(allow_null=True)
+    paid_at = serializers.DateTimeField(allow_null=True)
+    paid_on = serializers.DateField(allow_null=True)
+    payment_reference = serializers.CharField()
+    assess_due = serializers.DateTimeField(allow_null=True, help_text="定损时限（损毁、短少）")
+    settle_due = serializers.DateTimeField(allow_null=True, help_text="赔付时限（丢失）")
+    allowed_actions = AllowedActionsDoc()
+    events = EventDoc(many=True)
+
+
+class ClaimListDoc(serializers.Serializer):
+    results = ClaimDoc(many=True)
+
+
+class ApproveDoc(serializers.Serializer):
+    note = serializers.CharField(required=False)
+
+
+class RejectDoc(serializers.Serializer):
+    reason = serializers.CharField(help_text="驳回原因，客户可见")
+
+
+class PayDoc(serializers.Serializer):
+    payment_reference = serializers.CharField(max_length=64)
+    paid_on = serializers.DateField()
+
+
+class ErrorBodyDoc(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+class ErrorDoc(serializers.Serializer):
+    error = ErrorBodyDoc()
+
 
 TICKET_NO = re.compile(r"^[A-Za-z0-9]{1,24}$")
 QUOTE_FIELDS = (*FACT_FIELDS, "policy")
@@ -162,8 +308,8 @@ class QuoteView(APIView):
     """POST the facts of a claim → the amount, each step with its source, review flags."""
 
     @extend_schema(
-        request=doc.QuoteRequestDoc,
-        responses={200: doc.QuoteDoc, 400: doc.ErrorDoc, 403: doc.ErrorDoc},
+        request=QuoteRequestDoc,
+        responses={200: QuoteDoc, 400: ErrorDoc, 403: ErrorDoc},
         operation_id="compensation_quote",
         summary="计算赔偿金额（不保存）",
     )
@@ -183,7 +329,7 @@ class ClaimListView(APIView):
     """GET the claims of a complaint; POST to propose one."""
 
     @extend_schema(
-        responses={200: doc.ClaimListDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc},
+        responses={200: ClaimListDoc, 403: ErrorDoc, 404: ErrorDoc},
         operation_id="complaint_claims_list",
         summary="工单的赔偿申请",
     )
@@ -194,10 +340,10 @@ class ClaimListView(APIView):
         return Response({"results": [claim_json(c, request.user, context) for c in claims]})
 
     @extend_schema(
-        request=doc.ProposeDoc,
+        request=ProposeDoc,
         responses={
-            201: doc.ClaimDoc,
-            **{400: doc.ErrorDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc, 409: doc.ErrorDoc},
+            201: ClaimDoc,
+            **{400: ErrorDoc, 403: ErrorDoc, 404: ErrorDoc, 409: ErrorDoc},
         },
         operation_id="complaint_claims_propose",
         summary="提出赔偿申请",
@@ -238,7 +384,7 @@ def _fresh(claim: Claim, user) -> dict[str, Any]:
 
 class ClaimDetailView(APIView):
     @extend_schema(
-        responses={200: doc.ClaimDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc},
+        responses={200: ClaimDoc, 403: ErrorDoc, 404: ErrorDoc},
         operation_id="complaint_claims_retrieve",
         summary="赔偿申请详情",
     )
@@ -271,10 +417,10 @@ class ClaimActionView(APIView):
 
 @extend_schema_view(
     post=extend_schema(
-        request=doc.ApproveDoc,
+        request=ApproveDoc,
         responses={
-            200: doc.ClaimDoc,
-            **{400: doc.ErrorDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc, 409: doc.ErrorDoc},
+            200: ClaimDoc,
+            **{400: ErrorDoc, 403: ErrorDoc, 404: ErrorDoc, 409: ErrorDoc},
         },
         operation_id="complaint_claims_approve",
         summary="批准赔偿申请",
@@ -290,10 +436,10 @@ class ApproveView(ClaimActionView):
 
 @extend_schema_view(
     post=extend_schema(
-        request=doc.RejectDoc,
+        request=RejectDoc,
         responses={
-            200: doc.ClaimDoc,
-            **{400: doc.ErrorDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc, 409: doc.ErrorDoc},
+            200: ClaimDoc,
+            **{400: ErrorDoc, 403: ErrorDoc, 404: ErrorDoc, 409: ErrorDoc},
         },
         operation_id="complaint_claims_reject",
         summary="驳回赔偿申请",
@@ -308,10 +454,10 @@ class RejectView(ClaimActionView):
 
 @extend_schema_view(
     post=extend_schema(
-        request=doc.PayDoc,
+        request=PayDoc,
         responses={
-            200: doc.ClaimDoc,
-            **{400: doc.ErrorDoc, 403: doc.ErrorDoc, 404: doc.ErrorDoc, 409: doc.ErrorDoc},
+            200: ClaimDoc,
+            **{400: ErrorDoc, 403: ErrorDoc, 404: ErrorDoc, 409: ErrorDoc},
         },
         operation_id="complaint_claims_pay",
         summary="登记赔付",

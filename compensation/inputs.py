@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from kernel.errors import InvalidInput
 
-from .rules import MAX_MONEY, ClaimFacts, Incident, Service, validate_facts
+from .amounts import MAX_MONEY, ClaimFacts, Incident, Service, validate_facts
 
 MONEY_FIELDS = ("insured_amount", "full_value", "actual_loss", "freight", "addon_fees")
 BOOL_FIELDS = (

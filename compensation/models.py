@@ -1,4 +1,4 @@
-"""Compensation policies and claims (SPEC §5), stored; the rules themselves live in rules.py.
+"""Compensation policies and claims (SPEC §5), stored; the rules themselves live in amounts.py.
 
 A claim belongs to a complaint and moves proposed → approved → paid, or → rejected. Transitions
 only change memory; compensation.services locks, saves, audits (ClaimEvent and the complaint's
@@ -24,8 +24,8 @@ from complaints.models import (
 )
 from complaints.models import Service as ServiceType
 
-from .policies import CarrierPolicy, InsuredPayout, InvalidPolicy, PartialDamage
-from .rules import Basis, ClaimFacts, Incident, Service
+from .amounts import Basis, ClaimFacts, Incident, Service
+from .carrier_policies import CarrierPolicy, InsuredPayout, InvalidPolicy, PartialDamage
 
 CURRENCY = "CNY"
 
@@ -36,8 +36,8 @@ CURRENCY = "CNY"
 class CompensationPolicy(NoDeleteModel):
     """A carrier's compensation policy as an editable row; `to_policy()` gives the rules' input.
 
-    Seeded from compensation.policies.PRESETS on migrate; a supervisor copies one in the admin
-    and edits the copy. Exactly one row is the company default (used when a quote names none).
+    Seeded from compensation.carrier_policies.PRESETS on migrate; a supervisor copies one in the
+    admin and edits the copy. Exactly one row is the company default (used when a quote names none).
     """
 
     code = models.SlugField(_("规则编码"), max_length=40, unique=True)

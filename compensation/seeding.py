@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from .policies import DEFAULT_PRESET_CODE, PRESETS
+from .carrier_policies import DEFAULT_PRESET_CODE, PRESETS
 
 
 def ensure_preset_policies(**kwargs) -> None:

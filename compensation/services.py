@@ -18,24 +18,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransition, can_proceed
 
 from complaints import hooks
 from complaints import services as complaint_services
-from complaints.models import OPEN_STATES, ActorKind, Complaint, ComplaintTransition
-from complaints.signals import complaint_changed
-from kernel import refdata
+from complaints.models import OPEN_STATES, Complaint
+from complaints.services import audit
+from kernel import refdata, workflow
+from kernel.actors import Actor, is_user
 from kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unavailable
 
 from . import approval
+from .amounts import ClaimFacts, InvalidFacts, Quote, quote, validate_facts
+from .carrier_policies import InvalidPolicy
 from .inputs import FieldErrors, Override, parse_money, parse_text
 from .models import (
     ACTIVE_CLAIM_STATES,
@@ -45,9 +48,10 @@ from .models import (
     ClaimStatus,
     CompensationPolicy,
 )
-from .policies import InvalidPolicy
-from .rules import ClaimFacts, InvalidFacts, Quote, quote, validate_facts
 from .timers import claim_due_times
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _refresh_timers(claim: Claim, now: datetime) -> None:
@@ -72,11 +76,7 @@ ACTION_LABELS = {
 }
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or timezone.now()
-
-
-def _conf(key: str):
+def _conf(key: str) -> Any:
     return settings.COMPENSATION[key]
 
 
@@ -140,7 +140,7 @@ def committed_on_complaint(complaint_id: int, *, excluding: int | None = None) -
     return rows.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
 
 
-def approved_today(user, now: datetime) -> Decimal:
+def approved_today(user: User, now: datetime) -> Decimal:
     """What `user` approved today (Asia/Shanghai), summed in SQL over the claims' audit rows.
 
     Approvals later rejected still count: the limit is on the approvals an agent makes.
@@ -154,9 +154,11 @@ def approved_today(user, now: datetime) -> Decimal:
     return total or Decimal("0.00")
 
 
-def approval_context(user, complaint: Complaint, *, now: datetime | None = None):
+def approval_context(
+    user: Actor | None, complaint: Complaint, *, now: datetime | None = None
+) -> ApprovalContext:
     """The sums allowed_actions needs for every claim of `complaint` (two statements)."""
-    now = _now(now)
+    now = workflow.now_or(now)
     daily = approved_today(user, now) if _is_user(user) else Decimal("0.00")
     return ApprovalContext(committed_on_complaint(complaint.pk), daily)
 
@@ -167,7 +169,9 @@ def _committed_before(claim: Claim, context: ApprovalContext) -> Decimal:
     return context.committed_on_complaint - own
 
 
-def claim_supervisor_reasons(claim: Claim, committed_before: Decimal):
+def claim_supervisor_reasons(
+    claim: Claim, committed_before: Decimal
+) -> tuple[approval.SupervisorReason, ...]:
     """Why this claim needs a supervisor whoever approves it (override, complaint total)."""
     return approval.claim_supervisor_reasons(
         amount=claim.amount,
@@ -183,12 +187,17 @@ def needs_supervisor(claim: Claim, context: ApprovalContext) -> bool:
     return bool(claim_supervisor_reasons(claim, _committed_before(claim, context)))
 
 
-def _is_user(user) -> bool:
-    return user is not None and not isinstance(user, str) and getattr(user, "is_active", False)
+def _is_user(user: Actor | None) -> TypeGuard[User]:
+    return is_user(user) and user.is_active
 
 
 def _decision_refusal(
-    user, claim: Claim, step: approval.Step, *, committed_before: Decimal, today: Decimal
+    user: Actor | None,
+    claim: Claim,
+    step: approval.Step,
+    *,
+    committed_before: Decimal,
+    today: Decimal,
 ) -> str | None:
     """The Chinese reason `user` may not approve or reject `claim`, or None when they may.
 
@@ -233,7 +242,7 @@ def _decision_refusal(
     return _("%(why)s，须由质量监控主管审批。") % {"why": why}
 
 
-def _payment_refusal(user, claim: Claim) -> str | None:
+def _payment_refusal(user: Actor | None, claim: Claim) -> str | None:
     if not _is_user(user) or not user.has_perm("compensation.pay_claim"):
         return _("您没有权限办理此项赔偿操作。")
     conflict = approval.duty_conflict(
@@ -246,11 +255,11 @@ def _payment_refusal(user, claim: Claim) -> str | None:
     return None if conflict is None else str(DUTY_CONFLICT_TEXT[conflict])
 
 
-def allowed_actions(user, claim: Claim, context: ApprovalContext) -> dict[str, bool]:
+def allowed_actions(user: Actor | None, claim: Claim, context: ApprovalContext) -> dict[str, bool]:
     """The buttons to show: which next steps `user` may take on `claim` now."""
     before = _committed_before(claim, context)
 
-    def may(step):
+    def may(step: approval.Step) -> bool:
         return (
             _decision_refusal(
                 user, claim, step, committed_before=before, today=context.approved_today
@@ -265,7 +274,7 @@ def allowed_actions(user, claim: Claim, context: ApprovalContext) -> dict[str, b
     }
 
 
-def may_propose(user, complaint: Complaint) -> bool:
+def may_propose(user: Actor | None, complaint: Complaint) -> bool:
     """Whether `user` may propose a claim on `complaint` (state aside)."""
     try:
         _authorize(user, "propose_claim", complaint)
@@ -274,36 +283,38 @@ def may_propose(user, complaint: Complaint) -> bool:
     return True
 
 
-def _authorize(by, perm: str, complaint: Complaint) -> None:
-    """Refuse unless a staff user may see `complaint` and holds compensation.`perm`."""
-    if by is None or isinstance(by, str):  # customers and the system never handle claims
+def _authorize(by: Actor | None, perm: str, complaint: Complaint) -> User:
+    """`by`, when a staff user who may see `complaint` and holds compensation.`perm`."""
+    if not is_user(by):  # customers and the system never handle claims
         raise NotAllowed(_("赔偿只能由员工办理。"))
     # The complaint's own rule: inactive users refused, another unit's complaint is NotFound.
     complaint_services.authorize(by, "view_complaint", complaint, action="claim")
     if not by.has_perm(f"compensation.{perm}"):
         raise NotAllowed(_("您没有权限办理此项赔偿操作。"))
+    return by
 
 
-def get_claim_for_staff(*, complaint: Complaint, claim_id: int, by) -> Claim:
+def get_claim_for_staff(*, complaint: Complaint, claim_id: int, by: Actor) -> Claim:
     """Find a claim of `complaint` the user may see, or NotFound."""
     _authorize(by, "view_claim", complaint)
     if not 0 < claim_id < 2**63:  # beyond bigint the database would raise, not answer
         raise NotFound(_("赔偿申请不存在。"))
-    claim = Claim.objects.filter(complaint=complaint, pk=claim_id).first()
+    claim: Claim | None = Claim.objects.filter(complaint=complaint, pk=claim_id).first()
     if claim is None:
         raise NotFound(_("赔偿申请不存在。"))
     return claim
 
 
-def claims_for_staff(*, complaint: Complaint, by):
+def claims_for_staff(*, complaint: Complaint, by: Actor) -> QuerySet[Claim]:
     """The claims of a complaint with their events, newest first (constant queries)."""
     _authorize(by, "view_claim", complaint)
-    return (
+    rows: QuerySet[Claim] = (
         Claim.objects.filter(complaint=complaint)
         .select_related("complaint", "policy", "proposed_by", "decided_by", "paid_by")
         .prefetch_related("events__actor")
         .order_by("-proposed_at", "-id")
     )
+    return rows
 
 
 # --- Policies and quotes ------------------------------------------------------------------
@@ -311,7 +322,9 @@ def claims_for_staff(*, complaint: Complaint, by):
 
 def default_policy() -> CompensationPolicy:
     """The company's default policy row (seeded on migrate from the default preset)."""
-    row = CompensationPolicy.objects.filter(is_default=True, is_active=True).first()
+    row: CompensationPolicy | None = CompensationPolicy.objects.filter(
+        is_default=True, is_active=True
+    ).first()
     if row is None:
         raise Unavailable(_("未设置公司默认赔偿规则，请联系管理员在后台设置。"))
     return row
@@ -321,7 +334,9 @@ def resolve_policy(code: str | None) -> CompensationPolicy:
     """The active policy named `code`, or the company default; InvalidInput when unknown."""
     if code is None:
         return default_policy()
-    row = CompensationPolicy.objects.filter(code=code, is_active=True).first()
+    row: CompensationPolicy | None = CompensationPolicy.objects.filter(
+        code=code, is_active=True
+    ).first()
     if row is None:
         message = _("赔偿规则“%(code)s”不存在或已停用。") % {"code": code}
         raise InvalidInput(message, field_errors={"policy": message})
@@ -351,15 +366,15 @@ def _quote(facts: ClaimFacts, policy: CompensationPolicy, *, today: date | None 
         ) from exc
 
 
-def require_quote_right(by) -> None:
+def require_quote_right(by: Actor) -> None:
     """Whoever may propose a claim may compute one; partners and customers may not."""
-    if by is None or isinstance(by, str) or not getattr(by, "is_active", False):
+    if not is_user(by) or not by.is_active:
         raise NotAllowed(_("请先登录。"))
     if not by.has_perm("compensation.propose_claim"):
         raise NotAllowed(_("您没有权限计算赔偿金额。"))
 
 
-def compensation_quote(*, facts: ClaimFacts, policy: CompensationPolicy, by) -> Quote:
+def compensation_quote(*, facts: ClaimFacts, policy: CompensationPolicy, by: Actor) -> Quote:
     """Compute a quote without storing anything (the calculator and the live quote)."""
     require_quote_right(by)
     return _quote(facts, policy)
@@ -370,13 +385,13 @@ def compensation_quote(*, facts: ClaimFacts, policy: CompensationPolicy, by) -> 
 
 def _event(
     claim: Claim,
-    by,
+    by: User,
     action: str,
     from_status: str,
     *,
     now: datetime,
     reason: str = "",
-    **details,
+    **details: Any,
 ) -> ClaimEvent:
     return ClaimEvent.objects.create(
         claim=claim,
@@ -392,29 +407,28 @@ def _event(
 
 
 def _complaint_audit(
-    complaint: Complaint, claim: Claim, by, event: str, *, now: datetime, reason: str = "", **extra
+    complaint: Complaint,
+    claim: Claim,
+    by: Actor,
+    event: str,
+    *,
+    now: datetime,
+    reason: str = "",
+    **extra: Any,
 ) -> None:
     """Record the claim step on the complaint's trail and tell listeners (SMS, webhooks)."""
-    details = {
-        "claim_id": claim.pk,
-        "claim_status": claim.status,
-        "amount": str(claim.amount),
-        "currency": CURRENCY,
-        **extra,
-    }
-    row = ComplaintTransition.objects.create(
-        complaint=complaint,
-        at=now,
-        actor=by,
-        actor_kind=ActorKind.STAFF,
-        transition=event,
-        from_state=complaint.status,
-        to_state=complaint.status,
+    audit.record(
+        complaint,
+        by,
+        event,
+        complaint.status,
+        now=now,
         reason=reason,
-        details=details,
-    )
-    complaint_changed.send(
-        sender=Complaint, complaint=complaint, event=event, actor=by, details=details, audit=row
+        claim_id=claim.pk,
+        claim_status=claim.status,
+        amount=str(claim.amount),
+        currency=CURRENCY,
+        **extra,
     )
 
 
@@ -425,7 +439,7 @@ def _complaint_audit(
 def claim_propose(
     *,
     complaint: Complaint,
-    by,
+    by: Actor,
     facts: ClaimFacts,
     policy: CompensationPolicy | None = None,
     override: Override | None = None,
@@ -437,8 +451,8 @@ def claim_propose(
     One claim in progress per complaint; the complaint must still be open. The claim timers
     start now (loss: settle within 72 h; damage: assess within 48 h).
     """
-    now = _now(now)
-    _authorize(by, "propose_claim", complaint)
+    now = workflow.now_or(now)
+    by = _authorize(by, "propose_claim", complaint)
     errors = FieldErrors()
     note = parse_text(note, "note", errors, label=_("申请说明"), max_len=2000, required=False)
     override_amount = None
@@ -483,7 +497,7 @@ def claim_propose(
         loss_settle_hours=_conf("LOSS_SETTLE_HOURS"),
         damage_assess_hours=_conf("DAMAGE_ASSESS_HOURS"),
     )
-    claim = Claim(
+    claim: Claim = Claim(
         complaint=locked,
         service=facts.service.value,
         incident=facts.incident.value,
@@ -558,21 +572,19 @@ def claim_propose(
     return claim
 
 
-def _lock(claim: Claim, *, by, perm: str) -> Claim:
+def _lock(claim: Claim, *, by: Actor, perm: str) -> Claim:
     """Lock the claim row and check again on what is locked (issue 19 §8).
 
     The actor's right and scope are checked on the complaint as it is now — reassigned away
     from a branch since the caller read it, the claim is "not found" for that branch — and a
     claim that changed state since the caller read it is a Conflict.
     """
-    try:
-        locked = (
-            Claim.objects.select_for_update(of=("self",))
-            .select_related("complaint")
-            .get(pk=claim.pk)
-        )
-    except Claim.DoesNotExist as exc:
-        raise NotFound(_("赔偿申请不存在。")) from exc
+    locked: Claim = workflow.lock(
+        Claim.objects.select_related("complaint"),
+        claim.pk,
+        not_found=_("赔偿申请不存在。"),
+        of=("self",),
+    )
     _authorize(by, perm, locked.complaint)
     if locked.status != claim.status:
         raise Conflict(
@@ -584,25 +596,21 @@ def _lock(claim: Claim, *, by, perm: str) -> Claim:
 
 def _run(locked: Claim, name: str) -> str:
     """Run the FSM transition `name` in memory; return the state it left."""
-    method = getattr(locked, name)
-    if not can_proceed(method):
-        raise Conflict(
-            _("赔偿申请当前状态为“%(status)s”，不能%(action)s。")
-            % {"status": locked.get_status_display(), "action": ACTION_LABELS[name]}
-        )
-    from_status = locked.status
-    method()
-    return from_status
+    return workflow.run_transition(
+        locked,
+        name,
+        refused=_("赔偿申请当前状态为“%(status)s”，不能%(action)s。"),
+        labels=ACTION_LABELS,
+    )
 
 
 def _save(locked: Claim) -> None:
-    try:
-        locked.save()
-    except ConcurrentTransition as exc:  # a path that did not lock the row lost the race
-        raise Conflict(_("赔偿申请已被他人处理，请刷新后再操作。")) from exc
+    workflow.save(locked, conflict=_("赔偿申请已被他人处理，请刷新后再操作。"))
 
 
-def _require_decision_right(by, locked: Claim, step: approval.Step, now: datetime) -> dict:
+def _require_decision_right(
+    by: User, locked: Claim, step: approval.Step, now: datetime
+) -> dict[str, Any]:
     """Refuse unless `by` may approve or reject the locked claim; return what was measured.
 
     The sums are read in SQL under the claim's lock. An agent's approvals of the day are
@@ -634,20 +642,20 @@ def _require_decision_right(by, locked: Claim, step: approval.Step, now: datetim
 APPROVER_LOCK_CLASS = 19_01
 
 
-def _lock_approver(user) -> None:
+def _lock_approver(user: User) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [APPROVER_LOCK_CLASS, user.pk])
 
 
 @transaction.atomic
-def claim_approve(*, claim: Claim, by, note: str = "", now: datetime | None = None) -> Claim:
+def claim_approve(*, claim: Claim, by: Actor, note: str = "", now: datetime | None = None) -> Claim:
     """待审批 → 已批准, never by the proposer; by a supervisor when the claim needs one.
 
     An agent approves alone only a claim with no override above the quote that keeps the
     complaint's approved total and the agent's approvals of the day within their limits.
     """
-    now = _now(now)
-    _authorize(by, "view_claim", claim.complaint)
+    now = workflow.now_or(now)
+    by = _authorize(by, "view_claim", claim.complaint)
     errors = FieldErrors()
     note = parse_text(note, "note", errors, label=_("审批意见"), max_len=2000, required=False)
     errors.raise_if_any()
@@ -674,10 +682,10 @@ def claim_approve(*, claim: Claim, by, note: str = "", now: datetime | None = No
 
 
 @transaction.atomic
-def claim_reject(*, claim: Claim, by, reason: str, now: datetime | None = None) -> Claim:
+def claim_reject(*, claim: Claim, by: Actor, reason: str, now: datetime | None = None) -> Claim:
     """待审批/已批准 → 已驳回, with the reason the customer is told."""
-    now = _now(now)
-    _authorize(by, "view_claim", claim.complaint)
+    now = workflow.now_or(now)
+    by = _authorize(by, "view_claim", claim.complaint)
     errors = FieldErrors()
     reason = parse_text(reason, "reason", errors, label=_("驳回原因"), max_len=2000, required=True)
     errors.raise_if_any()
@@ -698,7 +706,7 @@ def claim_reject(*, claim: Claim, by, reason: str, now: datetime | None = None) 
 def claim_pay(
     *,
     claim: Claim,
-    by,
+    by: Actor,
     payment_reference: str,
     paid_on: date | None,
     now: datetime | None = None,
@@ -707,8 +715,8 @@ def claim_pay(
 
     Never by the proposer; nor by the approver when COMPENSATION["PAYER_NOT_APPROVER"].
     """
-    now = _now(now)
-    _authorize(by, "pay_claim", claim.complaint)
+    now = workflow.now_or(now)
+    by = _authorize(by, "pay_claim", claim.complaint)
     errors = FieldErrors()
     payment_reference = parse_text(
         payment_reference,
@@ -726,6 +734,7 @@ def claim_pay(
     elif paid_on < timezone.localdate(claim.complaint.accepted_at):
         errors["paid_on"] = _("赔付日期不能早于投诉受理日期")
     errors.raise_if_any()
+    paid_on = cast(date, paid_on)  # a missing date was refused above with the field's error
     locked = _lock(claim, by=by, perm="pay_claim")
     from_status = _run(locked, "pay")  # in memory: a refusal below rolls it back
     refusal = _payment_refusal(by, locked)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .rules import Incident
+from .amounts import Incident
 
 DAMAGE = frozenset({Incident.TOTAL_DAMAGE, Incident.PARTIAL_DAMAGE, Incident.SHORT})
 

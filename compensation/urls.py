@@ -2,17 +2,17 @@
 
 from django.urls import path
 
-from . import web
+from . import views
 
 app_name = "compensation"
 
 urlpatterns = [
-    path("complaints/<str:ticket_no>/claims/panel/", web.panel, name="panel"),
-    path("complaints/<str:ticket_no>/claims/quote/", web.quote, name="quote"),
-    path("complaints/<str:ticket_no>/claims/propose/", web.propose, name="propose"),
+    path("complaints/<str:ticket_no>/claims/panel/", views.panel, name="panel"),
+    path("complaints/<str:ticket_no>/claims/quote/", views.quote, name="quote"),
+    path("complaints/<str:ticket_no>/claims/propose/", views.propose, name="propose"),
     path(
         "complaints/<str:ticket_no>/claims/<int:claim_id>/<str:action>/",
-        web.act,
+        views.act,
         name="act",
     ),
 ]

@@ -41,8 +41,9 @@ from kernel.errors import Conflict, InvalidInput, QuotaExceeded, TooLarge, Unava
 from kernel.models import Channel, Notification
 
 from .models import Attachment, Complaint, EvidenceUsage, Role, StaffProfile
-from .services import CUSTOMER, _actor_fields, _audit, authorize
-from .services.steps import _lock
+from .services import CUSTOMER, authorize
+from .services.audit import actor_fields, record
+from .services.steps import lock_complaint
 
 log = logging.getLogger(__name__)
 
@@ -387,7 +388,9 @@ def attachment_add(*, complaint: Complaint, by, upload, client: str = "", now=No
         raise InvalidInput(problem, field_errors={"file": problem})
     # The right and the scope again on the locked row (issue 19 §8): a clerk whose ticket was
     # reassigned away while the file was uploading finds it gone, as on any other action.
-    locked = _lock(complaint, by=by, perm="contact_customer", action="evidence", unchanged=False)
+    locked = lock_complaint(
+        complaint, by=by, perm="contact_customer", action="evidence", unchanged=False
+    )
     if locked.status in ("rejected", "withdrawn"):
         raise Conflict(
             _("工单已%(status)s，不能再上传证据。") % {"status": locked.get_status_display()}
@@ -395,7 +398,7 @@ def attachment_add(*, complaint: Complaint, by, upload, client: str = "", now=No
     # Counted before anything is written: a refusal leaves no file and no count behind.
     _check_complaint_quota(locked, len(data), conf)
     _count_daily(size=len(data), address=client if by == CUSTOMER else "", now=now, conf=conf)
-    actor, actor_kind = _actor_fields(by)
+    actor, actor_kind = actor_fields(by)
     attachment = Attachment(
         complaint=locked,
         token=secrets.token_hex(16),
@@ -416,7 +419,7 @@ def attachment_add(*, complaint: Complaint, by, upload, client: str = "", now=No
         raise Unavailable(_("证据存储暂不可用，请稍后重试；投诉本身不受影响。")) from exc
     try:
         attachment.save()
-        _audit(
+        record(
             locked,
             by,
             "evidence",

@@ -38,7 +38,7 @@ def _nothing(*args: Any, **kwargs: Any) -> None:
 # inside the caller's transaction (escalation).
 refresh_deadlines = Slot("refresh_deadlines", _nothing)
 
-# (complaint, *, now, reference) -> complaints.web.deadlines.Clock | None: the nearest running
+# (complaint, *, now, reference) -> complaints.web.clock_display.Clock | None: the nearest running
 # timer of an open complaint and its colour under the complaint's policy (escalation).
 nearest_clock = Slot("nearest_clock", _nothing)
 

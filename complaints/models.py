@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMFieldMixin, transition
@@ -244,6 +245,9 @@ class ComplaintQuerySet(NoDeleteQuerySet):
         return self.filter(tracking_no=tracking_no).order_by("-accepted_at")
 
 
+_MIN_0 = [MinValueValidator(0)]  # amounts of money are never negative
+
+
 class Complaint(GuardedStateMixin, NoDeleteModel):
     """A complaint from acceptance (受理) to the closed loop (闭环)."""
 
@@ -253,15 +257,18 @@ class Complaint(GuardedStateMixin, NoDeleteModel):
     )
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
 
-    # Who complains, about what.
+    # Who complains, about what. These fields' rules (length, choices, blank, minimum) are the
+    # intake's: the API's serializer and the console's form are built from them, and
+    # complaints.services.intake checks them for every other caller.
     tracking_no = models.CharField(_("运单号"), max_length=40, db_index=True)
-    complainant_name = models.CharField(_("投诉人"), max_length=50)
-    phone = models.CharField(_("联系电话"), max_length=20)
+    complainant_name = models.CharField(_("投诉人姓名"), max_length=50)
+    # As typed (spaces, dashes, +86 fit in 30); stored normalised, digits only (kernel.privacy).
+    phone = models.CharField(_("联系电话"), max_length=30, help_text=_("手机号或带区号的固定电话"))
     party = models.CharField(_("投诉人身份"), max_length=16, choices=Party.choices)
     category = models.CharField(_("投诉类别"), max_length=16, choices=Category.choices)
-    description = models.TextField(_("投诉内容"))
+    description = models.TextField(_("投诉内容"), max_length=5000)
     demand = models.CharField(_("诉求"), max_length=16, choices=Demand.choices, blank=True)
-    demand_detail = models.TextField(_("诉求说明"), blank=True)
+    demand_detail = models.TextField(_("诉求说明"), max_length=2000, blank=True)
 
     # Shipment facts (for compensation).
     service = models.CharField(
@@ -269,12 +276,14 @@ class Complaint(GuardedStateMixin, NoDeleteModel):
     )
     insured = models.BooleanField(_("保价"), default=False)
     insured_amount = models.DecimalField(
-        _("保价金额"), max_digits=12, decimal_places=2, null=True, blank=True
+        _("保价金额"), max_digits=12, decimal_places=2, null=True, blank=True, validators=_MIN_0
     )
     declared_value = models.DecimalField(
-        _("申报价值"), max_digits=12, decimal_places=2, null=True, blank=True
+        _("申报价值"), max_digits=12, decimal_places=2, null=True, blank=True, validators=_MIN_0
     )
-    freight = models.DecimalField(_("资费"), max_digits=10, decimal_places=2, null=True, blank=True)
+    freight = models.DecimalField(
+        _("资费"), max_digits=10, decimal_places=2, null=True, blank=True, validators=_MIN_0
+    )
 
     # Handling.
     unit = models.ForeignKey(
@@ -371,7 +380,7 @@ class Complaint(GuardedStateMixin, NoDeleteModel):
     statutory_due = models.DateTimeField(_("法定答复时限"), null=True, blank=True)
     next_deadline = models.DateTimeField(_("最近时限"), null=True, blank=True)
     # When the SLA sweep must look at this complaint next (a warning, breach or escalation is
-    # due then); set by escalation.deadlines, cleared when nothing is scheduled.
+    # due then); set by escalation.sla_deadlines, cleared when nothing is scheduled.
     sla_next_check = models.DateTimeField(_("下次时限检查"), null=True, blank=True, editable=False)
 
     # Waiting for the customer stops the resolution clock (SPEC §2).

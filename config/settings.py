@@ -64,8 +64,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Partners are API-only: refused on every staff page (complaints/web/access.py).
-    "complaints.web.access.PartnerApiOnlyMiddleware",
+    # Partners are API-only: refused on every staff page (complaints/web/partner_guard.py).
+    "complaints.web.partner_guard.PartnerApiOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A lost database connection in a view: 503 + Retry-After, not 500 (kernel.availability).
@@ -245,7 +245,7 @@ SPECTACULAR_SETTINGS = {
         "DisputeOutcomeEnum": ["uphold", "overturn"],
         "AppealOutcomeEnum": "regulators.models.AppealOutcome",
         "ServiceEnum": "complaints.models.Service",
-        # compensation.rules.Service (a plain enum: its values are its labels)
+        # compensation.amounts.Service (a plain enum: its values are its labels)
         "CompensationServiceEnum": [
             "express",
             "postal_registered",
@@ -488,7 +488,7 @@ TRACKING = {
             "postal_ordinary": 72,
         },
     ),
-    # A TMS's own scan codes → our scan types, on top of tracking.rules.SCAN_ALIASES.
+    # A TMS's own scan codes → our scan types, on top of tracking.journey_rules.SCAN_ALIASES.
     "SCAN_ALIASES": env.json("TRACKING_SCAN_ALIASES", default={}),
     # Monthly partitions of the scans: kept this many months, created this many ahead.
     "RETENTION_MONTHS": env.int("TRACKING_RETENTION_MONTHS", default=18),

@@ -12,9 +12,9 @@ from complaints.models import Category
 from rulings.scorecard import unit_totals
 
 from . import kpis
-from .access import UnitTree
 from .periods import Period
 from .rollup import local_day
+from .unit_scope import UnitTree
 
 CATEGORY_LABELS = dict(Category.choices)
 

@@ -18,12 +18,12 @@ from kernel.api_errors import error_body
 from kernel.errors import DomainError, NotAllowed, Unavailable
 
 from . import exports, reports
-from .access import UnitTree, dashboard_unit
 from .kpis import heatmap
 from .lists import live_lists
 from .models import RollupState
 from .periods import KINDS, PeriodError, period_from
 from .rollup import local_day
+from .unit_scope import UnitTree, dashboard_unit
 
 
 def _selection(request) -> reports.Selection:

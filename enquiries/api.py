@@ -19,7 +19,7 @@ from complaints.api import idempotency
 from complaints.api.parsers import SafeJSONParser
 from complaints.api.throttling import AnonymousSubmitThrottle, PartnerThrottle
 from complaints.api.views import IDEMPOTENCY_KEY, errors
-from complaints.models import Category, Party
+from complaints.models import Category, Complaint, Party
 from kernel.client_address import client_address
 from kernel.errors import NotAllowed
 
@@ -27,11 +27,18 @@ from . import services
 from .models import Enquiry, EnquiryChannel, EnquiryKey
 
 
+def _limit(name: str) -> int:
+    """The Complaint field's length: an enquiry may become one, checked by its rules."""
+    return Complaint._meta.get_field(name).max_length
+
+
 class EnquirySubmitSerializer(serializers.Serializer):
-    tracking_no = serializers.CharField(max_length=40, help_text="运单号")
-    phone = serializers.CharField(max_length=30, help_text="手机号或带区号的固定电话")
-    question = serializers.CharField(max_length=5000, help_text="客户问题")
-    name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+    tracking_no = serializers.CharField(max_length=_limit("tracking_no"), help_text="运单号")
+    phone = serializers.CharField(max_length=_limit("phone"), help_text="手机号或带区号的固定电话")
+    question = serializers.CharField(max_length=_limit("description"), help_text="客户问题")
+    name = serializers.CharField(
+        max_length=_limit("complainant_name"), required=False, allow_blank=True, default=""
+    )
     party = serializers.ChoiceField(choices=Party.choices, required=False, default="recipient")
     category = serializers.ChoiceField(
         choices=Category.choices, required=False, default="delay", help_text="转投诉时的类别"

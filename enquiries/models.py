@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Complaint, NoDeleteModel, Party
 
-from .rules import Reason
+from .conversion import Reason
 
 
 class EnquiryStatus(models.TextChoices):

@@ -1,4 +1,4 @@
-"""Record, answer and convert enquiries (查件/咨询). Rules: enquiries.rules.
+"""Record, answer and convert enquiries (查件/咨询). Rules: enquiries.conversion.
 
 Recording a contact looks for the same customer's enquiry about the same waybill first: a
 second contact within the window converts it to a complaint (the customer asks again because
@@ -21,9 +21,10 @@ from django.utils.translation import gettext as _
 from complaints import services as complaint_services
 from complaints.models import Channel
 from complaints.services.intake import validate_new_complaint
+from kernel import workflow
 from kernel.errors import Conflict, InvalidInput, NotAllowed
 
-from . import rules
+from . import conversion
 from .models import ConversionReason, Enquiry, EnquiryChannel, EnquiryContact, EnquiryStatus
 
 CUSTOMER = complaint_services.CUSTOMER
@@ -34,10 +35,6 @@ PLACEHOLDER_NAME = "查件客户"  # a complaint needs a name; enquiries often h
 
 def _config(name: str):
     return settings.ENQUIRIES[name]
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or timezone.now()
 
 
 @dataclass(frozen=True)
@@ -109,8 +106,8 @@ def validate(data: NewEnquiry) -> dict:
 @transaction.atomic
 def enquiry_record(*, data: NewEnquiry, by, now: datetime | None = None) -> Outcome:
     """Record a contact: a new enquiry, or a further contact on the customer's earlier one
-    about the same waybill (which converts it, rules.is_second_contact)."""
-    now = _now(now)
+    about the same waybill (which converts it, conversion.is_second_contact)."""
+    now = workflow.now_or(now)
     _authorize(by, "add_enquiry")
     cleaned = validate(data)
     staff = None if by in (CUSTOMER, SYSTEM) else by
@@ -120,7 +117,7 @@ def enquiry_record(*, data: NewEnquiry, by, now: datetime | None = None) -> Outc
         .order_by("-last_contact_at", "-id")
         .first()
     )
-    if earlier is not None and rules.is_second_contact(
+    if earlier is not None and conversion.is_second_contact(
         last_contact_at=earlier.last_contact_at, now=now, window_days=_config("REPEAT_DAYS")
     ):
         EnquiryContact.objects.create(
@@ -137,9 +134,9 @@ def enquiry_record(*, data: NewEnquiry, by, now: datetime | None = None) -> Outc
         code = ""
         if earlier.status != EnquiryStatus.CONVERTED:
             reason = (
-                rules.Reason.CUSTOMER_REQUEST
+                conversion.Reason.CUSTOMER_REQUEST
                 if data.wants_complaint
-                else rules.Reason.SECOND_CONTACT
+                else conversion.Reason.SECOND_CONTACT
             )
             code = _convert(earlier, reason=reason, by=by, now=now)
         return Outcome(earlier, created=False, access_code=code)
@@ -150,7 +147,7 @@ def enquiry_record(*, data: NewEnquiry, by, now: datetime | None = None) -> Outc
         created_by=staff,
         first_contact_at=now,
         last_contact_at=now,
-        resolve_due=rules.resolve_due(now, _config("RESOLVE_HOURS")),
+        resolve_due=conversion.resolve_due(now, _config("RESOLVE_HOURS")),
         status=EnquiryStatus.RESOLVED if data.resolved else EnquiryStatus.OPEN,
         resolved_at=now if data.resolved else None,
     )
@@ -164,14 +161,14 @@ def enquiry_record(*, data: NewEnquiry, by, now: datetime | None = None) -> Outc
     )
     code = ""
     if data.wants_complaint:
-        code = _convert(enquiry, reason=rules.Reason.CUSTOMER_REQUEST, by=by, now=now)
+        code = _convert(enquiry, reason=conversion.Reason.CUSTOMER_REQUEST, by=by, now=now)
     return Outcome(enquiry, created=True, access_code=code)
 
 
 @transaction.atomic
 def enquiry_resolve(*, enquiry: Enquiry, by, answer: str = "", now: datetime | None = None):
     """The customer's question is answered and solved: no conversion by timeout."""
-    now = _now(now)
+    now = workflow.now_or(now)
     _authorize(by, "change_enquiry")
     locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
     if locked.status != EnquiryStatus.OPEN:
@@ -189,15 +186,15 @@ def enquiry_resolve(*, enquiry: Enquiry, by, answer: str = "", now: datetime | N
 
 @transaction.atomic
 def enquiry_convert(
-    *, enquiry: Enquiry, by, reason: str = rules.Reason.CUSTOMER_REQUEST, now=None
+    *, enquiry: Enquiry, by, reason: str = conversion.Reason.CUSTOMER_REQUEST, now=None
 ) -> tuple[Enquiry, str]:
     """Convert on the customer's request (or the sweep's timeout); return it and the code."""
-    now = _now(now)
+    now = workflow.now_or(now)
     _authorize(by, "change_enquiry")
     locked = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
     if locked.status == EnquiryStatus.CONVERTED:
         raise Conflict(_("该查件咨询已转为投诉 %(t)s。") % {"t": locked.complaint.ticket_no})
-    code = _convert(locked, reason=rules.Reason(reason), by=by, now=now)
+    code = _convert(locked, reason=conversion.Reason(reason), by=by, now=now)
     return locked, code
 
 
@@ -226,7 +223,7 @@ _CHANNELS = {
 }
 
 
-def _convert(enquiry: Enquiry, *, reason: rules.Reason, by, now: datetime) -> str:
+def _convert(enquiry: Enquiry, *, reason: conversion.Reason, by, now: datetime) -> str:
     """Create the linked complaint (its timers start now) and mark the enquiry converted."""
     actor = SYSTEM if by in (None, SYSTEM) else by
     if actor not in (CUSTOMER, SYSTEM) and not actor.has_perm("complaints.add_complaint"):
@@ -259,7 +256,7 @@ def sweep_timeouts(*, now: datetime | None = None, batch: int | None = None) -> 
     Each is claimed with SKIP LOCKED in its own transaction: two sweeps never convert the same
     enquiry, and one failing enquiry does not hold back the rest.
     """
-    now = _now(now)
+    now = workflow.now_or(now)
     batch = batch or _config("SWEEP_BATCH")
     done = 0
     failed: list[int] = []
@@ -272,11 +269,11 @@ def sweep_timeouts(*, now: datetime | None = None, batch: int | None = None) -> 
                 .order_by("resolve_due")[:batch]
             )
             for enquiry in claimed:
-                if not rules.timed_out(is_open=True, due=enquiry.resolve_due, now=now):
+                if not conversion.timed_out(is_open=True, due=enquiry.resolve_due, now=now):
                     continue
                 try:
                     with transaction.atomic():  # a savepoint: one bad row, not the batch
-                        _convert(enquiry, reason=rules.Reason.TIMEOUT, by=SYSTEM, now=now)
+                        _convert(enquiry, reason=conversion.Reason.TIMEOUT, by=SYSTEM, now=now)
                 except Exception:  # logged; retried by the next sweep
                     logger.exception("enquiry %s: conversion failed", enquiry.pk)
                     failed.append(enquiry.pk)
@@ -293,7 +290,7 @@ def purge_keys(*, now: datetime | None = None) -> int:
 
     from .models import EnquiryKey
 
-    cutoff = _now(now) - timedelta(hours=settings.API_IDEMPOTENCY_RETENTION_HOURS)
+    cutoff = workflow.now_or(now) - timedelta(hours=settings.API_IDEMPOTENCY_RETENTION_HOURS)
     oldest = EnquiryKey.objects.filter(created_at__lt=cutoff).values("pk")[:5000]
     deleted, _per_model = EnquiryKey.objects.filter(pk__in=oldest).delete()
     return deleted

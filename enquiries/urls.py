@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from . import web
+from . import views
 
 app_name = "enquiries"
 urlpatterns = [
-    path("", web.desk, name="desk"),
-    path("<int:pk>/resolve/", web.resolve, name="resolve"),
-    path("<int:pk>/convert/", web.convert, name="convert"),
+    path("", views.desk, name="desk"),
+    path("<int:pk>/resolve/", views.resolve, name="resolve"),
+    path("<int:pk>/convert/", views.convert, name="convert"),
 ]

@@ -21,7 +21,7 @@ from .models import (
     SlaEvent,
     SlaPolicy,
 )
-from .policies import calendar_gaps
+from .sla_policies import calendar_gaps
 
 log = logging.getLogger(__name__)
 

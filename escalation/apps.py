@@ -16,7 +16,7 @@ TIMER_LABELS = {
 
 def _reference_parts() -> dict:
     """The SLA policies, and the supervisors' calendar in place of the kernel's official one."""
-    from .policies import PolicyBook
+    from .sla_policies import PolicyBook
 
     book = PolicyBook.load()
     return {"sla": book, "calendar": book.calendar}
@@ -25,7 +25,7 @@ def _reference_parts() -> dict:
 def _refresh_deadlines(complaint, *, now, reference=None) -> None:
     from kernel import refdata
 
-    from .deadlines import refresh_deadlines
+    from .sla_deadlines import refresh_deadlines
 
     refresh_deadlines(complaint, now=now, book=(reference or refdata.current())["sla"])
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from complaints.web.deadlines import TIMER_LABELS, Clock
+from complaints.web.clock_display import TIMER_LABELS, Clock
 from escalation.schedule import Policy, Timer, TimerName, timer_level
 from kernel import refdata
 from kernel.clock import ClockType, share_used

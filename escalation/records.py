@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from complaints import hooks
 from complaints.directory import StaffDirectory
-from escalation.policies import PolicyBook
 from escalation.schedule import (
     EventKind,
     ScheduledEvent,
@@ -34,6 +33,7 @@ from escalation.schedule import (
     record_events,
     timer_level,
 )
+from escalation.sla_policies import PolicyBook
 from kernel import refdata
 from kernel.clock import ClockType
 

@@ -26,8 +26,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from complaints.directory import StaffDirectory
-from escalation.deadlines import facts_of
-from escalation.policies import PolicyBook
 from escalation.recipients import SMS_KINDS, for_event
 from escalation.schedule import (
     EventKind,
@@ -36,6 +34,8 @@ from escalation.schedule import (
     next_after,
     scheduled_events,
 )
+from escalation.sla_deadlines import facts_of
+from escalation.sla_policies import PolicyBook
 from kernel.clock import ClockType
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,8 @@ def sla_sweep() -> dict:
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
 def recompute_deadlines() -> int:
     """Recompute open complaints after a policy or the calendar changed (bulk batches)."""
-    from escalation.deadlines import complaints_recompute
     from escalation.records import records_recompute
+    from escalation.sla_deadlines import complaints_recompute
 
     now = timezone.now()
     return complaints_recompute(now=now) + records_recompute(now=now)

@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy as _
 
 from kernel.errors import DomainError
 
-from . import rules, services
+from . import placeholders, services
 from .models import Macro, ReplyTemplate, TemplateEvent
 
-_PLACEHOLDER_HELP = _("可用占位符：") + "、".join(f"{{{p}}}" for p in rules.PLACEHOLDERS)
+_PLACEHOLDER_HELP = _("可用占位符：") + "、".join(f"{{{p}}}" for p in placeholders.PLACEHOLDERS)
 
 
 class _ServiceForm(forms.ModelForm):

@@ -112,7 +112,8 @@ class TemplatesView(APIView):
         values = services.complaint_values(complaint)
         data = [
             present_template(
-                t, {name: services.rules.fill(text, values) for name, text in t.parts.items()}
+                t,
+                {name: services.placeholders.fill(text, values) for name, text in t.parts.items()},
             )
             for t in templates[:50]
         ]

@@ -1,9 +1,9 @@
 """Writes and reads of templates and macros: who may keep them, the checks, use and audit.
 
 Saving a template runs the reply checks (complaints.rules.reply_problems for the three reply
-parts, playbook.rules.text_problem for a contact note or a call script) on the text it becomes,
-so no template can teach a vague or evasive answer. A macro changes a complaint only through
-complaints' services, one service (and one audit row) per change, all in one transaction: a
+parts, playbook.placeholders.text_problem for a contact note or a call script) on the text it
+becomes, so no template can teach a vague or evasive answer. A macro changes a complaint only
+through complaints' services, one service (and one audit row) per change, all in one transaction: a
 refused part leaves the complaint as it was.
 """
 
@@ -20,10 +20,11 @@ from django.utils.translation import gettext as _
 from complaints import rules as complaint_rules
 from complaints import services as complaint_services
 from complaints.models import Category, Complaint, Phrase, Priority, Role, Unit
+from kernel import workflow
 from kernel.clock import deadline_text
 from kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 
-from . import rules
+from . import placeholders
 from .models import Macro, ReplyTemplate, TemplateEvent, TemplateKind
 
 REPLY_FIELDS = ("basic_facts", "handling", "result")
@@ -58,12 +59,8 @@ class MacroInput:
 class MacroOutcome:
     complaint: Complaint
     done: list[str] = field(default_factory=list)
-    filled: dict[str, rules.Filled] | None = None
+    filled: dict[str, placeholders.Filled] | None = None
     template: ReplyTemplate | None = None
-
-
-def _now(now: datetime | None) -> datetime:
-    return now or timezone.now()
 
 
 def _active_user(by) -> None:
@@ -116,13 +113,14 @@ def template_problems(kind: str, parts: dict[str, str]) -> dict[str, str]:
     """Return a Chinese message per field of a template that a reply would be refused for."""
     problems: dict[str, str] = {}
     for name, text in parts.items():
-        problem = rules.placeholder_problem(text or "")
+        problem = placeholders.placeholder_problem(text or "")
         if problem:
             problems[name] = problem
     if problems:
         return problems
     sample = {
-        name: rules.fill(text or "", rules.SAMPLE_VALUES).text for name, text in parts.items()
+        name: placeholders.fill(text or "", placeholders.SAMPLE_VALUES).text
+        for name, text in parts.items()
     }
     vague = Phrase.active(Phrase.Kind.VAGUE_REPLY)
     evasive = Phrase.active(Phrase.Kind.EVASIVE_REPLY)
@@ -130,7 +128,7 @@ def template_problems(kind: str, parts: dict[str, str]) -> dict[str, str]:
         return complaint_rules.reply_problems(
             {name: sample.get(name, "") for name in REPLY_FIELDS}, vague, evasive
         )
-    problem = rules.text_problem(
+    problem = placeholders.text_problem(
         sample.get("text", ""),
         label=_TEXT_LABELS[kind],
         vague_phrases=vague,
@@ -194,7 +192,7 @@ def template_save(
     *, by, data: TemplateInput, template: ReplyTemplate | None = None, now=None
 ) -> ReplyTemplate:
     """Create a template, or change one; each save is audited with what changed."""
-    now = _now(now)
+    now = workflow.now_or(now)
     unit = _unit(data.unit_id)
     _authorize_manage(by, unit)
     values = _clean_template(data)
@@ -230,7 +228,7 @@ def template_save(
 @transaction.atomic
 def template_deactivate(*, by, template: ReplyTemplate, now=None) -> ReplyTemplate:
     """Switch a template off: it leaves the picker, its history stays."""
-    now = _now(now)
+    now = workflow.now_or(now)
     template = ReplyTemplate.objects.select_for_update().get(pk=template.pk)
     _authorize_manage(by, template.unit)
     if not template.is_active:
@@ -302,7 +300,7 @@ def complaint_values(complaint: Complaint) -> dict[str, str]:
     return {
         "工单号": complaint.ticket_no,
         "运单号": complaint.tracking_no,
-        "客户称呼": rules.salutation(complaint.complainant_name),
+        "客户称呼": placeholders.salutation(complaint.complainant_name),
         "受理时间": _local(complaint.accepted_at),
         "投诉类别": complaint.get_category_display(),
         "责任单位": complaint.unit.name if complaint.unit_id else "",
@@ -312,9 +310,9 @@ def complaint_values(complaint: Complaint) -> dict[str, str]:
     }
 
 
-def template_fill(template: ReplyTemplate, complaint: Complaint) -> dict[str, rules.Filled]:
+def template_fill(template: ReplyTemplate, complaint: Complaint) -> dict[str, placeholders.Filled]:
     values = complaint_values(complaint)
-    return {name: rules.fill(text, values) for name, text in template.parts.items()}
+    return {name: placeholders.fill(text, values) for name, text in template.parts.items()}
 
 
 def _fitting_template(complaint: Complaint, template_id) -> ReplyTemplate:
@@ -342,7 +340,7 @@ def templates_for_staff(*, by, ticket_no: str, kind: str = "", query: str = ""):
 @transaction.atomic
 def template_use(*, by, ticket_no: str, template_id, now=None):
     """Someone picked a template for a complaint: count and audit it, return the filled text."""
-    now = _now(now)
+    now = workflow.now_or(now)
     _may_read(by)
     complaint = complaint_services.get_for_staff(ticket_no=ticket_no, by=by)
     template = _fitting_template(complaint, template_id)
@@ -388,7 +386,7 @@ def clean_macro(data: MacroInput, unit: Unit | None) -> dict:
         ("priority_reason", reason),
         ("category_reason", category_reason),
     ):
-        problem = rules.placeholder_problem(text)
+        problem = placeholders.placeholder_problem(text)
         if problem:
             errors.setdefault(name, problem)
     template = None
@@ -414,7 +412,7 @@ def clean_macro(data: MacroInput, unit: Unit | None) -> dict:
 
 @transaction.atomic
 def macro_save(*, by, data: MacroInput, macro: Macro | None = None, now=None) -> Macro:
-    now = _now(now)
+    now = workflow.now_or(now)
     unit = _unit(data.unit_id)
     _authorize_manage(by, unit)
     values = clean_macro(data, unit)
@@ -473,7 +471,7 @@ def macro_apply(*, by, ticket_no: str, macro_id, now=None) -> MacroOutcome:
     user may not set priorities, the complaint is closed…) undoes the whole macro. The run
     itself is audited in TemplateEvent; the complaint's timeline shows each change it made.
     """
-    now = _now(now)
+    now = workflow.now_or(now)
     _active_user(by)
     if not by.has_perm("playbook.view_macro"):
         raise NotAllowed(_("您没有权限使用宏。"))
@@ -494,7 +492,7 @@ def macro_apply(*, by, ticket_no: str, macro_id, now=None) -> MacroOutcome:
             complaint=complaint,
             by=by,
             category=macro.category,
-            reason=rules.fill(macro.category_reason, values).text,
+            reason=placeholders.fill(macro.category_reason, values).text,
             now=now,
         )
         outcome.done.append("category")
@@ -503,13 +501,13 @@ def macro_apply(*, by, ticket_no: str, macro_id, now=None) -> MacroOutcome:
             complaint=complaint,
             by=by,
             priority=macro.priority,
-            reason=rules.fill(macro.priority_reason, values).text,
+            reason=placeholders.fill(macro.priority_reason, values).text,
             now=now,
         )
         outcome.done.append("priority")
     if macro.note:
         complaint_services.complaint_add_note(
-            complaint=complaint, by=by, text=rules.fill(macro.note, values).text, now=now
+            complaint=complaint, by=by, text=placeholders.fill(macro.note, values).text, now=now
         )
         outcome.done.append("note")
     template = macro.template

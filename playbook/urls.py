@@ -2,13 +2,13 @@
 
 from django.urls import path
 
-from . import web
+from . import views
 
 app_name = "playbook"
 urlpatterns = [
-    path("templates/", web.templates_page, name="templates"),
-    path("templates/<int:template_id>/", web.templates_page, name="template_edit"),
-    path("templates/<int:template_id>/off/", web.template_switch_off, name="template_off"),
-    path("tickets/<str:ticket_no>/macros/", web.macro_bar, name="macro_bar"),
-    path("tickets/<str:ticket_no>/macros/<int:macro_id>/run/", web.macro_run, name="macro_run"),
+    path("templates/", views.templates_page, name="templates"),
+    path("templates/<int:template_id>/", views.templates_page, name="template_edit"),
+    path("templates/<int:template_id>/off/", views.template_switch_off, name="template_off"),
+    path("tickets/<str:ticket_no>/macros/", views.macro_bar, name="macro_bar"),
+    path("tickets/<str:ticket_no>/macros/<int:macro_id>/run/", views.macro_run, name="macro_run"),
 ]

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
@@ -21,13 +22,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from complaints.api.views import errors as error_responses
 from kernel.api_fields import BoundedDateField, BoundedDateTimeField
 from kernel.privacy import mask_name, mask_phone
 
-from . import services, statistics
+from . import services, statistics, volumes
 from .calendar import work_calendar
 from .eligibility import AppealFacts, RuleSet, Standing, check_eligibility, format_chinese_date
-from .models import Appeal, AppealOutcome, AppealState, Province
+from .models import Appeal, AppealOutcome, AppealState, Province, VolumeSource
 from .report import SECTION_TITLES, render_docx
 
 # Dates outside this range are refused: the calendar arithmetic has no meaning there.
@@ -681,3 +683,46 @@ class StatisticsView(APIView):
             raise exceptions.ValidationError({"export": "格式须为 csv 或 xlsx。"})
         year, month = parse_month(request.query_params.get("month"))
         return statistics_response(year, month, fmt)
+
+
+# --- 业务量 (the operations system's parcel volumes) -------------------------------------
+
+
+class VolumeInSerializer(serializers.Serializer):
+    """Documentation of one row (the service checks them, all or nothing)."""
+
+    month = serializers.CharField(help_text="YYYY-MM")
+    unit = serializers.CharField(
+        required=False, help_text="单位编码（与省份二选一，均不填为全公司）"
+    )
+    province = serializers.CharField(required=False, help_text="省份代码（如 GD）或名称")
+    parcels = serializers.IntegerField(min_value=0, help_text="当月业务量（件）")
+
+
+class StoredSerializer(serializers.Serializer):
+    stored = serializers.IntegerField()
+
+
+class ParcelVolumeView(APIView):
+    """POST one volume or a list: {"month": "2026-11", "unit": "B-EAST-1" | "province": "GD" |
+    neither (the company), "parcels": 40000000}. All or nothing; a month and scope sent again
+    replaces its figure."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="parcel_volume_upsert",
+        summary="录入业务量（运营系统）",
+        request=VolumeInSerializer(many=True),
+        responses={200: StoredSerializer, **error_responses(400, 401, 403, 415, 429)},
+    )
+    def post(self, request):
+        if not request.user.has_perm(volumes.PERMISSION):
+            raise exceptions.PermissionDenied(_("只有质量监控主管可以录入业务量。"))
+        data = request.data
+        items = data if isinstance(data, list) else [data]
+        if not all(isinstance(item, dict) for item in items):
+            raise exceptions.ValidationError({"non_field_errors": _("请求体须为对象或对象数组。")})
+        rows = volumes.check_rows(list(enumerate(items, start=1)))
+        count = volumes.store(rows, user=request.user, source=VolumeSource.API)
+        return Response({"stored": count}, status=200)

@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from . import api, indicator_views
+from . import api
 
 urlpatterns = [
-    path("parcel-volumes/", indicator_views.ParcelVolumeView.as_view(), name="parcel-volumes"),
+    path("parcel-volumes/", api.ParcelVolumeView.as_view(), name="parcel-volumes"),
     path("appeals/eligibility/", api.EligibilityView.as_view(), name="appeal-eligibility"),
     path("appeals/statistics/", api.StatisticsView.as_view(), name="appeal-statistics"),
     path("appeals/", api.AppealListView.as_view(), name="appeal-list"),

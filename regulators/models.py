@@ -237,7 +237,7 @@ class Appeal(GuardedStateMixin, models.Model):
 
     @transition(field=state, source=list(OPEN_APPEAL_STATES), target=AppealState.CLOSED)
     def close(self):
-        """→ 已办结, with an outcome; which outcomes fit which state is regulators.rules'."""
+        """→ 已办结, with an outcome; which outcomes fit which state is regulators.outcomes'."""
 
 
 class AppealEvent(AppendOnlyModel):

@@ -10,21 +10,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransition, can_proceed
 
 from complaints import services as complaint_services
 from complaints.attachments import attachment_add
 from complaints.models import Category, Channel, Complaint, Party
-from kernel import privacy
-from kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from kernel import privacy, workflow
+from kernel.actors import Actor, is_user
+from kernel.errors import Conflict, InvalidInput, NotAllowed
 
-from . import deadlines, rules
+from . import appeal_deadlines, outcomes
 from .calendar import work_calendar
 from .models import (
     Appeal,
@@ -34,6 +35,9 @@ from .models import (
     Province,
 )
 from .signals import appeal_changed
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # Words for "cannot be … now" refusals (their own context: the buttons say it differently).
 ACTION_LABELS = {
@@ -52,20 +56,24 @@ def _conf(key: str):
     return settings.REGULATORS[key]
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or timezone.now()
-
-
-def authorize(by, perm: str) -> None:
+def authorize(by: Actor | None, perm: str) -> User:
     """Refuse unless `by` is an active user holding regulators.<perm> (supervisors do)."""
-    if by is None or not getattr(by, "is_active", False):
+    if not is_user(by) or not by.is_active:
         raise NotAllowed(_("请先登录。"))
     if not by.has_perm(f"regulators.{perm}"):
         raise NotAllowed(_("只有质量监控主管可以处理监管申诉。"))
+    return by
 
 
 def _event(
-    appeal: Appeal, by, action: str, from_state: str, *, now: datetime, reason: str = "", **details
+    appeal: Appeal,
+    by: User,
+    action: str,
+    from_state: str,
+    *,
+    now: datetime,
+    reason: str = "",
+    **details: Any,
 ) -> AppealEvent:
     row = AppealEvent.objects.create(
         appeal=appeal,
@@ -83,10 +91,7 @@ def _event(
 
 def _lock(appeal: Appeal) -> Appeal:
     """Lock the appeal row; refuse when it changed state since the caller read it."""
-    try:
-        locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
-    except Appeal.DoesNotExist as exc:
-        raise NotFound(_("申诉不存在。")) from exc
+    locked = workflow.lock(Appeal.objects, appeal.pk, not_found=_("申诉不存在。"))
     if locked.state != appeal.state:
         raise Conflict(
             _("申诉已被他人处理，当前状态为“%(state)s”，请刷新后再操作。")
@@ -96,22 +101,17 @@ def _lock(appeal: Appeal) -> Appeal:
 
 
 def _run(locked: Appeal, name: str) -> str:
-    method = getattr(locked, name)
-    if not can_proceed(method):
-        raise Conflict(
-            _("申诉当前状态为“%(state)s”，不能%(action)s。")
-            % {"state": locked.get_state_display(), "action": ACTION_LABELS.get(name, name)}
-        )
-    from_state = locked.state
-    method()
-    return from_state
+    return workflow.run_transition(
+        locked,
+        name,
+        refused=_("申诉当前状态为“%(state)s”，不能%(action)s。"),
+        labels=ACTION_LABELS,
+        field="state",
+    )
 
 
 def _save(locked: Appeal) -> None:
-    try:
-        locked.save()
-    except ConcurrentTransition as exc:
-        raise Conflict(_("申诉已被他人处理，请刷新后再操作。")) from exc
+    workflow.save(locked, conflict=_("申诉已被他人处理，请刷新后再操作。"))
 
 
 def _text(value, field: str, label: str, errors: dict[str, str], *, max_len: int) -> str:
@@ -229,15 +229,15 @@ def find_appealed_complaint(*, ticket_no: str, tracking_no: str, phone: str) -> 
 
 
 @transaction.atomic
-def appeal_register(*, data: NewAppeal, by, now: datetime | None = None) -> Appeal:
+def appeal_register(*, data: NewAppeal, by: Actor, now: datetime | None = None) -> Appeal:
     """Register an appeal the regulator forwarded, link its complaint and set its deadlines.
 
     The complaint is the one named by ticket number, else the latest on the tracking number,
     else the latest from the appellant's phone; with none, a complaint is created on the
     `regulator` channel. Either way the complaint becomes external and urgent (2 h follow-up).
     """
-    now = _now(now)
-    authorize(by, "register_appeal")
+    now = workflow.now_or(now)
+    by = authorize(by, "register_appeal")
     cleaned, errors = validate_new_appeal(data, now=now)
     if errors:
         raise InvalidInput(_("登记的申诉信息有误，请修改后重试。"), field_errors=errors)
@@ -259,7 +259,7 @@ def appeal_register(*, data: NewAppeal, by, now: datetime | None = None) -> Appe
             field_errors={"ticket_no": _("未找到该投诉工单，请核对工单号。")},
         )
     reason = f"监管部门转办申诉（案件编号 {cleaned['case_no']}）"
-    if created:
+    if complaint is None:  # created
         if not cleaned["tracking_no"]:
             raise InvalidInput(
                 _("未找到原投诉，新建工单需要运单号。"),
@@ -300,10 +300,10 @@ def appeal_register(*, data: NewAppeal, by, now: datetime | None = None) -> Appe
         facts=cleaned["facts"],
         request=cleaned["request"],
         report_days=cleaned["report_days"],
-        company_report_due=deadlines.company_report_due(
+        company_report_due=appeal_deadlines.company_report_due(
             received_at, days=cleaned["report_days"], calendar=calendar
         ),
-        regulator_reply_due=deadlines.regulator_reply_due(
+        regulator_reply_due=appeal_deadlines.regulator_reply_due(
             cleaned["regulator_received_on"] or received_at, calendar=calendar
         ),
         registered_by=by,
@@ -333,7 +333,9 @@ def appeal_register(*, data: NewAppeal, by, now: datetime | None = None) -> Appe
 
 
 @transaction.atomic
-def appeal_register_with_documents(*, data: NewAppeal, documents=(), by, now=None) -> Appeal:
+def appeal_register_with_documents(
+    *, data: NewAppeal, documents=(), by: Actor, now: datetime | None = None
+) -> Appeal:
     """Register an appeal (appeal_register) and keep the regulator's forwarded documents.
 
     The documents become evidence of the appeal's complaint, each checked and audited as any
@@ -349,10 +351,12 @@ def appeal_register_with_documents(*, data: NewAppeal, documents=(), by, now=Non
 
 
 @transaction.atomic
-def appeal_investigate(*, appeal: Appeal, by, note: str = "", now=None) -> Appeal:
+def appeal_investigate(
+    *, appeal: Appeal, by: Actor, note: str = "", now: datetime | None = None
+) -> Appeal:
     """已接收 → 调查核实中."""
-    now = _now(now)
-    authorize(by, "handle_appeal")
+    now = workflow.now_or(now)
+    by = authorize(by, "handle_appeal")
     locked = _lock(appeal)
     from_state = _run(locked, "investigate")
     _save(locked)
@@ -361,12 +365,12 @@ def appeal_investigate(*, appeal: Appeal, by, note: str = "", now=None) -> Appea
 
 
 @transaction.atomic
-def appeal_draft_report(*, appeal: Appeal, by, now=None) -> Appeal:
+def appeal_draft_report(*, appeal: Appeal, by: Actor, now: datetime | None = None) -> Appeal:
     """(Re)draft the report to the regulator from the complaint's record; replaces the text."""
     from .report import draft_sections
 
-    now = _now(now)
-    authorize(by, "handle_appeal")
+    now = workflow.now_or(now)
+    by = authorize(by, "handle_appeal")
     locked = _lock(appeal)
     if locked.report_sent_at is not None:
         raise Conflict(_("报告已报送，不能重新起草。"))
@@ -378,12 +382,14 @@ def appeal_draft_report(*, appeal: Appeal, by, now=None) -> Appeal:
 
 
 @transaction.atomic
-def appeal_edit_report(*, appeal: Appeal, by, sections: dict, now=None) -> Appeal:
+def appeal_edit_report(
+    *, appeal: Appeal, by: Actor, sections: dict, now: datetime | None = None
+) -> Appeal:
     """Store the supervisor's edited report; sections not given keep their text."""
     from .report import SECTION_TITLES
 
-    now = _now(now)
-    authorize(by, "handle_appeal")
+    now = workflow.now_or(now)
+    by = authorize(by, "handle_appeal")
     errors: dict[str, str] = {}
     if not isinstance(sections, dict) or not sections:
         raise InvalidInput(_("请提交报告内容。"), field_errors={"sections": _("请提交报告内容。")})
@@ -410,15 +416,17 @@ def appeal_edit_report(*, appeal: Appeal, by, sections: dict, now=None) -> Appea
 
 
 @transaction.atomic
-def appeal_send_report(*, appeal: Appeal, by, via: str, now=None) -> Appeal:
+def appeal_send_report(
+    *, appeal: Appeal, by: Actor, via: str, now: datetime | None = None
+) -> Appeal:
     """Record that the report went to the regulator (→ 已报告); drafts it first if empty.
 
     Late reports are accepted and recorded as late: the regulator still needs them.
     """
     from .report import SECTION_TITLES, draft_sections
 
-    now = _now(now)
-    authorize(by, "handle_appeal")
+    now = workflow.now_or(now)
+    by = authorize(by, "handle_appeal")
     via = (via or "").strip()
     if not via or len(via) > 100:
         raise InvalidInput(
@@ -440,18 +448,23 @@ def appeal_send_report(*, appeal: Appeal, by, via: str, now=None) -> Appeal:
         from_state,
         now=now,
         via=via,
-        on_time=rules.is_on_time(now, locked.company_report_due),
+        on_time=outcomes.is_on_time(now, locked.company_report_due),
     )
     return locked
 
 
 @transaction.atomic
 def appeal_record_mediation_proposal(
-    *, appeal: Appeal, by, proposal: str, proposed_at: datetime | None = None, now=None
+    *,
+    appeal: Appeal,
+    by: Actor,
+    proposal: str,
+    proposed_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> Appeal:
     """已报告 → 调解中: the regulator proposed a mediation; feedback is due in 3 working days."""
-    now = _now(now)
-    authorize(by, "handle_appeal")
+    now = workflow.now_or(now)
+    by = authorize(by, "handle_appeal")
     proposal = (proposal or "").strip()
     if not proposal or len(proposal) > 5000:
         raise InvalidInput(
@@ -472,7 +485,7 @@ def appeal_record_mediation_proposal(
     from_state = _run(locked, "propose_mediation")
     locked.mediation_proposal = proposal
     locked.mediation_proposed_at = proposed_at
-    locked.mediation_feedback_due = deadlines.mediation_feedback_due(
+    locked.mediation_feedback_due = appeal_deadlines.mediation_feedback_due(
         proposed_at, calendar=work_calendar()
     )
     locked.mediation_answer = ""
@@ -491,10 +504,12 @@ def appeal_record_mediation_proposal(
 
 
 @transaction.atomic
-def appeal_answer_mediation(*, appeal: Appeal, by, answer: str, now=None) -> Appeal:
+def appeal_answer_mediation(
+    *, appeal: Appeal, by: Actor, answer: str, now: datetime | None = None
+) -> Appeal:
     """Record the company's feedback on the mediation proposal (stops that timer)."""
-    now = _now(now)
-    authorize(by, "handle_appeal")
+    now = workflow.now_or(now)
+    by = authorize(by, "handle_appeal")
     answer = (answer or "").strip()
     if not answer or len(answer) > 5000:
         raise InvalidInput(
@@ -514,22 +529,24 @@ def appeal_answer_mediation(*, appeal: Appeal, by, answer: str, now=None) -> App
         "answer_mediation",
         locked.state,
         now=now,
-        on_time=rules.is_on_time(now, locked.mediation_feedback_due),
+        on_time=outcomes.is_on_time(now, locked.mediation_feedback_due),
     )
     return locked
 
 
 @transaction.atomic
-def appeal_close(*, appeal: Appeal, by, outcome: str, reason: str = "", now=None) -> Appeal:
-    """→ 已办结 with its outcome; the outcome must fit the state (regulators.rules)."""
-    now = _now(now)
-    authorize(by, "handle_appeal")
+def appeal_close(
+    *, appeal: Appeal, by: Actor, outcome: str, reason: str = "", now: datetime | None = None
+) -> Appeal:
+    """→ 已办结 with its outcome; the outcome must fit the state (regulators.outcomes)."""
+    now = workflow.now_or(now)
+    by = authorize(by, "handle_appeal")
     if outcome not in AppealOutcome.values:
         raise InvalidInput(_("办结结果无效。"), field_errors={"outcome": _("办结结果无效。")})
     locked = _lock(appeal)
     if not locked.is_open:
         raise Conflict(_("申诉已办结。"))
-    refusal = rules.outcome_refusal(state=locked.state, outcome=outcome)
+    refusal = outcomes.outcome_refusal(state=locked.state, outcome=outcome)
     if refusal:
         raise Conflict(refusal, field_errors={"outcome": refusal})
     from_state = _run(locked, "close")

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 
-from .deadlines import DeadlineKind, ReminderStage
+from .appeal_deadlines import DeadlineKind, ReminderStage
 from .models import OPEN_APPEAL_STATES, REPORT_PENDING_STATES, Appeal, AppealReminder, AppealState
 from .signals import appeal_deadline_due
 

@@ -2,14 +2,14 @@
 
 from django.urls import path
 
-from . import indicator_views, views
+from . import views
 
 app_name = "regulators"
 urlpatterns = [
     path("appeals/", views.appeals_page, name="appeals"),
     path("appeals/new/", views.appeal_register_page, name="appeal_new"),
     path("statistics/", views.statistics_download, name="statistics"),
-    path("indicators/", indicator_views.indicators_page, name="indicators"),
-    path("indicators.xlsx", indicator_views.indicators_xlsx, name="indicators_xlsx"),
-    path("volumes/import/", indicator_views.volume_import, name="volume_import"),
+    path("indicators/", views.indicators_page, name="indicators"),
+    path("indicators.xlsx", views.indicators_xlsx, name="indicators_xlsx"),
+    path("volumes/import/", views.volume_import, name="volume_import"),
 ]

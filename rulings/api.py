@@ -14,7 +14,7 @@ import re
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,14 +23,189 @@ from rest_framework.views import APIView
 from complaints import services as complaint_services
 from kernel.errors import InvalidInput, NotAllowed, NotFound
 
-from . import api_schema as doc
 from . import presenters, services
 from .inputs import RULING_FIELDS, parse_id, parse_month, parse_ruling, refuse_unknown_fields
-from .models import Dispute, DisputeStatus, LedgerEntry, Ruling, Verdict
+from .models import (
+    Dispute,
+    DisputeStatus,
+    EntryKind,
+    LedgerEntry,
+    NoFaultCause,
+    Ruling,
+    RulingSource,
+    Stage,
+    Verdict,
+)
+
+# The OpenAPI shapes (drf-spectacular): they only document; parsing is in inputs.py.
+MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
+POINTS = {"max_digits": 8, "decimal_places": 1, "coerce_to_string": True}
+
+
+class UnitRefDoc(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class RulingStepDoc(serializers.Serializer):
+    rule = serializers.CharField()
+    amount = serializers.DecimalField(**MONEY)
+    points = serializers.DecimalField(**POINTS)
+
+
+class RulingFactsDoc(serializers.Serializer):
+    category = serializers.CharField()
+    repeat = serializers.BooleanField(help_text="重复投诉（二次投诉）")
+    appealed = serializers.BooleanField(help_text="经监管部门转办或升级为申诉（外部投诉）")
+    overdue = serializers.BooleanField(help_text="未在处理时限内答复")
+
+
+class AssessmentDoc(serializers.Serializer):
+    amount = serializers.DecimalField(**MONEY)
+    points = serializers.DecimalField(**POINTS)
+    steps = RulingStepDoc(many=True)
+    rule = serializers.CharField(allow_null=True, help_text="考核规则版本")
+    facts = RulingFactsDoc()
+
+
+class EvidenceRefDoc(serializers.Serializer):
+    kind = serializers.ChoiceField(["reply", "attachment", "dispute_evidence"])
+    id = serializers.IntegerField(required=False)
+    token = serializers.CharField(required=False)
+    label = serializers.CharField()
+
+
+class DisputeRefDoc(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(DisputeStatus.choices)
+
+
+class RulingDoc(serializers.Serializer):
+    id = serializers.IntegerField()
+    ticket_no = serializers.CharField()
+    verdict = serializers.ChoiceField(Verdict.choices)
+    verdict_label = serializers.CharField()
+    stage = serializers.ChoiceField(Stage.choices, allow_null=True)
+    unit = UnitRefDoc(allow_null=True)
+    person = serializers.CharField(allow_null=True)
+    no_fault_cause = serializers.ChoiceField(NoFaultCause.choices, allow_null=True)
+    reason = serializers.CharField()
+    evidence = EvidenceRefDoc(many=True)
+    source = serializers.ChoiceField(RulingSource.choices)
+    supersedes = serializers.IntegerField(allow_null=True)
+    by = serializers.CharField()
+    at = serializers.DateTimeField()
+    is_current = serializers.BooleanField()
+    dispute_until = serializers.DateTimeField(allow_null=True, help_text="申诉截止（不含该时刻）")
+    may_dispute = serializers.BooleanField()
+    dispute = DisputeRefDoc(allow_null=True)
+    assessment = AssessmentDoc(allow_null=True, help_text="考核金额与分值；仅责任单位本身可见")
+
+
+class RulingListDoc(serializers.Serializer):
+    results = RulingDoc(many=True)
+    next_before = serializers.IntegerField(allow_null=True, help_text="下一页：before=该值")
+
+
+class RulingCreateDoc(serializers.Serializer):
+    verdict = serializers.ChoiceField(Verdict.choices)
+    stage = serializers.ChoiceField(Stage.choices, required=False, help_text="有责、部分有责必填")
+    unit = serializers.IntegerField(required=False, help_text="责任单位 id；有责、部分有责必填")
+    person = serializers.IntegerField(required=False, help_text="责任人（责任单位员工）用户 id")
+    no_fault_cause = serializers.ChoiceField(
+        [c for c in NoFaultCause.choices if c[0] != NoFaultCause.NOT_ESTABLISHED],
+        required=False,
+        help_text="无责必填",
+    )
+    reason = serializers.CharField(max_length=2000)
+    replies = serializers.ListField(child=serializers.IntegerField(), required=False)
+    attachments = serializers.ListField(child=serializers.CharField(), required=False)
+    current_ruling = serializers.IntegerField(
+        required=False, allow_null=True, help_text="读到的当前判责 id；已变化时拒绝（409）"
+    )
+
+
+class DisputeEvidenceDoc(serializers.Serializer):
+    token = serializers.CharField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class DisputeDoc(serializers.Serializer):
+    id = serializers.IntegerField()
+    ruling = serializers.IntegerField()
+    ticket_no = serializers.CharField()
+    unit = UnitRefDoc()
+    status = serializers.ChoiceField(DisputeStatus.choices)
+    status_label = serializers.CharField()
+    reason = serializers.CharField()
+    filed_by = serializers.CharField()
+    filed_at = serializers.DateTimeField()
+    decision_due = serializers.DateTimeField()
+    decided_by = serializers.CharField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_reason = serializers.CharField()
+    new_ruling = serializers.IntegerField(allow_null=True)
+    evidence = DisputeEvidenceDoc(many=True)
+    may_decide = serializers.BooleanField()
+
+
+class DisputeListDoc(serializers.Serializer):
+    results = DisputeDoc(many=True)
+    next_before = serializers.IntegerField(allow_null=True)
+
+
+class DisputeCreateDoc(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+    files = serializers.ListField(
+        child=serializers.FileField(), help_text="证据：JPEG、PNG、WebP 图片或 PDF，1–5 个"
+    )
+
+
+class DecisionDoc(serializers.Serializer):
+    outcome = serializers.ChoiceField(["uphold", "overturn"])
+    reason = serializers.CharField(max_length=2000)
+
+
+class EntryDoc(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    period = serializers.CharField(help_text="考核月份 YYYY-MM")
+    kind = serializers.ChoiceField(EntryKind.choices)
+    unit = UnitRefDoc()
+    person = serializers.CharField(allow_null=True)
+    ticket_no = serializers.CharField()
+    ruling = serializers.IntegerField()
+    reverses = serializers.IntegerField(allow_null=True)
+    count = serializers.IntegerField()
+    amount = serializers.DecimalField(**MONEY)
+    points = serializers.DecimalField(**POINTS)
+    rule = serializers.CharField(allow_null=True)
+    category = serializers.CharField()
+    stage = serializers.ChoiceField(Stage.choices)
+    reason = serializers.CharField()
+
+
+class EntryListDoc(serializers.Serializer):
+    results = EntryDoc(many=True)
+    next_before = serializers.IntegerField(allow_null=True)
+
+
+class RulingErrorBodyDoc(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.CharField(), required=False)
+
+
+class RulingErrorDoc(serializers.Serializer):
+    error = RulingErrorBodyDoc()
+
 
 TICKET_NO = re.compile(r"^[A-Za-z0-9]{1,24}$")
 UNIT_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
-ERRORS = {400: doc.RulingErrorDoc, 403: doc.RulingErrorDoc, 404: doc.RulingErrorDoc}
+ERRORS = {400: RulingErrorDoc, 403: RulingErrorDoc, 404: RulingErrorDoc}
 PAGE_PARAMS = [
     OpenApiParameter("limit", OpenApiTypes.INT, description="每页条数（1–200，默认50）"),
     OpenApiParameter("before", OpenApiTypes.INT, description="上一页的 next_before"),
@@ -89,7 +264,7 @@ class RulingListView(APIView):
             OpenApiParameter("current", OpenApiTypes.BOOL, description="只列当前有效的判责"),
             *PAGE_PARAMS,
         ],
-        responses={200: doc.RulingListDoc, **ERRORS},
+        responses={200: RulingListDoc, **ERRORS},
         operation_id="rulings_list",
         summary="判责记录（网点只见本单位的）",
     )
@@ -127,7 +302,7 @@ class RulingListView(APIView):
 
 class RulingDetailView(APIView):
     @extend_schema(
-        responses={200: doc.RulingDoc, **ERRORS},
+        responses={200: RulingDoc, **ERRORS},
         operation_id="rulings_retrieve",
         summary="判责详情",
     )
@@ -139,7 +314,7 @@ class RulingDetailView(APIView):
 
 class ComplaintRulingsView(APIView):
     @extend_schema(
-        responses={200: doc.RulingListDoc, **ERRORS},
+        responses={200: RulingListDoc, **ERRORS},
         operation_id="complaint_rulings_list",
         summary="工单的判责记录",
     )
@@ -156,8 +331,8 @@ class ComplaintRulingsView(APIView):
         )
 
     @extend_schema(
-        request=doc.RulingCreateDoc,
-        responses={201: doc.RulingDoc, **ERRORS, 409: doc.RulingErrorDoc, 503: doc.RulingErrorDoc},
+        request=RulingCreateDoc,
+        responses={201: RulingDoc, **ERRORS, 409: RulingErrorDoc, 503: RulingErrorDoc},
         operation_id="complaint_rulings_create",
         summary="判责（改判即新增一条判责）",
     )
@@ -185,8 +360,8 @@ class DisputeCreateView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request={"multipart/form-data": doc.DisputeCreateDoc},
-        responses={201: doc.DisputeDoc, **ERRORS, 409: doc.RulingErrorDoc, 413: doc.RulingErrorDoc},
+        request={"multipart/form-data": DisputeCreateDoc},
+        responses={201: DisputeDoc, **ERRORS, 409: RulingErrorDoc, 413: RulingErrorDoc},
         operation_id="ruling_disputes_create",
         summary="责任单位对判责提出申诉（附证据）",
     )
@@ -215,7 +390,7 @@ class DisputeListView(APIView):
             OpenApiParameter("unit", OpenApiTypes.STR, description="申诉单位编码"),
             *PAGE_PARAMS,
         ],
-        responses={200: doc.DisputeListDoc, **ERRORS},
+        responses={200: DisputeListDoc, **ERRORS},
         operation_id="disputes_list",
         summary="判责申诉（网点只见本单位的）",
     )
@@ -241,7 +416,7 @@ class DisputeListView(APIView):
 
 class DisputeDetailView(APIView):
     @extend_schema(
-        responses={200: doc.DisputeDoc, **ERRORS},
+        responses={200: DisputeDoc, **ERRORS},
         operation_id="disputes_retrieve",
         summary="判责申诉详情",
     )
@@ -254,8 +429,8 @@ class DisputeDecisionView(APIView):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
-        request=doc.DecisionDoc,
-        responses={200: doc.DisputeDoc, **ERRORS, 409: doc.RulingErrorDoc},
+        request=DecisionDoc,
+        responses={200: DisputeDoc, **ERRORS, 409: RulingErrorDoc},
         operation_id="disputes_decide",
         summary="裁决判责申诉（维持原判或改判无责）",
     )
@@ -280,7 +455,7 @@ class LedgerView(APIView):
             OpenApiParameter("unit", OpenApiTypes.STR, description="单位编码"),
             *PAGE_PARAMS,
         ],
-        responses={200: doc.EntryListDoc, **ERRORS},
+        responses={200: EntryListDoc, **ERRORS},
         operation_id="ledger_list",
         summary="考核台账（网点只见本单位的）",
     )

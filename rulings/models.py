@@ -37,28 +37,28 @@ from complaints.models import (
     Unit,
 )
 
-from . import rules
+from . import charges
 
 
 class Verdict(models.TextChoices):
-    AT_FAULT = rules.Verdict.AT_FAULT.value, _("有责")
-    PARTLY = rules.Verdict.PARTLY.value, _("部分有责")
-    NOT_AT_FAULT = rules.Verdict.NOT_AT_FAULT.value, _("无责")
+    AT_FAULT = charges.Verdict.AT_FAULT.value, _("有责")
+    PARTLY = charges.Verdict.PARTLY.value, _("部分有责")
+    NOT_AT_FAULT = charges.Verdict.NOT_AT_FAULT.value, _("无责")
 
 
 class Stage(models.TextChoices):
-    PICKUP = rules.Stage.PICKUP.value, _("收寄")
-    HUB = rules.Stage.HUB.value, _("中转/分拨")
-    TRANSPORT = rules.Stage.TRANSPORT.value, _("运输")
-    DELIVERY = rules.Stage.DELIVERY.value, _("派送")
-    SERVICE = rules.Stage.SERVICE.value, _("客服")
+    PICKUP = charges.Stage.PICKUP.value, _("收寄")
+    HUB = charges.Stage.HUB.value, _("中转/分拨")
+    TRANSPORT = charges.Stage.TRANSPORT.value, _("运输")
+    DELIVERY = charges.Stage.DELIVERY.value, _("派送")
+    SERVICE = charges.Stage.SERVICE.value, _("客服")
 
 
 class NoFaultCause(models.TextChoices):
-    CUSTOMER = rules.NoFaultCause.CUSTOMER.value, _("客户原因")
-    FORCE_MAJEURE = rules.NoFaultCause.FORCE_MAJEURE.value, _("不可抗力")
-    THIRD_PARTY = rules.NoFaultCause.THIRD_PARTY.value, _("第三方原因")
-    NOT_ESTABLISHED = rules.NoFaultCause.NOT_ESTABLISHED.value, _("责任不成立（申诉改判）")
+    CUSTOMER = charges.NoFaultCause.CUSTOMER.value, _("客户原因")
+    FORCE_MAJEURE = charges.NoFaultCause.FORCE_MAJEURE.value, _("不可抗力")
+    THIRD_PARTY = charges.NoFaultCause.THIRD_PARTY.value, _("第三方原因")
+    NOT_ESTABLISHED = charges.NoFaultCause.NOT_ESTABLISHED.value, _("责任不成立（申诉改判）")
 
 
 MULTIPLIER = {
@@ -170,14 +170,14 @@ class AssessmentRule(NoDeleteModel):
     def version_label(self) -> str:
         return f"{self.name}（{self.valid_from:%Y-%m-%d}起）"
 
-    def to_rule(self, lines=None) -> rules.RuleVersion:
+    def to_rule(self, lines=None) -> charges.RuleVersion:
         """The pure rule version the assessment reads (lines prefetched or given)."""
         lines = self.lines.all() if lines is None else lines
-        return rules.RuleVersion(
+        return charges.RuleVersion(
             version=self.version_label,
             lines=tuple(
-                rules.Line(
-                    stage=rules.Stage(line.stage),
+                charges.Line(
+                    stage=charges.Stage(line.stage),
                     amount=line.amount,
                     points=line.points,
                     category=line.category or None,
@@ -346,12 +346,12 @@ class Ruling(AppendOnlyModel):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~models.Q(verdict__in=sorted(v.value for v in rules.FAULT_VERDICTS))
+                condition=~models.Q(verdict__in=sorted(v.value for v in charges.FAULT_VERDICTS))
                 | (models.Q(unit__isnull=False) & ~models.Q(stage="")),
                 name="fault_ruling_names_unit_and_stage",
             ),
             models.CheckConstraint(
-                condition=~models.Q(verdict=rules.Verdict.NOT_AT_FAULT.value)
+                condition=~models.Q(verdict=charges.Verdict.NOT_AT_FAULT.value)
                 | (~models.Q(no_fault_cause="") & models.Q(unit__isnull=True)),
                 name="no_fault_ruling_names_cause",
             ),
@@ -365,7 +365,7 @@ class Ruling(AppendOnlyModel):
 
     @property
     def is_fault(self) -> bool:
-        return self.verdict in rules.FAULT_VERDICTS
+        return self.verdict in charges.FAULT_VERDICTS
 
 
 # --- The ledger -----------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from . import rules, services
+from . import charges, services
 from .models import Dispute, LedgerEntry, Ruling
 
 
@@ -49,7 +49,7 @@ def may_dispute(user, ruling: Ruling, *, now: datetime) -> bool:
         and user.has_perm("rulings.file_dispute")
         and ruling.unit_id is not None
         and services.branch_unit_of(user) == ruling.unit_id
-        and rules.may_dispute(verdict=ruling.verdict, closes_at=ruling.dispute_until, now=now)
+        and charges.may_dispute(verdict=ruling.verdict, closes_at=ruling.dispute_until, now=now)
     )
 
 

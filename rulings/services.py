@@ -15,21 +15,21 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_fsm import can_proceed
 
 from complaints import attachments, hooks
 from complaints import services as complaint_services
 from complaints.models import Attachment, Complaint, Reply, Role, StaffProfile, Status, Unit
-from kernel import refdata
+from kernel import refdata, workflow
+from kernel.actors import Actor, is_user
 from kernel.clock import deadline_text, to_shanghai
 from kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound, Unavailable
 
-from . import rules
+from . import charges
 from .models import (
     AssessmentRule,
     Dispute,
@@ -44,6 +44,9 @@ from .models import (
     Verdict,
 )
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 2000
@@ -51,15 +54,12 @@ MAX_DISPUTE_FILES = 5
 NOT_RULABLE = (Status.REJECTED, Status.WITHDRAWN)
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or timezone.now()
-
-
-def _staff_user(by) -> None:
-    if by is None or isinstance(by, str) or not getattr(by, "is_active", False):
+def _staff_user(by: Actor | None) -> User:
+    if not is_user(by) or not by.is_active:
         raise NotAllowed(_("请先登录。"))
     if getattr(by, "staff", None) is None and not by.is_superuser:
         raise NotAllowed(_("您不是系统内的员工。"))
+    return by
 
 
 def branch_unit_of(user) -> int | None:
@@ -107,7 +107,9 @@ def may_dispute(user, ruling: Ruling, *, now: datetime | None = None) -> bool:
     if branch_unit_of(user) != ruling.unit_id or ruling.unit_id is None:
         return False
     return (
-        rules.may_dispute(verdict=ruling.verdict, closes_at=ruling.dispute_until, now=_now(now))
+        charges.may_dispute(
+            verdict=ruling.verdict, closes_at=ruling.dispute_until, now=workflow.now_or(now)
+        )
         and not Dispute.objects.filter(ruling=ruling).exists()
     )
 
@@ -118,20 +120,20 @@ def sees_amounts(user, ruling: Ruling) -> bool:
     return unit is None or unit == ruling.unit_id
 
 
-def require_view(by) -> None:
-    _staff_user(by)
+def require_view(by: Actor) -> None:
+    by = _staff_user(by)
     if not by.has_perm("rulings.view_ruling"):
         raise NotAllowed(_("您没有权限查看判责。"))
 
 
-def require_dispute_view(by) -> None:
-    _staff_user(by)
+def require_dispute_view(by: Actor) -> None:
+    by = _staff_user(by)
     if not by.has_perm("rulings.view_dispute"):
         raise NotAllowed(_("您没有权限查看申诉。"))
 
 
-def require_ledger_view(by) -> None:
-    _staff_user(by)
+def require_ledger_view(by: Actor) -> None:
+    by = _staff_user(by)
     if not by.has_perm("rulings.view_ledgerentry"):
         raise NotAllowed(_("您没有权限查看考核台账。"))
 
@@ -148,7 +150,7 @@ def current_ruling(complaint: Complaint) -> Ruling | None:
     )
 
 
-def rulings_for_complaint(*, complaint: Complaint, by) -> list[Ruling]:
+def rulings_for_complaint(*, complaint: Complaint, by: Actor) -> list[Ruling]:
     """The complaint's rulings, newest first, with their dispute (constant queries)."""
     require_view(by)
     complaint_services.authorize(by, "view_complaint", complaint, action="ruling")
@@ -161,7 +163,7 @@ def rulings_for_complaint(*, complaint: Complaint, by) -> list[Ruling]:
     return list(rows)
 
 
-def get_ruling_for_staff(*, ruling_id: int, by) -> Ruling:
+def get_ruling_for_staff(*, ruling_id: int, by: Actor) -> Ruling:
     require_view(by)
     if not 0 < ruling_id < 2**63:
         raise NotFound(_("判责记录不存在。"))
@@ -176,7 +178,7 @@ def get_ruling_for_staff(*, ruling_id: int, by) -> Ruling:
     return ruling
 
 
-def get_dispute_for_staff(*, dispute_id: int, by) -> Dispute:
+def get_dispute_for_staff(*, dispute_id: int, by: Actor) -> Dispute:
     require_dispute_view(by)
     if not 0 < dispute_id < 2**63:
         raise NotFound(_("申诉不存在。"))
@@ -211,10 +213,10 @@ def ruling_facts(complaint: Complaint, *, verdict: str, stage: str, now: datetim
         overdue = (complaint.answered_at or now) > complaint.resolution_due
     if complaint.statutory_due is not None:
         overdue = overdue or (complaint.first_answered_at or now) > complaint.statutory_due
-    return rules.RulingFacts(
-        verdict=rules.Verdict(verdict),
+    return charges.RulingFacts(
+        verdict=charges.Verdict(verdict),
         category=complaint.category,
-        stage=rules.Stage(stage) if stage else None,
+        stage=charges.Stage(stage) if stage else None,
         # 二次投诉: linked to an earlier complaint, or sent back after an unsatisfied follow-up.
         repeat=complaint.is_repeat,
         # The dashboard's 申诉/外部投诉: came through the regulator or was forwarded by it.
@@ -246,7 +248,7 @@ def _validated(complaint: Complaint, data: RulingInput) -> tuple[Unit | None, ob
     errors = dict(data.errors)
     if data.verdict not in Verdict.values:
         errors["verdict"] = _("请选择判责结果（有责、部分有责或无责）。")
-    fault = data.verdict in rules.FAULT_VERDICTS
+    fault = data.verdict in charges.FAULT_VERDICTS
     unit = person = None
     if fault:
         if data.stage not in Stage.values:
@@ -339,13 +341,6 @@ def _same(ruling: Ruling | None, data: RulingInput) -> bool:
     )
 
 
-def _lock_complaint(complaint: Complaint) -> Complaint:
-    try:
-        return Complaint.objects.select_for_update().get(pk=complaint.pk)
-    except Complaint.DoesNotExist as exc:
-        raise NotFound(_("工单不存在。")) from exc
-
-
 def _applicable_rule(complaint: Complaint) -> AssessmentRule:
     # The rules in force when the complaint was accepted apply, however late the ruling comes.
     day = to_shanghai(complaint.accepted_at).date()
@@ -359,19 +354,21 @@ def _applicable_rule(complaint: Complaint) -> AssessmentRule:
 
 
 @transaction.atomic
-def ruling_record(*, complaint: Complaint, by, data: RulingInput, now=None) -> Ruling:
+def ruling_record(
+    *, complaint: Complaint, by: Actor, data: RulingInput, now: datetime | None = None
+) -> Ruling:
     """Record a ruling (判责) at or after the reply; a change is a new ruling, never an edit.
 
     In the same transaction: the previous ruling's charges are reversed, a fault writes its
     charge to the ledger, and 有理由投诉 follows the verdict.
     """
-    now = _now(now)
-    _staff_user(by)
+    now = workflow.now_or(now)
+    by = _staff_user(by)
     complaint_services.authorize(by, "view_complaint", complaint, action="ruling")
     if not by.has_perm("rulings.rule_complaint"):
         raise NotAllowed(_("您没有权限判责。"))
     unit, person, (reason, evidence) = _validated(complaint, data)
-    locked = _lock_complaint(complaint)
+    locked = workflow.lock(Complaint.objects, complaint.pk, not_found=_("工单不存在。"))
     if locked.first_answered_at is None or locked.status in NOT_RULABLE:
         raise Conflict(
             _("工单当前状态为“%(status)s”：答复后才能判责，不予受理或撤诉的工单不判责。")
@@ -384,7 +381,7 @@ def ruling_record(*, complaint: Complaint, by, data: RulingInput, now=None) -> R
         raise Conflict(_("该判责的申诉尚待裁决，裁决后才能重新判责。"))
     if _same(previous, data):
         raise Conflict(_("判责结果与当前判责相同，无需重新判责。"))
-    fault = data.verdict in rules.FAULT_VERDICTS
+    fault = data.verdict in charges.FAULT_VERDICTS
     rule = _applicable_rule(locked) if fault else None
     return _write_ruling(
         locked,
@@ -410,7 +407,7 @@ def _pending_dispute(ruling: Ruling) -> bool:
 def _write_ruling(
     locked: Complaint,
     *,
-    by,
+    by: User,
     now: datetime,
     verdict: str,
     stage: str,
@@ -424,7 +421,7 @@ def _write_ruling(
     source: str,
 ) -> Ruling:
     facts = ruling_facts(locked, verdict=verdict, stage=stage, now=now)
-    assessment = rules.assess(facts, rule.to_rule()) if rule is not None else None
+    assessment = charges.assess(facts, rule.to_rule()) if rule is not None else None
     ruling = Ruling.objects.create(
         complaint=locked,
         verdict=verdict,
@@ -447,8 +444,8 @@ def _write_ruling(
         points=assessment.points if assessment else Decimal("0.0"),
         steps=assessment.steps_dict() if assessment else [],
         dispute_until=(
-            rules.dispute_closes_at(now, rule.to_rule(), refdata.current()["calendar"])
-            if rule is not None and verdict in rules.FAULT_VERDICTS
+            charges.dispute_closes_at(now, rule.to_rule(), refdata.current()["calendar"])
+            if rule is not None and verdict in charges.FAULT_VERDICTS
             else None
         ),
         by=by,
@@ -461,7 +458,7 @@ def _write_ruling(
             at=now,
             period=local_month(now),
             kind=EntryKind.CHARGE,
-            unit=unit,
+            unit=unit,  # type: ignore[misc]  # charges come from a fault verdict, which names one
             person=person,
             complaint=locked,
             ruling=ruling,
@@ -478,7 +475,7 @@ def _write_ruling(
     complaint_services.complaint_apply_ruling(
         complaint=locked,
         by=by,
-        justified=rules.is_justified(verdict),
+        justified=charges.is_justified(verdict),
         reason=reason,
         now=now,
         ruling_id=ruling.pk,
@@ -490,7 +487,9 @@ def _write_ruling(
     return ruling
 
 
-def _reverse_charges(previous: Ruling, *, cause: Ruling, by, now: datetime) -> list[LedgerEntry]:
+def _reverse_charges(
+    previous: Ruling, *, cause: Ruling, by: User, now: datetime
+) -> list[LedgerEntry]:
     """A new entry with the opposite sign for each charge of `previous` not reversed yet."""
     open_charges = LedgerEntry.objects.filter(
         ruling=previous, kind=EntryKind.CHARGE, reversed_by__isnull=True
@@ -556,14 +555,16 @@ def check_dispute_files(uploads) -> list[CheckedFile]:
 
 
 @transaction.atomic
-def dispute_file(*, ruling: Ruling, by, reason: str, uploads, now=None) -> Dispute:
+def dispute_file(
+    *, ruling: Ruling, by: Actor, reason: str, uploads, now: datetime | None = None
+) -> Dispute:
     """The unit at fault disputes a ruling (申诉改判) with its reason and evidence.
 
     Refused after the window (N working days on the official calendar) with the day it
     closed; one dispute per ruling; only on the complaint's current ruling.
     """
-    now = _now(now)
-    _staff_user(by)
+    now = workflow.now_or(now)
+    by = _staff_user(by)
     if not by.has_perm("rulings.file_dispute"):
         raise NotAllowed(_("只有责任单位的网点人员可以提出判责申诉。"))
     if branch_unit_of(by) != ruling.unit_id or ruling.unit_id is None:
@@ -573,7 +574,7 @@ def dispute_file(*, ruling: Ruling, by, reason: str, uploads, now=None) -> Dispu
     if errors:
         raise InvalidInput(_("申诉信息有误，请修改后重试。"), field_errors=errors)
     files = check_dispute_files(uploads)
-    locked = _lock_complaint(ruling.complaint)
+    locked = workflow.lock(Complaint.objects, ruling.complaint.pk, not_found=_("工单不存在。"))
     latest = current_ruling(locked)
     if latest is None or latest.pk != ruling.pk:
         raise Conflict(_("该判责已被新的判责取代，请查看最新判责。"))
@@ -581,12 +582,12 @@ def dispute_file(*, ruling: Ruling, by, reason: str, uploads, now=None) -> Dispu
         raise Conflict(_("无责判定无需申诉。"))
     if Dispute.objects.filter(ruling=ruling).exists():
         raise Conflict(_("该判责已提出过申诉，不能重复申诉。"))
-    if not rules.may_dispute(verdict=ruling.verdict, closes_at=ruling.dispute_until, now=now):
+    if not charges.may_dispute(verdict=ruling.verdict, closes_at=ruling.dispute_until, now=now):
         raise Conflict(
             _("申诉期已于%(closed)s截止，不能再申诉。")
-            % {"closed": deadline_text(ruling.dispute_until)}
+            % {"closed": deadline_text(ruling.dispute_until)}  # type: ignore[arg-type]  # a fault's
         )
-    rule = ruling.rule.to_rule() if ruling.rule else rules.RuleVersion("", ())
+    rule = ruling.rule.to_rule() if ruling.rule else charges.RuleVersion("", ())
     dispute = Dispute(
         ruling=ruling,
         complaint=locked,
@@ -594,7 +595,7 @@ def dispute_file(*, ruling: Ruling, by, reason: str, uploads, now=None) -> Dispu
         reason=reason,
         filed_by=by,
         filed_at=now,
-        decision_due=rules.decision_due_at(now, rule, refdata.current()["calendar"]),
+        decision_due=charges.decision_due_at(now, rule, refdata.current()["calendar"]),
     )
     dispute.complaint = locked
     hooks.refresh_record_timers(dispute, now=now)
@@ -654,10 +655,12 @@ def _remove(stored: list[DisputeEvidence]) -> None:
 
 
 @transaction.atomic
-def dispute_decide(*, dispute: Dispute, by, outcome: str, reason: str, now=None) -> Dispute:
+def dispute_decide(
+    *, dispute: Dispute, by: Actor, outcome: str, reason: str, now: datetime | None = None
+) -> Dispute:
     """A supervisor upholds the ruling or overturns it (改判无责: the charges are reversed)."""
-    now = _now(now)
-    _staff_user(by)
+    now = workflow.now_or(now)
+    by = _staff_user(by)
     if not by.has_perm("rulings.decide_dispute"):
         raise NotAllowed(_("只有质量监控主管可以裁决判责申诉。"))
     errors: dict = {}
@@ -666,16 +669,14 @@ def dispute_decide(*, dispute: Dispute, by, outcome: str, reason: str, now=None)
     reason = _text(reason, "reason", _("裁决理由"), errors)
     if errors:
         raise InvalidInput(_("裁决信息有误，请修改后重试。"), field_errors=errors)
-    locked_complaint = _lock_complaint(dispute.complaint)
+    locked_complaint = workflow.lock(
+        Complaint.objects, dispute.complaint.pk, not_found=_("工单不存在。")
+    )
     locked = Dispute.objects.select_for_update().get(pk=dispute.pk)
-    transition = locked.uphold if outcome == "uphold" else locked.overturn
-    if not can_proceed(transition):
-        raise Conflict(
-            _("该申诉已裁决（%(status)s），请刷新后查看。")
-            % {"status": locked.get_status_display()}
-        )
+    workflow.run_transition(  # outcome is "uphold" or "overturn", the transitions' names
+        locked, outcome, refused=_("该申诉已裁决（%(status)s），请刷新后查看。"), labels={}
+    )
     ruling = Ruling.objects.select_related("unit", "rule").get(pk=locked.ruling_id)
-    transition()
     locked.decided_by = by
     locked.decided_at = now
     locked.decision_reason = reason

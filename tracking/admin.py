@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import rules
+from . import journey_rules
 from .models import (
     CATEGORY_CHOICES,
     PARTY_CHOICES,
@@ -64,9 +64,9 @@ class RoutingRuleForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         target, unit = cleaned.get("target"), cleaned.get("fixed_unit")
-        if target == rules.FIXED_UNIT and unit is None:
+        if target == journey_rules.FIXED_UNIT and unit is None:
             self.add_error("fixed_unit", _("“指定单位”规则须选择单位。"))
-        if target != rules.FIXED_UNIT and unit is not None:
+        if target != journey_rules.FIXED_UNIT and unit is not None:
             self.add_error("fixed_unit", _("只有“指定单位”规则才选择单位。"))
         return cleaned
 

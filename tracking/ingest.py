@@ -27,7 +27,7 @@ from psycopg2.extras import execute_values
 from complaints.rules import normalize_tracking_no
 from kernel.errors import InvalidInput
 
-from . import partitions, rules
+from . import journey_rules, partitions
 from .models import ScanEvent, Waybill
 
 # A scan may be stamped a little ahead of our clock (the TMS's clock drifts), not a day.
@@ -200,7 +200,7 @@ def _event(raw, where, now, default_waybill, aliases, errors) -> Event | None:
     if len(event_id) > 64:
         errors[f"{where}.id"] = _("事件编号不能超过64个字符。")
         return None
-    key = rules.event_key(
+    key = journey_rules.event_key(
         event_id=event_id,
         waybill=waybill,
         at=at,
@@ -208,7 +208,7 @@ def _event(raw, where, now, default_waybill, aliases, errors) -> Event | None:
         unit_code=values["unit_code"],
         operator=values["operator"],
     )
-    return Event(waybill, at, rules.scan_type_of(code, aliases), code, key=key, **values)
+    return Event(waybill, at, journey_rules.scan_type_of(code, aliases), code, key=key, **values)
 
 
 def _info(raw, where, errors) -> WaybillInfo | None:
@@ -328,7 +328,7 @@ def _upsert_waybills(
         row = summary.setdefault(waybill, {"last": None, "signed": None})
         if row["last"] is None or at >= row["last"][0]:
             row["last"] = (at, scan_type, unit_code)
-        if scan_type == rules.SIGN and (row["signed"] is None or at > row["signed"]):
+        if scan_type == journey_rules.SIGN and (row["signed"] is None or at > row["signed"]):
             row["signed"] = at
     infos = {info.waybill: info for info in batch.waybills}
     rows = []

@@ -1,8 +1,8 @@
 """The journey on a complaint: its facts kept and audited, and 智能分单 at acceptance.
 
 `evaluate` runs after new scans of a waybill are stored (a push, a pull) and from the 滞留
-sweep: under the complaint's row lock it reads the journey as facts (tracking.rules), records
-each flag that appears, changes or clears on the complaint's audit trail as a system action
+sweep: under the complaint's row lock it reads the journey as facts (tracking.journey_rules),
+records each flag that appears, changes or clears on the complaint's audit trail as a system action
 (with the scans it rests on), and routes a complaint still waiting to be dispatched: the first
 matching rule either dispatches it through complaints' own dispatch service — so the cluster
 and urgency rules see the routed unit — or leaves a suggestion the agent accepts with one
@@ -34,7 +34,7 @@ from complaints.models import (
 from complaints.signals import complaint_changed
 from kernel.errors import Conflict, DomainError, NotFound
 
-from . import pull, rules
+from . import journey_rules, pull
 from .models import (
     JourneyFact,
     PullJob,
@@ -73,7 +73,7 @@ def on_complaint_changed(sender, *, complaint, event, audit=None, **kwargs) -> N
 # --- Reading the journey ------------------------------------------------------------------------
 
 
-def scans_of(waybill: str) -> list[rules.Scan]:
+def scans_of(waybill: str) -> list[journey_rules.Scan]:
     """The waybill's scans, oldest first (one index range scan over its months)."""
     rows = ScanEvent.objects.filter(waybill=waybill).order_by("scanned_at", "id")
     return [row.as_scan() for row in rows]
@@ -83,8 +83,8 @@ def stuck_hours(service: str) -> int:
     return int(settings.TRACKING["STUCK_HOURS"].get(service, DEFAULT_STUCK_HOURS))
 
 
-def facts_input(complaint: Complaint, waybill: Waybill | None) -> rules.JourneyFacts:
-    return rules.JourneyFacts(
+def facts_input(complaint: Complaint, waybill: Waybill | None) -> journey_rules.JourneyFacts:
+    return journey_rules.JourneyFacts(
         # 误投/虚假签收: the customer says the parcel never reached them (seed 003 §4).
         signs_disputed=complaint.category == Category.MISDELIVERY,
         stuck_hours=stuck_hours(complaint.service),
@@ -93,16 +93,16 @@ def facts_input(complaint: Complaint, waybill: Waybill | None) -> rules.JourneyF
 
 
 def current_facts(
-    complaint: Complaint, scans: list[rules.Scan], waybill: Waybill | None, *, now=None
-) -> list[rules.Fact]:
+    complaint: Complaint, scans: list[journey_rules.Scan], waybill: Waybill | None, *, now=None
+) -> list[journey_rules.Fact]:
     """The facts the journey supports now (the page shows these; the stored flags are what
     was audited)."""
-    return rules.journey_facts(
+    return journey_rules.journey_facts(
         scans, now=now or timezone.now(), facts=facts_input(complaint, waybill)
     )
 
 
-def scan_json(scan: rules.Scan, *, for_customer: bool = False) -> dict:
+def scan_json(scan: journey_rules.Scan, *, for_customer: bool = False) -> dict:
     """A scan as the API, the audit trail and the templates show it."""
     label = str(ScanType(scan.type).label) if scan.type in ScanType.values else scan.type
     data = {
@@ -124,7 +124,7 @@ def scan_json(scan: rules.Scan, *, for_customer: bool = False) -> dict:
     }
 
 
-def customer_text(scan: rules.Scan) -> str:
+def customer_text(scan: journey_rules.Scan) -> str:
     """The scan's text without the courier's name or phone: staff names stay inside."""
     from kernel.privacy import mask_phone
 
@@ -135,23 +135,23 @@ def customer_text(scan: rules.Scan) -> str:
     return _DIGITS.sub(lambda m: mask_phone(m.group()), text)
 
 
-def fact_text(fact: rules.Fact | JourneyFact) -> str:
+def fact_text(fact: journey_rules.Fact | JourneyFact) -> str:
     """One line a clerk reads: what the journey shows, where."""
     unit = fact.unit_name or fact.unit_code or _("未知单位")
-    if fact.kind == rules.SUSPECTED_FALSE_SIGN:
-        if fact.reason == rules.NO_DELIVERY_SCAN:
+    if fact.kind == journey_rules.SUSPECTED_FALSE_SIGN:
+        if fact.reason == journey_rules.NO_DELIVERY_SCAN:
             return _("疑似虚假签收：%(unit)s 签收前没有该网点的派件扫描，请核实签收人。") % {
                 "unit": unit
             }
         return _(
             "疑似虚假签收：客户否认收到，轨迹显示 %(unit)s 已签收，请核实签收人与签收方式。"
         ) % {"unit": unit}
-    if fact.kind == rules.STUCK:
+    if fact.kind == journey_rules.STUCK:
         return _("滞留：在 %(unit)s 已 %(hours)s 小时无扫描。") % {
             "unit": unit,
             "hours": fact.hours,
         }
-    if fact.kind == rules.LATE:
+    if fact.kind == journey_rules.LATE:
         return _("延误：超过承诺送达时间 %(hours)s 小时。") % {"hours": fact.hours}
     return _("最后经手单位：%(unit)s") % {"unit": unit}
 
@@ -183,7 +183,7 @@ def evaluate(complaint_id: int, *, now: datetime) -> None:
         return
     scans = scans_of(complaint.tracking_no)
     waybill = Waybill.objects.filter(pk=complaint.tracking_no).first()
-    facts = rules.journey_facts(scans, now=now, facts=facts_input(complaint, waybill))
+    facts = journey_rules.journey_facts(scans, now=now, facts=facts_input(complaint, waybill))
     _keep_flags(complaint, facts, now=now)
     if scans:
         _route(complaint, scans, facts, now=now)
@@ -212,10 +212,10 @@ def _audit(complaint: Complaint, *, now: datetime, reason: str, details: dict) -
     )
 
 
-def _keep_flags(complaint: Complaint, facts: list[rules.Fact], *, now: datetime) -> None:
-    found = {f.kind: f for f in facts if f.kind in rules.FLAGS}
+def _keep_flags(complaint: Complaint, facts: list[journey_rules.Fact], *, now: datetime) -> None:
+    found = {f.kind: f for f in facts if f.kind in journey_rules.FLAGS}
     kept = {f.kind: f for f in JourneyFact.objects.filter(complaint=complaint)}
-    for kind in rules.FLAGS:
+    for kind in journey_rules.FLAGS:
         fact, row = found.get(kind), kept.get(kind)
         if fact is None:
             if row is not None and row.active:
@@ -256,14 +256,18 @@ def _keep_flags(complaint: Complaint, facts: list[rules.Fact], *, now: datetime)
 # --- 智能分单 (routing) -----------------------------------------------------------------------
 
 
-def routing_rules() -> list[rules.RoutingRule]:
+def routing_rules() -> list[journey_rules.RoutingRule]:
     return [
         r.as_rule() for r in RoutingRule.objects.filter(is_active=True).select_related("fixed_unit")
     ]
 
 
 def _route(
-    complaint: Complaint, scans: list[rules.Scan], facts: list[rules.Fact], *, now: datetime
+    complaint: Complaint,
+    scans: list[journey_rules.Scan],
+    facts: list[journey_rules.Fact],
+    *,
+    now: datetime,
 ) -> None:
     decisions = RoutingDecision.objects.filter(complaint=complaint)
     if complaint.status != Status.ACCEPTED or complaint.unit_id is not None:
@@ -277,7 +281,7 @@ def _route(
     ruleset = routing_rules()
     codes = {s.unit_code for s in scans if s.unit_code} | {r.fixed_unit_code for r in ruleset}
     units = {u.code: u for u in Unit.objects.filter(code__in=codes - {""}, is_active=True)}
-    found = rules.route(
+    found = journey_rules.route(
         ruleset,
         category=complaint.category,
         party=complaint.party,
@@ -302,7 +306,7 @@ def _route(
         tried=list(found.tried),
         decided_at=now,
     )
-    if found.rule.action == rules.AUTO:
+    if found.rule.action == journey_rules.AUTO:
         services.complaint_dispatch(
             complaint=complaint,
             unit=unit,

@@ -15,18 +15,18 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Category, Complaint, Party, Unit
 
-from . import rules
+from . import journey_rules
 
 
 class ScanType(models.TextChoices):
-    COLLECT = rules.COLLECT, _("收件")
-    DEPART = rules.DEPART, _("发往")
-    ARRIVE = rules.ARRIVE, _("到达")
-    DELIVER = rules.DELIVER, _("派件")
-    SIGN = rules.SIGN, _("签收")
-    REFUSE = rules.REFUSE, _("拒签")
-    PROBLEM = rules.PROBLEM, _("问题件")
-    OTHER = rules.OTHER, _("其他")
+    COLLECT = journey_rules.COLLECT, _("收件")
+    DEPART = journey_rules.DEPART, _("发往")
+    ARRIVE = journey_rules.ARRIVE, _("到达")
+    DELIVER = journey_rules.DELIVER, _("派件")
+    SIGN = journey_rules.SIGN, _("签收")
+    REFUSE = journey_rules.REFUSE, _("拒签")
+    PROBLEM = journey_rules.PROBLEM, _("问题件")
+    OTHER = journey_rules.OTHER, _("其他")
 
 
 class Source(models.TextChoices):
@@ -61,8 +61,8 @@ class ScanEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.waybill} {self.get_scan_type_display()} {self.scanned_at:%Y-%m-%d %H:%M}"
 
-    def as_scan(self) -> rules.Scan:
-        return rules.Scan(
+    def as_scan(self) -> journey_rules.Scan:
+        return journey_rules.Scan(
             at=self.scanned_at,
             type=self.scan_type,
             unit_code=self.unit_code,
@@ -169,11 +169,11 @@ class BreakerState(models.Model):
     state = models.CharField(
         _("状态"),
         max_length=16,
-        default=rules.CLOSED,
+        default=journey_rules.CLOSED,
         choices=[
-            (rules.CLOSED, _("闭合（正常）")),
-            (rules.OPEN, _("断开（暂停拉取）")),
-            (rules.HALF_OPEN, _("半开（试探中）")),
+            (journey_rules.CLOSED, _("闭合（正常）")),
+            (journey_rules.OPEN, _("断开（暂停拉取）")),
+            (journey_rules.HALF_OPEN, _("半开（试探中）")),
         ],
     )
     failures = models.PositiveIntegerField(_("连续失败次数"), default=0)
@@ -189,28 +189,28 @@ class BreakerState(models.Model):
     def __str__(self) -> str:
         return f"{self.name}: {self.get_state_display()}"
 
-    def as_rule(self) -> rules.Breaker:
-        return rules.Breaker(self.state, self.failures, self.open_until, self.probe_until)
+    def as_rule(self) -> journey_rules.Breaker:
+        return journey_rules.Breaker(self.state, self.failures, self.open_until, self.probe_until)
 
 
 class RoutingRule(models.Model):
     """An ordered rule of 智能分单: which complaints it takes and where it sends them."""
 
     class Target(models.TextChoices):
-        DELIVERY_UNIT = rules.DELIVERY_UNIT, _("最后派件/签收网点")
-        LAST_UNIT = rules.LAST_UNIT, _("最后扫描单位")
-        ORIGIN_UNIT = rules.ORIGIN_UNIT, _("收件（始发）网点")
-        FIXED_UNIT = rules.FIXED_UNIT, _("指定单位")
+        DELIVERY_UNIT = journey_rules.DELIVERY_UNIT, _("最后派件/签收网点")
+        LAST_UNIT = journey_rules.LAST_UNIT, _("最后扫描单位")
+        ORIGIN_UNIT = journey_rules.ORIGIN_UNIT, _("收件（始发）网点")
+        FIXED_UNIT = journey_rules.FIXED_UNIT, _("指定单位")
 
     class Action(models.TextChoices):
-        AUTO = rules.AUTO, _("自动下发")
-        SUGGEST = rules.SUGGEST, _("仅建议，由坐席确认")
+        AUTO = journey_rules.AUTO, _("自动下发")
+        SUGGEST = journey_rules.SUGGEST, _("仅建议，由坐席确认")
 
     class Fact(models.TextChoices):
         NONE = "", _("不要求")
-        SUSPECTED_FALSE_SIGN = rules.SUSPECTED_FALSE_SIGN, _("疑似虚假签收")
-        STUCK = rules.STUCK, _("滞留")
-        LATE = rules.LATE, _("延误（超过承诺时间）")
+        SUSPECTED_FALSE_SIGN = journey_rules.SUSPECTED_FALSE_SIGN, _("疑似虚假签收")
+        STUCK = journey_rules.STUCK, _("滞留")
+        LATE = journey_rules.LATE, _("延误（超过承诺时间）")
 
     name = models.CharField(_("规则名称"), max_length=60, unique=True)
     position = models.PositiveIntegerField(_("顺序"), default=100, help_text=_("小的先匹配"))
@@ -246,8 +246,8 @@ class RoutingRule(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def as_rule(self) -> rules.RoutingRule:
-        return rules.RoutingRule(
+    def as_rule(self) -> journey_rules.RoutingRule:
+        return journey_rules.RoutingRule(
             name=self.name,
             target=self.target,
             categories=frozenset(self.categories or ()),
@@ -330,9 +330,9 @@ class JourneyFact(models.Model):
         _("事实"),
         max_length=32,
         choices=[
-            (rules.SUSPECTED_FALSE_SIGN, _("疑似虚假签收")),
-            (rules.STUCK, _("滞留")),
-            (rules.LATE, _("延误")),
+            (journey_rules.SUSPECTED_FALSE_SIGN, _("疑似虚假签收")),
+            (journey_rules.STUCK, _("滞留")),
+            (journey_rules.LATE, _("延误")),
         ],
     )
     active = models.BooleanField(_("当前成立"), default=True)

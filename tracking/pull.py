@@ -7,7 +7,7 @@ UPDATE … FOR UPDATE SKIP LOCKED (two workers never take the same job) under a 
 TMS with short timeouts, stores what it answers (tracking.ingest) and checks the waybill's open
 complaints (tracking.journey). A failure schedules a retry with exponential backoff; after
 TRACKING["PULL_MAX_ATTEMPTS"] the job is marked failed. In front of the TMS a circuit breaker
-(tracking.rules.Breaker, its state in one row every worker shares) stops all pulls for a
+(tracking.journey_rules.Breaker, its state in one row every worker shares) stops all pulls for a
 cooldown after repeated failures, so a TMS that is down or slow costs one timeout per cooldown
 instead of one per job; jobs meanwhile wait, their attempts not counted.
 """
@@ -30,7 +30,7 @@ from django.utils import timezone
 from kernel.db import inserts
 from kernel.errors import DomainError
 
-from . import ingest, rules
+from . import ingest, journey_rules
 from .models import BreakerState, PullJob, Source
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,9 @@ def _breaker_row() -> BreakerState:
     return row
 
 
-def _save_breaker(row: BreakerState, state: rules.Breaker, error: str | None = None) -> None:
+def _save_breaker(
+    row: BreakerState, state: journey_rules.Breaker, error: str | None = None
+) -> None:
     row.state, row.failures = state.state, state.failures
     row.open_until, row.probe_until = state.open_until, state.probe_until
     if error is not None:
@@ -135,10 +137,10 @@ def breaker_admit(now: datetime) -> datetime | None:
     with transaction.atomic():
         row = _breaker_row()
         state = row.as_rule()
-        if not rules.breaker_allows(state, now=now):
+        if not journey_rules.breaker_allows(state, now=now):
             return max(t for t in (state.open_until, state.probe_until, now) if t is not None)
-        if state.state != rules.CLOSED:
-            _save_breaker(row, rules.breaker_probe(state, now=now, timeout=LEASE))
+        if state.state != journey_rules.CLOSED:
+            _save_breaker(row, journey_rules.breaker_probe(state, now=now, timeout=LEASE))
     return None
 
 
@@ -146,16 +148,16 @@ def breaker_record(now: datetime, *, error: str | None) -> None:
     with transaction.atomic():
         row = _breaker_row()
         if error is None:
-            if row.state != rules.CLOSED or row.failures:
-                _save_breaker(row, rules.Breaker(), "")
+            if row.state != journey_rules.CLOSED or row.failures:
+                _save_breaker(row, journey_rules.Breaker(), "")
             return
-        state = rules.breaker_failure(
+        state = journey_rules.breaker_failure(
             row.as_rule(),
             now=now,
             threshold=int(_conf("BREAKER_FAILURES")),
             cooldown=timedelta(seconds=int(_conf("BREAKER_COOLDOWN_SECONDS"))),
         )
-        if state.state == rules.OPEN and row.state != rules.OPEN:
+        if state.state == journey_rules.OPEN and row.state != journey_rules.OPEN:
             log.warning("TMS circuit breaker opened after %d failures: %s", state.failures, error)
         _save_breaker(row, state, error)
 
@@ -326,7 +328,7 @@ def _failed(job_id: int, waybill: str, error: str, now: datetime) -> str:
         _finish(job_id, status=PullJob.Status.FAILED, finished_at=now, last_error=error[:500])
         return "failed"
     log.warning("pull of %s attempt %d failed: %s", waybill, attempts, error)
-    delay = rules.pull_backoff(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP)
+    delay = journey_rules.pull_backoff(attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP)
     _back_to_pending(job_id, next_attempt_at=now + delay, last_error=error[:500])
     return "retry"
 

@@ -6,25 +6,32 @@ supervisors' to edit in the admin, and nothing here overwrites them.
 
 from __future__ import annotations
 
-from . import rules
+from . import journey_rules
 
 # (position, name, categories, parties, requires_fact, target) — seed 000: delivery problems go
 # to the delivering branch first; loss and damage in transit to the last unit that held it;
 # pickup problems to the branch that collected it. Anything unmatched waits for an agent.
 DEFAULT_RULES = (
-    (10, "虚假签收/误投 → 签收网点", ["misdelivery"], [], "", rules.DELIVERY_UNIT),
-    (20, "投递延误 → 派件网点", ["delay"], [], "", rules.DELIVERY_UNIT),
-    (30, "投递服务态度 → 派件网点", ["attitude"], ["recipient", "agent"], "", rules.DELIVERY_UNIT),
+    (10, "虚假签收/误投 → 签收网点", ["misdelivery"], [], "", journey_rules.DELIVERY_UNIT),
+    (20, "投递延误 → 派件网点", ["delay"], [], "", journey_rules.DELIVERY_UNIT),
+    (
+        30,
+        "投递服务态度 → 派件网点",
+        ["attitude"],
+        ["recipient", "agent"],
+        "",
+        journey_rules.DELIVERY_UNIT,
+    ),
     (
         40,
         "运输途中丢失/损毁/短少 → 最后扫描单位",
         ["loss", "damage", "short"],
         [],
         "",
-        rules.LAST_UNIT,
+        journey_rules.LAST_UNIT,
     ),
-    (50, "揽收服务态度 → 收件网点", ["attitude"], ["sender"], "", rules.ORIGIN_UNIT),
-    (60, "收费问题 → 收件网点", ["fee"], [], "", rules.ORIGIN_UNIT),
+    (50, "揽收服务态度 → 收件网点", ["attitude"], ["sender"], "", journey_rules.ORIGIN_UNIT),
+    (60, "收费问题 → 收件网点", ["fee"], [], "", journey_rules.ORIGIN_UNIT),
 )
 
 
@@ -40,7 +47,7 @@ def ensure_default_rules(rule_model) -> int:
             parties=parties,
             requires_fact=fact,
             target=target,
-            action=rules.AUTO,
+            action=journey_rules.AUTO,
         )
     return len(DEFAULT_RULES)
 

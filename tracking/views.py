@@ -23,7 +23,7 @@ from complaints.models import Complaint, Status
 from complaints.rules import normalize_tracking_no
 from kernel.errors import DomainError, NotFound
 
-from . import journey, pull, rules
+from . import journey, journey_rules, pull
 from .models import JourneyFact, PullJob, RoutingDecision, Waybill
 
 INTAKE_SCANS = 6  # the latest scans shown beside intake (all of them on the ticket)
@@ -53,20 +53,23 @@ def _pull_state(waybill: str, row: Waybill | None, *, now, reason: str, owe: boo
     }
 
 
-def _scan_rows(scans: list[rules.Scan], facts: list[rules.Fact]) -> list[dict]:
+def _scan_rows(scans: list[journey_rules.Scan], facts: list[journey_rules.Fact]) -> list[dict]:
     """The scans newest first, each marked when a fact rests on it."""
     resting = {}
     for fact in facts:
         for scan in fact.scans:
             resting.setdefault(scan.key, []).append(fact.kind)
     return [
-        {"scan": s, "facts": resting.get(s.key, []), "other": s.type == rules.OTHER}
+        {"scan": s, "facts": resting.get(s.key, []), "other": s.type == journey_rules.OTHER}
         for s in reversed(scans)
     ]
 
 
-def _fact_rows(facts: list[rules.Fact]) -> list[dict]:
-    return [{"fact": f, "text": journey.fact_text(f), "flag": f.kind in rules.FLAGS} for f in facts]
+def _fact_rows(facts: list[journey_rules.Fact]) -> list[dict]:
+    return [
+        {"fact": f, "text": journey.fact_text(f), "flag": f.kind in journey_rules.FLAGS}
+        for f in facts
+    ]
 
 
 @login_required
@@ -83,10 +86,10 @@ def intake_journey(request):
     now = timezone.now()
     row = Waybill.objects.filter(pk=waybill).first()
     scans = journey.scans_of(waybill)
-    facts = rules.journey_facts(
+    facts = journey_rules.journey_facts(
         scans,
         now=now,
-        facts=rules.JourneyFacts(
+        facts=journey_rules.JourneyFacts(
             stuck_hours=journey.stuck_hours("express"),
             promised_at=row.promised_at if row else None,
         ),
@@ -95,8 +98,8 @@ def intake_journey(request):
         asked=True,
         scans=_scan_rows(scans, facts)[:INTAKE_SCANS],
         count=len(scans),
-        facts=_fact_rows([f for f in facts if f.kind in rules.FLAGS]),
-        holder=next((f for f in facts if f.kind == rules.LAST_HOLDER), None),
+        facts=_fact_rows([f for f in facts if f.kind in journey_rules.FLAGS]),
+        holder=next((f for f in facts if f.kind == journey_rules.LAST_HOLDER), None),
         state=_pull_state(
             waybill, row, now=now, reason=PullJob.Reason.LOOKUP, owe=context["poll"] == 0
         ),

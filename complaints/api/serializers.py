@@ -1,6 +1,7 @@
-"""What the API reads and writes. Inputs are validated here (types, choices, lengths) and again
-by the services (the business rules); outputs are built from plain dicts by the views, and
-these classes are also the OpenAPI schema of every response.
+"""What the API reads and writes. Inputs are validated here (types, choices, lengths; those of
+a complaint's own fields built from the model, model_fields) and by the services (the business
+rules); outputs are built from plain dicts by the views, and these classes are also the
+OpenAPI schema of every response.
 
 Times come out in ISO 8601 with +08:00 (TIME_ZONE Asia/Shanghai); money as decimal strings
 with two places.
@@ -16,13 +17,15 @@ from complaints import filters as list_filters
 from complaints.models import (
     Category,
     Channel,
+    Complaint,
     ContactMethod,
-    Demand,
     Party,
     Priority,
     Service,
     Status,
+    Unit,
 )
+from complaints.services.intake import INPUT_FIELDS
 from kernel.api_fields import BoundedDateTimeField
 
 Money = dict(max_digits=12, decimal_places=2, coerce_to_string=True)
@@ -54,54 +57,43 @@ class FlatInput(serializers.Serializer):
         return {name: copy.copy(field) for name, field in prototypes.items()}
 
 
-class SubmitSerializer(FlatInput):
-    tracking_no = serializers.CharField(max_length=40, help_text="运单号")
-    complainant_name = serializers.CharField(max_length=50, help_text="投诉人姓名")
-    phone = serializers.CharField(max_length=30, help_text="手机号或带区号的固定电话")
-    party = serializers.ChoiceField(choices=Party.choices, help_text="投诉人身份")
-    category = serializers.ChoiceField(choices=Category.choices, help_text="投诉类别")
-    description = serializers.CharField(max_length=5000, help_text="投诉内容")
-    demand = serializers.ChoiceField(
-        choices=Demand.choices, required=False, allow_blank=True, default="", help_text="诉求"
-    )
-    demand_detail = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, default="", help_text="诉求说明"
-    )
-    service = serializers.ChoiceField(
-        choices=Service.choices, default=Service.EXPRESS, help_text="业务类型"
-    )
-    insured = serializers.BooleanField(default=False, help_text="是否保价")
-    insured_amount = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        help_text="保价金额（元）",
-    )
-    declared_value = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        help_text="申报价值（元）",
-    )
-    freight = serializers.DecimalField(
-        max_digits=10,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        help_text="资费（元）",
-    )
-    unit = serializers.CharField(
-        max_length=32,
-        required=False,
-        allow_blank=True,
-        default="",
-        help_text="责任单位编码：仅接口合作方与员工可填；客户自助提交时不得填写（由客服下发）",
-    )
+def model_fields(model, names, **overrides) -> dict[str, serializers.Field]:
+    """Input fields for the model's fields `names`, as DRF's ModelSerializer maps them (length,
+    choices, blank, null, minimum from the model), built once: a ModelSerializer would inspect
+    the model again for every request. `overrides` are extra keyword arguments per field."""
+    extra = {}
+    for name in names:
+        field = model._meta.get_field(name)
+        # The OpenAPI schema's description: the model's help text, or its label.
+        described = {"help_text": field.help_text or field.verbose_name}
+        extra[name] = {**described, **overrides.get(name, {})}
+    meta = type("Meta", (), {"model": model, "fields": names, "extra_kwargs": extra})
+    return type("Fields", (serializers.ModelSerializer,), {"Meta": meta})().get_fields()
+
+
+# The intake's fields (complaints.services.NewComplaint) that an API client sends; the unit by
+# its code, and only from partners and staff (ComplaintsView.post). The channel of a submission
+# is the API's; the flags below are an agent's judgement on the phone.
+_SET_BY_STAFF = ("channel", "key_account", "urgent_contents", "is_external")
+SubmitSerializer = type(
+    "SubmitSerializer",
+    (FlatInput,),
+    {
+        "__module__": __name__,
+        "__doc__": "A complaint as an API client submits it: the Complaint model's rules.",
+        **model_fields(
+            Complaint,
+            [name for name in INPUT_FIELDS if name not in _SET_BY_STAFF],
+        ),
+        "unit": serializers.CharField(
+            max_length=Unit._meta.get_field("code").max_length,
+            required=False,
+            allow_blank=True,
+            default="",
+            help_text="责任单位编码：仅接口合作方与员工可填；客户自助提交时不得填写（由客服下发）",
+        ),
+    },
+)
 
 
 class ChaseSerializer(serializers.Serializer):
@@ -174,7 +166,11 @@ class ListFilterSerializer(FlatInput):
 class SearchSerializer(ListFilterSerializer):
     """The list's filters in a POST body, with the phone a URL must not carry."""
 
-    phone = serializers.CharField(max_length=30, required=False, help_text="客户电话（完整号码）")
+    phone = serializers.CharField(
+        max_length=Complaint._meta.get_field("phone").max_length,
+        required=False,
+        help_text="客户电话（完整号码）",
+    )
     q = serializers.CharField(
         max_length=100,
         required=False,

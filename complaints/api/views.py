@@ -186,22 +186,7 @@ class ComplaintsView(APIView):
             # before any lookup, so the answer says nothing about which codes exist.
             message = _("客户提交投诉时不能指定责任单位，客服核实后会下发到责任单位。")
             raise InvalidInput(message, field_errors={"unit": message})
-        new = services.NewComplaint(
-            tracking_no=data["tracking_no"],
-            complainant_name=data["complainant_name"],
-            phone=data["phone"],
-            party=data["party"],
-            category=data["category"],
-            description=data["description"],
-            demand=data["demand"],
-            demand_detail=data["demand_detail"],
-            service=data["service"],
-            insured=data["insured"],
-            insured_amount=data.get("insured_amount"),
-            declared_value=data.get("declared_value"),
-            freight=data.get("freight"),
-            unit_code=data["unit"],
-        )
+        new = services.NewComplaint.from_input(data, unit_code=data["unit"])
         outcome = idempotency.submit_once(
             client=idempotency.client_identity(request, _ident(request)),
             key=key,

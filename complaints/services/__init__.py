@@ -8,8 +8,10 @@ for the row lock, then sees the changed state and gets a Conflict, never a silen
 Callers use the package (`from complaints import services`; `services.complaint_dispatch(...)`);
 the modules hold:
 
-- access.py: the actors (CUSTOMER, SYSTEM), `authorize`, access codes, get_for_staff/customer;
-- steps.py: what every service shares (lock, FSM run, save with deadlines, audit + signal);
+- authorization.py: `authorize` (the actors, `Actor`, CUSTOMER, SYSTEM: kernel/actors.py), access
+  codes, get_for_staff/customer;
+- steps.py: the complaint's lock, FSM run and save with deadlines (kernel/workflow.py underneath);
+- audit.py: `record`, the audit row + signal every write to a complaint ends with (features too);
 - intake.py: NewComplaint, its validation, ticket numbers, repeat lookup, `complaint_create`;
 - urgency.py: automatic urgency and clusters;
 - transitions.py: dispatch, reassign, reply, reject, withdraw;
@@ -22,7 +24,16 @@ the modules hold:
 - personal_data.py: revealing the unmasked name and phone (audited).
 """
 
-from .access import (
+from .assignment import (
+    complaint_assign_handler,
+    complaint_take,
+    may_assign,
+    may_take,
+    staff_loads,
+    staff_set_on_duty,
+    unit_set_auto_assign,
+)
+from .authorization import (
     CUSTOMER,
     CUSTOMER_ACTIONS,
     SYSTEM,
@@ -32,16 +43,6 @@ from .access import (
     get_for_staff,
     hash_access_code,
     new_access_code,
-)
-from .access import _actor_fields as _actor_fields  # complaints/attachments.py
-from .assignment import (
-    complaint_assign_handler,
-    complaint_take,
-    may_assign,
-    may_take,
-    staff_loads,
-    staff_set_on_duty,
-    unit_set_auto_assign,
 )
 from .category import complaint_set_category
 from .flags import (
@@ -78,7 +79,6 @@ from .pause import complaint_pause, complaint_resume
 from .personal_data import complaint_record_access, complaint_reveal_personal_data
 from .records import complaint_add_note, complaint_log_contact, complaint_log_event
 from .steps import ACTION_LABELS
-from .steps import _audit as _audit  # complaints/attachments.py
 from .transitions import (
     ReplyInput,
     complaint_dispatch,

@@ -12,44 +12,55 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils.translation import gettext as _
 
+from kernel.actors import Actor, is_user
 from kernel.errors import Conflict, InvalidInput, NotAllowed
+from kernel.workflow import now_or
 
 from ..assignment_rules import StaffLoad, choose_handler
 from ..models import OPEN_STATES, Complaint, Role, StaffProfile, Unit
-from .access import SYSTEM, authorize
-from .steps import _audit, _lock, _now
+from .audit import record
+from .authorization import SYSTEM, authorize, staff_user
+from .steps import lock_complaint
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
-def _display(user) -> str:
-    return user.get_full_name() or user.get_username()
+def _display(user: User | None) -> str:
+    if user is None:
+        return ""
+    return str(user.get_full_name() or user.get_username())
 
 
-def is_unit_head(user, unit_id: int | None) -> bool:
+def is_unit_head(user: Actor | None, unit_id: int | None) -> bool:
     """Whether `user` heads the unit (Unit.head): one query."""
-    if unit_id is None or user is None or not getattr(user, "pk", None):
+    if unit_id is None or not is_user(user) or not user.pk:
         return False
     return Unit.objects.filter(pk=unit_id, head_id=user.pk).exists()
 
 
-def may_assign(user, complaint: Complaint) -> bool:
+def may_assign(user: User, complaint: Complaint) -> bool:
     """The unit's head, supervisors and agents (they dispatch) give a complaint to a person."""
     if user.is_superuser or user.has_perm("complaints.dispatch_complaint"):
         return True
     # The unit as the caller loaded it (lists select it with the rows; the ticket shows it).
-    return complaint.unit_id is not None and complaint.unit.head_id == user.pk
+    return complaint.unit is not None and complaint.unit.head_id == user.pk
 
 
-def may_take(user, complaint: Complaint) -> bool:
+def may_take(user: Actor, complaint: Complaint) -> bool:
     """Branch staff of the complaint's unit take it while it has no handler."""
     profile = getattr(user, "staff", None)
     return bool(
-        profile is not None
+        is_user(user)
+        and profile is not None
         and profile.role == Role.BRANCH
         and complaint.unit_id is not None
         and profile.unit_id == complaint.unit_id
@@ -65,10 +76,10 @@ def _check_assignable(locked: Complaint) -> None:
         )
 
 
-def _unit_staff(handler, unit_id: int):
+def _unit_staff(handler: User, unit_id: int) -> StaffProfile:
     """The handler as branch staff of the unit, or InvalidInput."""
-    profile = StaffProfile.objects.filter(
-        user_id=getattr(handler, "pk", None),
+    profile: StaffProfile | None = StaffProfile.objects.filter(
+        user_id=handler.pk,
         role=Role.BRANCH,
         unit_id=unit_id,
         user__is_active=True,
@@ -80,17 +91,17 @@ def _unit_staff(handler, unit_id: int):
 
 
 @transaction.atomic
-def complaint_take(*, complaint: Complaint, by, now: datetime | None = None) -> Complaint:
+def complaint_take(*, complaint: Complaint, by: Actor, now: datetime | None = None) -> Complaint:
     """我来处理: branch staff of the complaint's unit become its handler.
 
     Only while nobody handles it: taking a colleague's complaint is the head's decision
     (complaint_assign_handler, audited with who gave it), not a race between clerks.
     """
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "view_complaint", complaint, action="take")
-    if not may_take(by, complaint):
+    if not may_take(by, complaint) or not is_user(by):
         raise NotAllowed(_("只有本单位的网点人员可以接单。"))
-    locked = _lock(complaint, by=by, perm="view_complaint", action="take", unchanged=False)
+    locked = lock_complaint(complaint, by=by, perm="view_complaint", action="take", unchanged=False)
     if locked.unit_id != complaint.unit_id:
         raise Conflict(_("工单已被他人改派至其他单位，请刷新后再操作。"))
     _check_assignable(locked)
@@ -103,13 +114,18 @@ def complaint_take(*, complaint: Complaint, by, now: datetime | None = None) -> 
         )
     locked.handler = by
     locked.save(update_fields=["handler", "updated_at"])
-    _audit(locked, by, "take", locked.status, now=now, handler=by.pk, handler_name=_display(by))
+    record(locked, by, "take", locked.status, now=now, handler=by.pk, handler_name=_display(by))
     return locked
 
 
 @transaction.atomic
 def complaint_assign_handler(
-    *, complaint: Complaint, handler, by, reason: str = "", now: datetime | None = None
+    *,
+    complaint: Complaint,
+    handler: User | None,
+    by: Actor,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> Complaint:
     """Give the complaint to a staff member of its unit (`handler=None`: nobody handles it).
 
@@ -117,17 +133,17 @@ def complaint_assign_handler(
     branch staff of the complaint's unit, the complaint is not open at a unit, or nothing
     would change.
     """
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "view_complaint", complaint, action="assign_handler")
-    if not may_assign(by, complaint):
+    if not may_assign(staff_user(by), complaint):
         raise NotAllowed(_("只有单位负责人、客服坐席或质量监控主管可以指派处理人。"))
-    locked = _lock(
+    locked = lock_complaint(
         complaint, by=by, perm="view_complaint", action="assign_handler", unchanged=False
     )
     if locked.unit_id != complaint.unit_id:
         raise Conflict(_("工单已被他人改派至其他单位，请刷新后再操作。"))
     _check_assignable(locked)
-    if handler is not None:
+    if handler is not None and locked.unit_id is not None:  # _check_assignable: it has a unit
         _unit_staff(handler, locked.unit_id)
     new_id = handler.pk if handler is not None else None
     if locked.handler_id == new_id:
@@ -135,7 +151,7 @@ def complaint_assign_handler(
     previous = locked.handler
     locked.handler = handler
     locked.save(update_fields=["handler", "updated_at"])
-    _audit(
+    record(
         locked,
         by,
         "assign_handler" if handler is not None else "unassign_handler",
@@ -153,13 +169,13 @@ def complaint_assign_handler(
 # --- Automatic assignment -----------------------------------------------------------------
 
 
-def staff_loads(unit_id: int, *, now: datetime | None = None):
+def staff_loads(unit_id: int, *, now: datetime | None = None) -> list[dict[str, Any]]:
     """The unit's active branch staff with their open and overdue complaints, in ONE query.
 
     Rows: user_id, username, first_name, last_name, on_duty, open_load, overdue,
     last_assigned_at (when the newest of their open complaints came to the unit).
     """
-    now = _now(now)
+    now = now_or(now)
     theirs = Q(
         user__handled_complaints__unit_id=unit_id,
         user__handled_complaints__status__in=OPEN_STATES,
@@ -184,7 +200,7 @@ class AutoPick:
     """What automatic assignment decided for one complaint, to be audited by the caller."""
 
     handler: object | None
-    details: dict
+    details: dict[str, Any]
 
 
 def auto_assign_pick(locked: Complaint, *, now: datetime) -> AutoPick | None:
@@ -240,18 +256,18 @@ def audit_auto_assign(locked: Complaint, pick: AutoPick | None, *, now: datetime
     if pick is None:
         return
     event = "auto_assign" if pick.handler is not None else "auto_assign_none"
-    _audit(locked, SYSTEM, event, locked.status, now=now, **pick.details)
+    record(locked, SYSTEM, event, locked.status, now=now, **pick.details)
 
 
 # --- The team page's switches ----------------------------------------------------------------
 
 
 @transaction.atomic
-def staff_set_on_duty(*, person, on_duty: bool, by) -> StaffProfile:
+def staff_set_on_duty(*, person: User | None, on_duty: bool, by: Actor) -> StaffProfile:
     """Switch a branch staff member on or off duty: they themselves or their unit's head."""
-    if by is None or not getattr(by, "is_active", False):
+    if not is_user(by) or not by.is_active:
         raise NotAllowed(_("请先登录。"))
-    profile = (
+    profile: StaffProfile | None = (
         StaffProfile.objects.select_for_update()
         .filter(user_id=getattr(person, "pk", None), role=Role.BRANCH)
         .first()
@@ -263,21 +279,41 @@ def staff_set_on_duty(*, person, on_duty: bool, by) -> StaffProfile:
     if profile.on_duty != on_duty:
         profile.on_duty = on_duty
         profile.save(update_fields=["on_duty"])
+        _log_change(by, profile, _("在岗") if on_duty else _("离岗"))
     return profile
 
 
-def unit_set_auto_assign(*, unit: Unit, auto_assign: bool, cap: int, by) -> Unit:
+def _log_change(by: User, obj: StaffProfile | Unit, message: str) -> None:
+    """Record who switched it, in the history the admin shows for the person or the unit.
+
+    Not a complaint's audit row: it explains why automatic assignment passed someone over.
+    """
+    LogEntry.objects.log_actions(
+        user_id=by.pk,
+        queryset=[obj],
+        action_flag=CHANGE,
+        change_message=message,
+        single_object=True,
+    )
+
+
+def unit_set_auto_assign(*, unit: Unit, auto_assign: bool, cap: int, by: Actor) -> Unit:
     """The unit head switches automatic assignment and sets the cap (1–999 open complaints)."""
-    if by is None or not getattr(by, "is_active", False):
+    if not is_user(by) or not by.is_active:
         raise NotAllowed(_("请先登录。"))
     if not isinstance(cap, int) or isinstance(cap, bool) or not 1 <= cap <= 999:
         message = _("每人在办上限须为1至999之间的整数。")
         raise InvalidInput(message, field_errors={"assign_cap": message})
     with transaction.atomic():
-        locked = Unit.objects.select_for_update().filter(pk=unit.pk).first()
+        locked: Unit | None = Unit.objects.select_for_update().filter(pk=unit.pk).first()
         if locked is None or locked.head_id != by.pk:
             raise NotAllowed(_("只有单位负责人可以设置自动分配。"))
-        locked.auto_assign = auto_assign
-        locked.assign_cap = cap
-        locked.save(update_fields=["auto_assign", "assign_cap"])
+        if (locked.auto_assign, locked.assign_cap) != (auto_assign, cap):
+            locked.auto_assign = auto_assign
+            locked.assign_cap = cap
+            locked.save(update_fields=["auto_assign", "assign_cap"])
+            state = _("自动分配：开") if auto_assign else _("自动分配：关")
+            _log_change(
+                by, locked, _("%(state)s，每人在办上限 %(cap)d") % {"state": state, "cap": cap}
+            )
         return locked

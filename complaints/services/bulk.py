@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kernel.actors import Actor, is_user
 from kernel.errors import DomainError, InvalidInput, NotAllowed
 from kernel.models import Notice
 
@@ -28,6 +30,9 @@ from ..models import Complaint, Role, Unit
 from .assignment import complaint_assign_handler
 from .records import complaint_add_note
 from .transitions import complaint_dispatch, complaint_reassign
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MAX_TICKETS = 100
 ACTION_LABELS = {
@@ -62,7 +67,7 @@ class BulkResult:
         return [i for i in self.items if not i.ok]
 
 
-def _tickets(raw) -> list[str]:
+def _tickets(raw: object) -> list[str]:
     if not isinstance(raw, list | tuple) or not all(isinstance(t, str) for t in raw):
         raise InvalidInput(_("请选择工单。"), field_errors={"tickets": _("请选择工单。")})
     tickets: list[str] = []
@@ -78,8 +83,8 @@ def _tickets(raw) -> list[str]:
     return tickets
 
 
-def _unit(code) -> Unit:
-    unit = None
+def _unit(code: object) -> Unit:
+    unit: Unit | None = None
     if isinstance(code, str) and code.strip() and "\x00" not in code:
         unit = Unit.objects.filter(code=code.strip()[:32], is_active=True).first()
     if unit is None:
@@ -88,13 +93,13 @@ def _unit(code) -> Unit:
     return unit
 
 
-def _person(value):
+def _person(value: object) -> User:
     """The staff member to assign, by user id; whether they may handle it is the service's."""
     try:
-        pk = int(value)
+        pk = int(value)  # type: ignore[call-overload]  # anything a client sent
     except (TypeError, ValueError):
         pk = 0
-    person = (
+    person: User | None = (
         get_user_model().objects.filter(pk=pk, is_active=True).first() if 0 < pk < 2**31 else None
     )
     if person is None:
@@ -103,7 +108,7 @@ def _person(value):
     return person
 
 
-def _text(value, name: str, label: str) -> str:
+def _text(value: object, name: str, label: str) -> str:
     text = value.replace("\x00", "").strip() if isinstance(value, str) else ""
     if not text:
         message = _("请填写%(label)s。") % {"label": label}
@@ -114,29 +119,35 @@ def _text(value, name: str, label: str) -> str:
     return text
 
 
-def _require_staff(by) -> None:
+def _require_staff(by: Actor) -> User:
     profile = getattr(by, "staff", None)
-    if not getattr(by, "is_active", False) or not (
-        by.is_superuser or (profile and profile.role in (Role.AGENT, Role.BRANCH, Role.SUPERVISOR))
+    if (
+        not is_user(by)
+        or not by.is_active
+        or not (
+            by.is_superuser
+            or (profile and profile.role in (Role.AGENT, Role.BRANCH, Role.SUPERVISOR))
+        )
     ):
         raise NotAllowed(_("您没有权限批量处理工单。"))
     if not by.has_perm("complaints.view_complaint"):
         raise NotAllowed(_("您没有权限批量处理工单。"))
+    return by
 
 
 def complaints_bulk(
     *,
-    by,
+    by: Actor,
     action: str,
-    tickets,
+    tickets: object,
     unit: str = "",
     reason: str = "",
     text: str = "",
-    handler=None,
+    handler: object = None,
     now: datetime | None = None,
 ) -> BulkResult:
     """Run `action` on each ticket in its own transaction; collect what was done or refused."""
-    _require_staff(by)
+    user = _require_staff(by)
     if action not in ACTION_LABELS:
         message = _("批量操作无效。")
         raise InvalidInput(message, field_errors={"action": message})
@@ -169,7 +180,7 @@ def complaints_bulk(
                 message = _run(
                     action,
                     complaint,
-                    by=by,
+                    by=user,
                     unit=target,
                     person=person,
                     reason=reason,
@@ -184,15 +195,26 @@ def complaints_bulk(
 
 
 def _run(
-    action: str, complaint: Complaint, *, by, unit, person, reason: str, text: str, now
+    action: str,
+    complaint: Complaint,
+    *,
+    by: User,
+    unit: Unit | None,
+    person: User | None,
+    reason: str,
+    text: str,
+    now: datetime,
 ) -> str:
-    if action == "dispatch":
-        complaint_dispatch(complaint=complaint, unit=unit, by=by, reason=reason, now=now)
-        return _("已下发至%(unit)s。") % {"unit": unit.name}
-    if action == "reassign":
-        complaint_reassign(complaint=complaint, unit=unit, by=by, reason=reason, now=now)
-        return _("已改派至%(unit)s。") % {"unit": unit.name}
+    if action in ("dispatch", "reassign"):
+        if unit is None:  # complaints_bulk has read it
+            raise InvalidInput(_("请选择有效的责任单位。"))
+        move = complaint_dispatch if action == "dispatch" else complaint_reassign
+        move(complaint=complaint, unit=unit, by=by, reason=reason, now=now)
+        done = _("已下发至%(unit)s。") if action == "dispatch" else _("已改派至%(unit)s。")
+        return done % {"unit": unit.name}
     if action == "assign":
+        if person is None:  # complaints_bulk has read them
+            raise InvalidInput(_("请选择处理人。"))
         complaint_assign_handler(complaint=complaint, handler=person, by=by, reason=reason, now=now)
         name = person.get_full_name() or person.get_username()
         return _("已指派给%(name)s。") % {"name": name}

@@ -18,17 +18,21 @@ What depends on the category moves with it, in the same transaction:
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from kernel.actors import Actor
 from kernel.errors import Conflict, InvalidInput
+from kernel.workflow import now_or
 
 from ..models import OPEN_STATES, Category, Complaint, Status
-from .access import authorize
-from .steps import _audit, _conf, _lock, _now, _require, _save
+from .audit import record
+from .authorization import authorize
+from .steps import _conf, lock_complaint, require_text, save_complaint
 from .urgency import _apply_urgency, _audit_raised_priority, _cluster_count, _escalate_cluster
 
 # Classifying a complaint is the triage of those who dispatch it (agents, supervisors); branch
@@ -39,7 +43,7 @@ PERMISSION = "dispatch_complaint"
 def _earlier_in_category(complaint: Complaint) -> Complaint | None:
     """The earlier complaint of the same phone in the complaint's category it repeats, if any."""
     since = complaint.accepted_at - timedelta(days=_conf("REPEAT_WINDOW_DAYS"))
-    return (
+    earlier: Complaint | None = (
         Complaint.objects.filter(
             phone=complaint.phone,
             category=complaint.category,
@@ -52,17 +56,22 @@ def _earlier_in_category(complaint: Complaint) -> Complaint | None:
         .only("pk", "ticket_no", "repeat_count")
         .first()
     )
+    return earlier
 
 
 @transaction.atomic
-def complaint_set_category(*, complaint: Complaint, by, category: str, reason: str, now=None):
+def complaint_set_category(
+    *, complaint: Complaint, by: Actor, category: str, reason: str, now: datetime | None = None
+) -> Complaint:
     """Move an open complaint to another category; the reason and old → new are audited."""
-    now = _now(now)
+    now = now_or(now)
     authorize(by, PERMISSION, complaint, action="set_category")
     if category not in Category.values:
         raise InvalidInput(_("投诉类别无效。"), field_errors={"category": _("投诉类别无效。")})
-    reason = _require(reason, "reason", _("调整原因"))
-    locked = _lock(complaint, by=by, perm=PERMISSION, action="set_category", unchanged=False)
+    reason = require_text(reason, "reason", _("调整原因"))
+    locked = lock_complaint(
+        complaint, by=by, perm=PERMISSION, action="set_category", unchanged=False
+    )
     if not locked.is_open:
         raise Conflict(
             _("工单已%(status)s，不能调整投诉类别。") % {"status": locked.get_status_display()}
@@ -71,7 +80,7 @@ def complaint_set_category(*, complaint: Complaint, by, category: str, reason: s
         raise Conflict(_("投诉类别没有变化。"))
     previous = locked.category
     locked.category = category
-    details: dict = {"category": category, "previous": previous}
+    details: dict[str, Any] = {"category": category, "previous": previous}
     if locked.repeat_of_id is None:
         earlier = _earlier_in_category(locked)
         if earlier is not None:
@@ -80,8 +89,8 @@ def complaint_set_category(*, complaint: Complaint, by, category: str, reason: s
             details["repeat_of"] = earlier.ticket_no
     cluster_count = _cluster_count(locked, now=now)
     became_urgent = _apply_urgency(locked, now=now, cluster_count=cluster_count)
-    _save(locked, now=now)
-    _audit(locked, by, "set_category", locked.status, now=now, reason=reason, **details)
+    save_complaint(locked, now=now)
+    record(locked, by, "set_category", locked.status, now=now, reason=reason, **details)
     if became_urgent:
         _audit_raised_priority(locked, now=now)
     _escalate_cluster(locked, now=now, cluster_count=cluster_count)

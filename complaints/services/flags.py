@@ -7,27 +7,37 @@ complaints are those the regulator forwarded (regulators/, 12305).
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kernel.actors import Actor, is_user
 from kernel.errors import Conflict, InvalidInput, NotAllowed
+from kernel.workflow import now_or
 
 from .. import rules
 from ..models import Complaint, Priority, Status
-from .access import authorize
-from .steps import _audit, _lock, _now, _require, _run, _save
+from .audit import record
+from .authorization import authorize
+from .steps import lock_complaint, require_text, run_transition, save_complaint
 from .urgency import _apply_urgency, _audit_raised_priority
 
 
 @transaction.atomic
-def complaint_set_priority(*, complaint: Complaint, by, priority: str, reason: str, now=None):
+def complaint_set_priority(
+    *, complaint: Complaint, by: Actor, priority: str, reason: str, now: datetime | None = None
+) -> Complaint:
     """Override the priority by hand; the reason is kept in the audit trail."""
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "set_priority", complaint, action="set_priority")
     if priority not in Priority.values:
         raise InvalidInput(_("优先级无效。"), field_errors={"priority": _("优先级无效。")})
-    reason = _require(reason, "reason", _("调整原因"))
-    locked = _lock(complaint, by=by, perm="set_priority", action="set_priority", unchanged=False)
+    reason = require_text(reason, "reason", _("调整原因"))
+    locked = lock_complaint(
+        complaint, by=by, perm="set_priority", action="set_priority", unchanged=False
+    )
     if not locked.is_open:
         raise Conflict(
             _("工单已%(status)s，不能调整优先级。") % {"status": locked.get_status_display()}
@@ -39,8 +49,8 @@ def complaint_set_priority(*, complaint: Complaint, by, priority: str, reason: s
     locked.urgent_reasons = (
         [*locked.urgent_reasons, f"人工设定：{reason}"] if priority == Priority.URGENT else []
     )
-    _save(locked, now=now)
-    _audit(
+    save_complaint(locked, now=now)
+    record(
         locked,
         by,
         "set_priority",
@@ -54,29 +64,37 @@ def complaint_set_priority(*, complaint: Complaint, by, priority: str, reason: s
 
 
 @transaction.atomic
-def complaint_chase(*, complaint: Complaint, by, note: str = "", now=None):
+def complaint_chase(
+    *, complaint: Complaint, by: Actor, note: str = "", now: datetime | None = None
+) -> Complaint:
     """The customer chases (催促); the second chase makes a general complaint urgent."""
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "follow_up_complaint", complaint, action="chase")
-    locked = _lock(complaint, by=by, perm="follow_up_complaint", action="chase", unchanged=False)
+    locked = lock_complaint(
+        complaint, by=by, perm="follow_up_complaint", action="chase", unchanged=False
+    )
     if not locked.is_open:
         raise Conflict(_("工单已%(status)s，无需催促。") % {"status": locked.get_status_display()})
     locked.chase_count += 1
     became_urgent = _apply_urgency(locked, now=now)
-    _save(locked, now=now)
-    _audit(locked, by, "chase", locked.status, now=now, reason=note, chase_count=locked.chase_count)
+    save_complaint(locked, now=now)
+    record(locked, by, "chase", locked.status, now=now, reason=note, chase_count=locked.chase_count)
     if became_urgent:
         _audit_raised_priority(locked, now=now)
     return locked
 
 
 @transaction.atomic
-def complaint_mark_escalated(*, complaint: Complaint, by, reason: str, now=None):
+def complaint_mark_escalated(
+    *, complaint: Complaint, by: Actor, reason: str, now: datetime | None = None
+) -> Complaint:
     """Flag 投诉升级: the customer took it to a higher level or an authority (seed 001 §(二)2)."""
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "escalate_complaint", complaint, action="escalate")
-    reason = _require(reason, "reason", _("升级情况"))
-    locked = _lock(complaint, by=by, perm="escalate_complaint", action="escalate", unchanged=False)
+    reason = require_text(reason, "reason", _("升级情况"))
+    locked = lock_complaint(
+        complaint, by=by, perm="escalate_complaint", action="escalate", unchanged=False
+    )
     if locked.is_escalated:
         raise Conflict(_("工单已标记为投诉升级。"))
     locked.is_escalated = True
@@ -84,34 +102,38 @@ def complaint_mark_escalated(*, complaint: Complaint, by, reason: str, now=None)
     if locked.priority != Priority.URGENT:
         locked.priority = Priority.URGENT
         locked.urgent_reasons = [*locked.urgent_reasons, "投诉升级"]
-    _save(locked, now=now)
-    _audit(locked, by, "escalate", locked.status, now=now, reason=reason)
+    save_complaint(locked, now=now)
+    record(locked, by, "escalate", locked.status, now=now, reason=reason)
     return locked
 
 
 @transaction.atomic
-def complaint_mark_external(*, complaint: Complaint, by, reason: str, now=None):
+def complaint_mark_external(
+    *, complaint: Complaint, by: Actor, reason: str, now: datetime | None = None
+) -> Complaint:
     """Flag 外部投诉 (the regulator forwarded it): urgent targets, 2 h follow-up (seed 001).
 
     Marking an already external complaint again changes nothing and writes no audit row.
     """
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "escalate_complaint", complaint, action="mark_external")
-    reason = _require(reason, "reason", _("外部投诉来源"))
-    locked = _lock(
+    reason = require_text(reason, "reason", _("外部投诉来源"))
+    locked = lock_complaint(
         complaint, by=by, perm="escalate_complaint", action="mark_external", unchanged=False
     )
     if locked.is_external:
         return locked
     locked.is_external = True
     _apply_urgency(locked, now=now)
-    _save(locked, now=now)
-    _audit(locked, by, "mark_external", locked.status, now=now, reason=reason)
+    save_complaint(locked, now=now)
+    record(locked, by, "mark_external", locked.status, now=now, reason=reason)
     return locked
 
 
 @transaction.atomic
-def complaint_reinstate_for_appeal(*, complaint: Complaint, by, reason: str, now=None):
+def complaint_reinstate_for_appeal(
+    *, complaint: Complaint, by: Actor, reason: str, now: datetime | None = None
+) -> Complaint:
     """The regulator forwarded an appeal about this complaint: it is handled again (issue 18).
 
     Open: marked external (complaint_mark_external). Closed, rejected or withdrawn: put back
@@ -121,10 +143,10 @@ def complaint_reinstate_for_appeal(*, complaint: Complaint, by, reason: str, now
     """
     if complaint.is_open:
         return complaint_mark_external(complaint=complaint, by=by, reason=reason, now=now)
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "escalate_complaint", complaint, action="mark_external")
-    reason = _require(reason, "reason", _("外部投诉来源"))
-    locked = _lock(
+    reason = require_text(reason, "reason", _("外部投诉来源"))
+    locked = lock_complaint(
         complaint, by=by, perm="escalate_complaint", action="mark_external", unchanged=False
     )
     if locked.is_open:  # reopened meanwhile: the open path
@@ -133,7 +155,7 @@ def complaint_reinstate_for_appeal(*, complaint: Complaint, by, reason: str, now
     previous = locked.get_status_display()
     ended_at = locked.closed_at or locked.ended_at
     to_unit = locked.unit_id is not None or locked.status == Status.CLOSED
-    from_state = _run(locked, "reinstate" if to_unit else "reinstate_for_dispatch")
+    from_state = run_transition(locked, "reinstate" if to_unit else "reinstate_for_dispatch")
     locked.reopened_at = now
     locked.answered_at = None
     locked.closed_at = None
@@ -141,8 +163,8 @@ def complaint_reinstate_for_appeal(*, complaint: Complaint, by, reason: str, now
     locked.paused_seconds = 0
     locked.is_external = True
     _apply_urgency(locked, now=now)
-    _save(locked, now=now)
-    _audit(
+    save_complaint(locked, now=now)
+    record(
         locked,
         by,
         "reinstate",
@@ -151,7 +173,7 @@ def complaint_reinstate_for_appeal(*, complaint: Complaint, by, reason: str, now
         reason=f"{reason}（原状态：{previous}）",
         previous_state=from_state,
         previous_reason=ended.reason if ended else "",
-        merged_into=locked.merged_into.ticket_no if locked.merged_into_id else None,
+        merged_into=locked.merged_into.ticket_no if locked.merged_into is not None else None,
         # The day it had ended, which the dashboard's rollup must count again.
         previous_end=ended_at.isoformat() if ended_at else None,
     )
@@ -162,18 +184,20 @@ def complaint_reinstate_for_appeal(*, complaint: Complaint, by, reason: str, now
 def complaint_set_justified(
     *,
     complaint: Complaint,
-    by,
+    by: Actor,
     facts_confirmed: bool,
     our_fault: bool,
     obstructed: bool,
     reason: str,
-    now=None,
-):
+    now: datetime | None = None,
+) -> Complaint:
     """Decide 有理由投诉 (seed 001 §(二)5) at or after verification, with the reason audited."""
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "set_priority", complaint, action="set_justified")
-    reason = _require(reason, "reason", _("判定依据"))
-    locked = _lock(complaint, by=by, perm="set_priority", action="set_justified", unchanged=False)
+    reason = require_text(reason, "reason", _("判定依据"))
+    locked = lock_complaint(
+        complaint, by=by, perm="set_priority", action="set_justified", unchanged=False
+    )
     if locked.status in (Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN):
         raise Conflict(_("工单尚未核实，不能判定是否有理由。"))
     if complaint_is_ruled(locked):
@@ -181,8 +205,8 @@ def complaint_set_justified(
     locked.justified = rules.is_justified(
         facts_confirmed=facts_confirmed, our_fault=our_fault, obstructed=obstructed
     )
-    _save(locked, now=now)
-    _audit(
+    save_complaint(locked, now=now)
+    record(
         locked,
         by,
         "set_justified",
@@ -209,22 +233,28 @@ def complaint_is_ruled(complaint: Complaint) -> bool:
 
 @transaction.atomic
 def complaint_apply_ruling(
-    *, complaint: Complaint, by, justified: bool, reason: str, now=None, **details
-):
+    *,
+    complaint: Complaint,
+    by: Actor,
+    justified: bool,
+    reason: str,
+    now: datetime | None = None,
+    **details: Any,
+) -> Complaint:
     """Set 有理由投诉 from a fault ruling (有责/部分有责 → True, 无责 → False), audited.
 
     The rulings app calls this in the ruling's transaction after checking its own rights; the
     dashboard's rollup and the regulator report then count the complaint by the one definition
     in complaints/figures.py.
     """
-    now = _now(now)
-    if by is None or isinstance(by, str) or not getattr(by, "is_active", False):
+    now = now_or(now)
+    if not is_user(by) or not by.is_active:
         raise NotAllowed(_("判责只能由员工办理。"))
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked: Complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     previous = locked.justified
     locked.justified = justified
-    _save(locked, now=now)
-    _audit(
+    save_complaint(locked, now=now)
+    record(
         locked,
         by,
         RULING_EVENT,

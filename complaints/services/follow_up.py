@@ -16,24 +16,29 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from kernel.actors import Actor
 from kernel.errors import Conflict, InvalidInput, NotAllowed
+from kernel.workflow import now_or
 
 from .. import rules
 from ..models import Channel, Complaint, FollowUp, FollowUpOutcome, Status
-from .access import CUSTOMER, authorize
+from .audit import record
+from .authorization import CUSTOMER, authorize, staff_user
 from .intake import NewComplaint, complaint_create
-from .steps import _audit, _conf, _lock, _now, _require, _run, _save
+from .steps import _conf, lock_complaint, require_text, run_transition, save_complaint
 
 
 @transaction.atomic
-def complaint_start_follow_up(*, complaint: Complaint, by, now=None):
+def complaint_start_follow_up(
+    *, complaint: Complaint, by: Actor, now: datetime | None = None
+) -> Complaint:
     """反馈 → 回访: the customer-service centre starts the follow-up call."""
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "follow_up_complaint", complaint, action="start_follow_up")
-    locked = _lock(complaint, by=by, perm="follow_up_complaint", action="start_follow_up")
-    from_state = _run(locked, "start_follow_up")
-    _save(locked, now=now)
-    _audit(locked, by, "start_follow_up", from_state, now=now)
+    locked = lock_complaint(complaint, by=by, perm="follow_up_complaint", action="start_follow_up")
+    from_state = run_transition(locked, "start_follow_up")
+    save_complaint(locked, now=now)
+    record(locked, by, "start_follow_up", from_state, now=now)
     return locked
 
 
@@ -41,19 +46,19 @@ def complaint_start_follow_up(*, complaint: Complaint, by, now=None):
 def complaint_record_follow_up(
     *,
     complaint: Complaint,
-    by,
+    by: Actor,
     outcome: str,
     customer_words: str = "",
     reply_truthful: bool | None = None,
-    now=None,
-):
+    now: datetime | None = None,
+) -> Complaint:
     """Record the follow-up call (回访) and close the loop or send it back (seed 001 §(四)5–6).
 
     Satisfied or no objection → 闭环. Not satisfied → 重新下发 to the unit, repeat count + 1.
     Not called (the seed allows it with the reason written down) → 闭环 with that reason.
     From 反馈 the call is started implicitly: one click for the agent, two audit rows.
     """
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "follow_up_complaint", complaint, action="follow_up")
     if outcome not in FollowUpOutcome.values:
         raise InvalidInput(_("回访结果无效。"), field_errors={"outcome": _("回访结果无效。")})
@@ -64,18 +69,18 @@ def complaint_record_follow_up(
             _("请填写%(label)s。") % {"label": label},
             field_errors={"customer_words": _("请填写%(label)s。") % {"label": label}},
         )
-    locked = _lock(complaint, by=by, perm="follow_up_complaint", action="follow_up")
+    locked = lock_complaint(complaint, by=by, perm="follow_up_complaint", action="follow_up")
     if locked.status == Status.ANSWERED:
-        from_state = _run(locked, "start_follow_up")
-        _save(locked, now=now)
-        _audit(locked, by, "start_follow_up", from_state, now=now)
+        from_state = run_transition(locked, "start_follow_up")
+        save_complaint(locked, now=now)
+        record(locked, by, "start_follow_up", from_state, now=now)
     elif locked.status != Status.FOLLOW_UP:
         raise Conflict(
             _("工单当前状态为“%(status)s”，不能回访。") % {"status": locked.get_status_display()}
         )
     FollowUp.objects.create(
         complaint=locked,
-        by=by,
+        by=staff_user(by),
         at=now,
         outcome=outcome,
         customer_words=words,
@@ -87,36 +92,38 @@ def complaint_record_follow_up(
         _reopen(locked, by, reason=words, now=now)
     else:
         locked.satisfied = True if outcome == FollowUpOutcome.SATISFIED else locked.satisfied
-        from_state = _run(locked, "close")
+        from_state = run_transition(locked, "close")
         locked.closed_at = now
-        _save(locked, now=now)
-        _audit(locked, by, "close", from_state, now=now, reason=words, outcome=outcome)
+        save_complaint(locked, now=now)
+        record(locked, by, "close", from_state, now=now, reason=words, outcome=outcome)
     return locked
 
 
-def _reopen(locked: Complaint, by, *, reason: str, now: datetime) -> None:
-    from_state = _run(locked, "reopen")
+def _reopen(locked: Complaint, by: Actor, *, reason: str, now: datetime) -> None:
+    from_state = run_transition(locked, "reopen")
     locked.repeat_count += 1
     locked.reopened_at = now
     locked.answered_at = None
     locked.closed_at = None
     locked.paused_seconds = 0
-    _save(locked, now=now)
-    _audit(
+    save_complaint(locked, now=now)
+    record(
         locked, by, "reopen", from_state, now=now, reason=reason, repeat_count=locked.repeat_count
     )
 
 
 @transaction.atomic
-def complaint_reopen(*, complaint: Complaint, by, reason: str, now=None):
+def complaint_reopen(
+    *, complaint: Complaint, by: Actor, reason: str, now: datetime | None = None
+) -> Complaint:
     """闭环 → 核实: the customer is not satisfied after closing, within the reopen window.
 
     After the window a new complaint is created and linked instead (SPEC §2).
     """
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "follow_up_complaint", complaint, action="reopen")
-    reason = _require(reason, "reason", _("重新下发原因"))
-    locked = _lock(complaint, by=by, perm="follow_up_complaint", action="reopen")
+    reason = require_text(reason, "reason", _("重新下发原因"))
+    locked = lock_complaint(complaint, by=by, perm="follow_up_complaint", action="reopen")
     if locked.status == Status.CLOSED and not _in_reopen_window(locked, now):
         raise Conflict(
             _("工单闭环已超过%(days)s天，不能重新打开，请新建投诉（系统将自动关联）。")
@@ -145,7 +152,9 @@ class CustomerReopen:
 
 
 @transaction.atomic
-def complaint_reopen_by_customer(*, complaint: Complaint, reason: str, now=None) -> CustomerReopen:
+def complaint_reopen_by_customer(
+    *, complaint: Complaint, reason: str, now: datetime | None = None
+) -> CustomerReopen:
     """The customer is not satisfied with the outcome (SPEC §2, seed 001 §(四)5).
 
     In follow-up, or closed within the reopen window (default 7 days, its last instant
@@ -153,10 +162,10 @@ def complaint_reopen_by_customer(*, complaint: Complaint, reason: str, now=None)
     complaint linked to this one (repeat_of), with a new access code. Both audited as the
     customer's own act.
     """
-    now = _now(now)
+    now = now_or(now)
     authorize(CUSTOMER, "follow_up_complaint", complaint, action="reopen")
-    reason = _require(reason, "reason", _("不满意的原因"))
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    reason = require_text(reason, "reason", _("不满意的原因"))
+    locked: Complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if locked.status == Status.FOLLOW_UP or (
         locked.status == Status.CLOSED and _in_reopen_window(locked, now)
     ):
@@ -190,7 +199,7 @@ def _refile(old: Complaint, *, reason: str, now: datetime) -> CustomerReopen:
             insured_amount=old.insured_amount,
             declared_value=old.declared_value,
             freight=old.freight,
-            unit_code=old.unit.code if old.unit_id and old.unit.is_active else "",
+            unit_code=old.unit.code if old.unit is not None and old.unit.is_active else "",
             key_account=old.key_account,
             urgent_contents=old.urgent_contents,
         ),
@@ -201,7 +210,7 @@ def _refile(old: Complaint, *, reason: str, now: datetime) -> CustomerReopen:
     new.repeat_of = old
     new.repeat_count = max(new.repeat_count, old.repeat_count + 1)
     new.save(update_fields=["repeat_of", "repeat_count"])
-    _audit(old, CUSTOMER, "refile", old.status, now=now, reason=reason, new_ticket=new.ticket_no)
+    record(old, CUSTOMER, "refile", old.status, now=now, reason=reason, new_ticket=new.ticket_no)
     return CustomerReopen(new, code)
 
 
@@ -212,7 +221,9 @@ RATEABLE_STATES = (Status.FOLLOW_UP, Status.CLOSED)
 
 
 @transaction.atomic
-def complaint_rate(*, complaint: Complaint, by, score: int, comment: str = "", now=None):
+def complaint_rate(
+    *, complaint: Complaint, by: Actor, score: int, comment: str = "", now: datetime | None = None
+) -> Complaint:
     """The customer rates the outcome (1–5) once it is answered: in follow-up or closed.
 
     The rating is the customer's alone (issue 19 §5): staff, partners and the system are
@@ -222,7 +233,7 @@ def complaint_rate(*, complaint: Complaint, by, score: int, comment: str = "", n
     saying "not satisfied": the complaint is reopened (重新下发) to the unit, repeat count + 1,
     exactly as an unsatisfied follow-up call.
     """
-    now = _now(now)
+    now = now_or(now)
     if by != CUSTOMER:
         raise NotAllowed(_("满意度评价只能由客户本人提交。"))
     authorize(by, "follow_up_complaint", complaint, action="rating")
@@ -231,7 +242,7 @@ def complaint_rate(*, complaint: Complaint, by, score: int, comment: str = "", n
             _("评分必须是1到5的整数。"), field_errors={"score": _("评分必须是1到5的整数。")}
         )
     comment = (comment or "").strip()[:1000]
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked: Complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
     if locked.status not in RATEABLE_STATES:
         raise Conflict(
             _("工单当前状态为“%(status)s”，答复并进入回访后才能评价。")
@@ -255,8 +266,8 @@ def complaint_rate(*, complaint: Complaint, by, score: int, comment: str = "", n
     previous = locked.rating
     locked.rating = score
     locked.rated_at = now
-    _save(locked, now=now)
-    _audit(
+    save_complaint(locked, now=now)
+    record(
         locked, by, "rate", locked.status, now=now, reason=comment, score=score, previous=previous
     )
     if score <= UNSATISFIED_SCORE and in_window:

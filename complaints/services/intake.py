@@ -9,18 +9,20 @@ member to receive a complaint owns it (首问责任制).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, fields
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
-from kernel import privacy, refdata
+from kernel import privacy, refdata, workflow
+from kernel.actors import Actor
 from kernel.db import inserts, prepared
 from kernel.errors import InvalidInput
 
@@ -28,24 +30,24 @@ from .. import hooks, numbering, rules
 from ..models import (
     OPEN_STATES,
     ActorKind,
-    Category,
     Channel,
     Complaint,
     ComplaintTransition,
-    Demand,
-    Party,
     Service,
     Status,
     Unit,
 )
-from .access import _actor_fields, authorize, hash_access_code, new_access_code
-from .steps import _audit, _conf, _now, track_urgency
+from .audit import actor_fields, record
+from .authorization import authorize, hash_access_code, new_access_code
+from .steps import track_urgency
 from .urgency import _apply_urgency, _cluster_count, _escalate_cluster
 
 
 @dataclass(frozen=True)
 class NewComplaint:
-    """What a complaint is created from (the API and the intake form fill it)."""
+    """What a complaint is created from: the Complaint fields of the same names (their rules are
+    the model's), the unit by its code. The API's serializer and the console's form take these
+    fields, so a field added here and on the model reaches both."""
 
     tracking_no: str
     complainant_name: str
@@ -66,35 +68,80 @@ class NewComplaint:
     urgent_contents: bool = False
     is_external: bool = False
 
+    @classmethod
+    def from_input(cls, values: Mapping[str, Any], **extra: Any) -> NewComplaint:
+        """The intake from a form's or serializer's cleaned values (absent ones: defaults)."""
+        given = {name: values[name] for name in INPUT_FIELDS if values.get(name) is not None}
+        return cls(**{**_REQUIRED_BLANK, **given, **extra})
 
-def _money(value, field: str, label: str, errors: dict[str, str]) -> Decimal | None:
+
+INPUT_FIELDS = tuple(f.name for f in fields(NewComplaint) if f.name != "unit_code")
+_REQUIRED_BLANK = dict.fromkeys((f.name for f in fields(NewComplaint) if f.default is MISSING), "")
+
+
+class _Rule(NamedTuple):
+    """A Complaint field's rules as the intake checks them, read from the model once (an enum's
+    `.values` would build a new list on every submission)."""
+
+    name: str
+    label: str
+    max_length: int | None
+    values: frozenset[str]  # the stored values of its choices; empty: free text
+    blank: bool
+
+    @classmethod
+    def of(cls, name: str) -> _Rule:
+        field = Complaint._meta.get_field(name)
+        values = frozenset(value for value, _label in field.choices or ())
+        return cls(name, field.verbose_name, field.max_length, values, field.blank)
+
+
+class _Money(NamedTuple):
+    """A money field's rules from the model: below 10 ** its whole digits, its places, minimum."""
+
+    name: str
+    label: str
+    bound: Decimal
+    quantum: Decimal
+    minimum: Decimal
+
+    @classmethod
+    def of(cls, name: str) -> _Money:
+        field = Complaint._meta.get_field(name)
+        minimum = max(v.limit_value for v in field.validators if isinstance(v, MinValueValidator))
+        whole = field.max_digits - field.decimal_places
+        quantum = Decimal(1).scaleb(-field.decimal_places)
+        return cls(name, field.verbose_name, Decimal(10) ** whole, quantum, Decimal(minimum))
+
+
+_TEXTS = tuple(
+    map(_Rule.of, ("tracking_no", "complainant_name", "phone", "description", "demand_detail"))
+)
+_CHOICES = tuple(map(_Rule.of, ("party", "category", "channel", "service", "demand")))
+_MONEY = tuple(map(_Money.of, ("insured_amount", "declared_value", "freight")))
+
+
+def _money(value: object, rule: _Money, errors: dict[str, str]) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        errors[field] = _("%(label)s必须是金额数字。") % {"label": label}
+        errors[rule.name] = _("%(label)s必须是金额数字。") % {"label": rule.label}
         return None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
-        errors[field] = _("%(label)s必须是不小于0的合理金额。") % {"label": label}
+    if not amount.is_finite() or amount < rule.minimum or amount >= rule.bound:
+        errors[rule.name] = _("%(label)s必须是不小于0的合理金额。") % {"label": rule.label}
         return None
-    if amount != amount.quantize(Decimal("0.01")):
-        errors[field] = _("%(label)s最多两位小数。") % {"label": label}
+    if amount != amount.quantize(rule.quantum):
+        errors[rule.name] = _("%(label)s最多两位小数。") % {"label": rule.label}
         return None
-    return amount.quantize(Decimal("0.01"))
-
-
-# Each choice's stored values, once: an enum's `.values` builds a new list on every use.
-_PARTIES = frozenset(Party.values)
-_CATEGORIES = frozenset(Category.values)
-_CHANNELS = frozenset(Channel.values)
-_SERVICES = frozenset(Service.values)
-_DEMANDS = frozenset(Demand.values)
+    return amount.quantize(rule.quantum)
 
 
 def tracking_no_pattern() -> str:
     """The configured shape of a normalised tracking number (a whole-string regex)."""
-    return settings.COMPLAINTS["TRACKING_NO_PATTERN"]  # declared with its default in settings
+    pattern: str = settings.COMPLAINTS["TRACKING_NO_PATTERN"]  # declared with its default
+    return pattern
 
 
 def normalize_tracking_no(raw: str) -> str:
@@ -107,62 +154,45 @@ def is_valid_tracking_no(normalized: str) -> bool:
     return rules.is_valid_tracking_no(normalized, tracking_no_pattern())
 
 
-def validate_new_complaint(data: NewComplaint) -> tuple[dict, dict[str, str]]:
+def validate_new_complaint(data: NewComplaint) -> tuple[dict[str, Any], dict[str, str]]:
     """Check a new complaint; return its cleaned fields and the Chinese error per field.
 
-    Field labels are lazy (_lazy): translated only when an error message needs them (every
-    submission passes through here).
+    Every caller passes here (API, console, enquiries, regulators' appeals, refiling), so the
+    model's field rules are checked here too, then the intake's own: one spelling of waybill and
+    phone (normalised here, once), their shapes, the insured amount, the unit.
     """
     errors: dict[str, str] = {}
-    cleaned: dict = {}
-    for field, label, max_len in (
-        ("tracking_no", _lazy("运单号"), 40),
-        ("complainant_name", _lazy("投诉人姓名"), 50),
-        ("description", _lazy("投诉内容"), 5000),
-    ):
-        value = (getattr(data, field) or "").strip()
-        if not value:
-            errors[field] = _("请填写%(label)s。") % {"label": label}
-        elif len(value) > max_len:
-            errors[field] = _("%(label)s不能超过%(max_len)s个字。") % {
-                "label": label,
-                "max_len": max_len,
+    cleaned: dict[str, Any] = {}
+    for rule in _TEXTS:
+        value = (getattr(data, rule.name) or "").strip()
+        if not value and not rule.blank:
+            errors[rule.name] = _("请填写%(label)s。") % {"label": rule.label}
+        elif rule.max_length and len(value) > rule.max_length:
+            errors[rule.name] = _("%(label)s不能超过%(max_len)s个字。") % {
+                "label": rule.label,
+                "max_len": rule.max_length,
             }
-        cleaned[field] = value
+        cleaned[rule.name] = value
     # Normalised before anything compares or stores them (issue 19 §10): NFKC, half-width,
     # no spaces or dashes — the repeat lookup and search then meet one spelling.
     tracking = rules.normalize_tracking_no(cleaned["tracking_no"])
     if tracking and "tracking_no" not in errors and not is_valid_tracking_no(tracking):
         errors["tracking_no"] = _("运单号格式不正确：只能包含字母和数字，请核对后重新填写。")
     cleaned["tracking_no"] = tracking
-    phone = privacy.normalize_phone(data.phone)
+    phone = privacy.normalize_phone(cleaned["phone"])
     if privacy.has_foreign_digits(phone):
-        errors["phone"] = _("电话号码只能使用数字0–9。")
+        errors.setdefault("phone", _("电话号码只能使用数字0–9。"))
     elif not privacy.is_valid_phone(phone):
-        errors["phone"] = _("请填写正确的手机号或带区号的固定电话。")
+        errors.setdefault("phone", _("请填写正确的手机号或带区号的固定电话。"))
     cleaned["phone"] = phone
-    for field, values, label in (
-        ("party", _PARTIES, _lazy("投诉人身份")),
-        ("category", _CATEGORIES, _lazy("投诉类别")),
-        ("channel", _CHANNELS, _lazy("渠道")),
-        ("service", _SERVICES, _lazy("业务类型")),
-    ):
-        value = getattr(data, field)
-        if value not in values:
-            errors[field] = _("%(label)s无效。") % {"label": label}
-        cleaned[field] = value
-    if data.demand and data.demand not in _DEMANDS:
-        errors["demand"] = _("诉求无效。")
-    cleaned["demand"] = data.demand or ""
-    cleaned["demand_detail"] = (data.demand_detail or "").strip()[:2000]
+    for rule in _CHOICES:
+        value = getattr(data, rule.name) or ""
+        if value not in rule.values and (value or not rule.blank):
+            errors[rule.name] = _("%(label)s无效。") % {"label": rule.label}
+        cleaned[rule.name] = value
     cleaned["insured"] = bool(data.insured)
-    cleaned["insured_amount"] = _money(
-        data.insured_amount, "insured_amount", _lazy("保价金额"), errors
-    )
-    cleaned["declared_value"] = _money(
-        data.declared_value, "declared_value", _lazy("申报价值"), errors
-    )
-    cleaned["freight"] = _money(data.freight, "freight", _lazy("资费"), errors)
+    for money in _MONEY:
+        cleaned[money.name] = _money(getattr(data, money.name), money, errors)
     if cleaned["insured"] and not cleaned["insured_amount"] and "insured_amount" not in errors:
         errors["insured_amount"] = _("保价的邮件请填写保价金额。")
     if not cleaned["insured"] and cleaned["insured_amount"]:
@@ -187,7 +217,9 @@ class EarlierComplaint(NamedTuple):
     repeat_count: int
 
 
-def _repeat_lookup(*, tracking_no: str, phone: str, category: str, now: datetime):
+def _repeat_lookup(
+    *, tracking_no: str, phone: str, category: str, now: datetime
+) -> tuple[str, list[Any]]:
     """The repeat lookup's SELECT (at most one row: id, ticket_no, repeat_count) and parameters.
 
     Same tracking number, or same phone and category, while the earlier one is open or was
@@ -196,7 +228,7 @@ def _repeat_lookup(*, tracking_no: str, phone: str, category: str, now: datetime
     was the largest single cost of a submission in the profile (docs/api.md, Benchmark). The
     indexes on tracking_no and (phone, category) serve it.
     """
-    since = now - timedelta(days=_conf("REPEAT_WINDOW_DAYS"))
+    since = now - timedelta(days=settings.COMPLAINTS["REPEAT_WINDOW_DAYS"])
     sql = (
         f"SELECT id, ticket_no, repeat_count FROM {Complaint._meta.db_table} "
         "WHERE (tracking_no = %s OR (phone = %s AND category = %s)) "
@@ -230,7 +262,7 @@ class Opening(NamedTuple):
     audit_id: int | None = None
 
 
-def _open_submission(cleaned: dict, now: datetime) -> Opening:
+def _open_submission(cleaned: dict[str, Any], now: datetime) -> Opening:
     """The earlier complaint this one repeats, the day's next number, the reference data, and
     (PostgreSQL) the primary keys of the complaint and its audit row.
 
@@ -268,19 +300,21 @@ def _open_submission(cleaned: dict, now: datetime) -> Opening:
 
 
 @transaction.atomic
-def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
+def complaint_create(
+    *, data: NewComplaint, by: Actor, now: datetime | None = None
+) -> tuple[Complaint, str]:
     """Accept (受理) a complaint; return it with the customer's access code (shown once).
 
     The first staff member to receive it owns it (首问责任制). Repeat and urgent detection run
     here; nothing is stored when any field is invalid.
     """
-    now = _now(now)
+    now = workflow.now_or(now)
     authorize(by, "add_complaint", action="create")
     cleaned, errors = validate_new_complaint(data)
     if errors:
         raise InvalidInput(_("提交的投诉信息有误，请修改后重试。"), field_errors=errors)
 
-    actor, kind = _actor_fields(by)
+    actor, kind = actor_fields(by)
     earlier, ticket_no, reference, complaint_id, audit_id = _open_submission(cleaned, now)
     code = new_access_code()
     complaint = Complaint(
@@ -301,7 +335,7 @@ def complaint_create(*, data: NewComplaint, by, now: datetime | None = None):
     # The complaint, its audit row and the messages it causes go in one round trip.
     with inserts.batch():
         inserts.insert(complaint)
-        _audit(
+        record(
             complaint,
             by,
             "create",

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from kernel.actors import Actor
+from kernel.workflow import now_or
+
 from ..models import Complaint, PersonalDataAccess
-from .access import authorize
-from .steps import _now
+from .authorization import authorize, staff_user
 
 
 def complaint_reveal_personal_data(
-    *, complaint: Complaint, by, purpose: str = "", now=None
-) -> dict:
+    *, complaint: Complaint, by: Actor, purpose: str = "", now: datetime | None = None
+) -> dict[str, str]:
     """Return the customer's full name and phone, and record who looked (SPEC §9)."""
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "view_personal_data", complaint, action="reveal")
-    PersonalDataAccess.objects.create(complaint=complaint, user=by, at=now, purpose=purpose[:100])
+    PersonalDataAccess.objects.create(
+        complaint=complaint, user=staff_user(by), at=now, purpose=purpose[:100]
+    )
     return {"complainant_name": complaint.complainant_name, "phone": complaint.phone}
 
 
-def complaint_record_access(*, complaint: Complaint, by, purpose: str, now=None) -> None:
+def complaint_record_access(
+    *, complaint: Complaint, by: Actor, purpose: str, now: datetime | None = None
+) -> None:
     """Record that a staff user looked at the customer's file or printed the complaint.
 
     The same audit as a reveal (the privacy audit reads PersonalDataAccess): an evidence photo
@@ -25,6 +33,8 @@ def complaint_record_access(*, complaint: Complaint, by, purpose: str, now=None)
     that the user may see the complaint (get_for_staff); no further right is needed to look at
     what the ticket page already links to.
     """
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "view_complaint", complaint, action="view")
-    PersonalDataAccess.objects.create(complaint=complaint, user=by, at=now, purpose=purpose[:100])
+    PersonalDataAccess.objects.create(
+        complaint=complaint, user=staff_user(by), at=now, purpose=purpose[:100]
+    )

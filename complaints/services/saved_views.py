@@ -14,15 +14,21 @@ database, one query more.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from kernel.actors import Actor, is_user
 from kernel.errors import InvalidInput, NotAllowed, NotFound
 
 from .. import filters
 from ..models import Role, SavedView, Unit
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MAX_OWN_VIEWS = 20
 # Shown beside a user's own: a unit's shared views, the first by name.
@@ -31,17 +37,17 @@ _GENERATION_KEY = "saved_views:generation"
 _CACHE_SECONDS = 3600
 
 
-def _staff_role(user) -> str | None:
+def _staff_role(user: Actor | None) -> str | None:
     profile = getattr(user, "staff", None)
-    return profile.role if profile else None
+    return str(profile.role) if profile else None
 
 
-def _member_unit_id(user) -> int | None:
+def _member_unit_id(user: Actor | None) -> int | None:
     profile = getattr(user, "staff", None)
-    return profile.unit_id if profile and profile.role == Role.BRANCH else None
+    return int(profile.unit_id) if profile and profile.role == Role.BRANCH else None
 
 
-def _visible(user, list_name: str):
+def _visible(user: User, list_name: str) -> QuerySet[SavedView]:
     scope = Q(owner=user)
     unit_id = _member_unit_id(user)
     if unit_id is not None:
@@ -49,14 +55,14 @@ def _visible(user, list_name: str):
     return SavedView.objects.filter(scope, list=list_name)
 
 
-def saved_views_for(user, list_name: str) -> list[SavedView]:
+def saved_views_for(user: User, list_name: str) -> list[SavedView]:
     """The user's own views of the list, then those shared with their unit (bounded)."""
     generation = cache.get(_GENERATION_KEY)
     if generation is None and cache.add(_GENERATION_KEY, 1, None):
         generation = 1
     key = f"saved_views:{generation}:{user.pk}:{_member_unit_id(user)}:{list_name}"
     if generation is not None:
-        cached = cache.get(key)
+        cached: list[SavedView] | None = cache.get(key)
         if cached is not None:
             return cached
     views = list(
@@ -88,7 +94,7 @@ def _bump() -> None:
             cache.set(_GENERATION_KEY, 1, None)
 
 
-def _clean_name(name) -> str:
+def _clean_name(name: object) -> str:
     name = (name if isinstance(name, str) else "").replace("\x00", "").strip()
     if not name:
         raise InvalidInput(_("请填写视图名称。"), field_errors={"name": _("请填写视图名称。")})
@@ -98,18 +104,18 @@ def _clean_name(name) -> str:
     return name
 
 
-def _list_name(value) -> str:
-    if value not in SavedView.List.values:
+def _list_name(value: object) -> str:
+    if not isinstance(value, str) or value not in SavedView.List.values:
         message = _("列表无效：可选 queue（工单队列）或 console（客服工作台）。")
         raise InvalidInput(message, field_errors={"list": message})
     return value
 
 
-def _share_unit(by) -> Unit:
+def _share_unit(by: User) -> Unit:
     """The unit `by` may share with: the one they head (a supervisor's views stay personal)."""
     if _staff_role(by) == Role.SUPERVISOR:
         raise NotAllowed(_("质量监控主管的视图仅限个人使用，不能共享给单位。"))
-    headed = list(Unit.objects.filter(head=by, is_active=True).order_by("code")[:2])
+    headed: list[Unit] = list(Unit.objects.filter(head=by, is_active=True).order_by("code")[:2])
     profile = getattr(by, "staff", None)
     own = [u for u in headed if profile and u.pk == profile.unit_id]
     if own:
@@ -119,16 +125,20 @@ def _share_unit(by) -> Unit:
     raise NotAllowed(_("只有单位负责人可以把视图共享给本单位。"))
 
 
-def require_list_user(by) -> None:
-    if by is None or not getattr(by, "is_authenticated", False):
+def require_list_user(by: Actor | None) -> User:
+    """`by` if they have a work list (and so may save views of it), else NotAllowed."""
+    if not is_user(by) or not by.is_authenticated:
         raise NotAllowed(_("请先登录。"))
     if not (by.is_superuser or _staff_role(by) in (Role.AGENT, Role.BRANCH, Role.SUPERVISOR)):
         raise NotAllowed(_("您没有工单列表，不能保存视图。"))
+    return by
 
 
-def saved_view_create(*, by, list_name, name, query, share: bool = False) -> SavedView:
+def saved_view_create(
+    *, by: Actor, list_name: object, name: object, query: object, share: bool = False
+) -> SavedView:
     """Save a filter set under a name; `share` puts it in the list of the unit `by` heads."""
-    require_list_user(by)
+    user = require_list_user(by)
     list_name = _list_name(list_name)
     name = _clean_name(name)
     if not isinstance(query, str):
@@ -139,15 +149,15 @@ def saved_view_create(*, by, list_name, name, query, share: bool = False) -> Sav
         canonical = filters.parse(query).querystring()
     except InvalidInput as exc:
         raise InvalidInput(exc.message, field_errors={"query": exc.message}) from exc
-    shared_unit = _share_unit(by) if share else None
+    shared_unit = _share_unit(user) if share else None
     with transaction.atomic():
-        if SavedView.objects.filter(owner=by, list=list_name).count() >= MAX_OWN_VIEWS:
+        if SavedView.objects.filter(owner=user, list=list_name).count() >= MAX_OWN_VIEWS:
             message = _("每个列表最多保存%(n)d个视图，请先删除不用的。") % {"n": MAX_OWN_VIEWS}
             raise InvalidInput(message, field_errors={"name": message})
         try:
             with transaction.atomic():
                 view = SavedView.objects.create(
-                    owner=by,
+                    owner=user,
                     list=list_name,
                     name=name,
                     query=canonical,
@@ -160,30 +170,34 @@ def saved_view_create(*, by, list_name, name, query, share: bool = False) -> Sav
     return view
 
 
-def _own_view(view_id, by) -> SavedView:
+def _own_view(view_id: int | str, by: Actor) -> SavedView:
     """The view `view_id` if `by` owns it; a view they see but do not own is refused."""
-    require_list_user(by)
+    user = require_list_user(by)
     try:
-        view_id = int(view_id)
+        number = int(view_id)
     except (TypeError, ValueError):
-        view_id = 0
-    if not 0 < view_id < 2**63:
+        number = 0
+    if not 0 < number < 2**63:
         raise NotFound(_("视图不存在。"))
-    view = SavedView.objects.filter(pk=view_id).first()
+    view: SavedView | None = SavedView.objects.filter(pk=number).first()
     if view is None:
         raise NotFound(_("视图不存在。"))
-    if view.owner_id != by.pk:
-        if view.shared_unit_id is not None and view.shared_unit_id == _member_unit_id(by):
+    if view.owner_id != user.pk:
+        if view.shared_unit_id is not None and view.shared_unit_id == _member_unit_id(user):
             raise NotAllowed(_("这是单位负责人共享的视图，只有创建人可以修改或删除。"))
         raise NotFound(_("视图不存在。"))
     return view
 
 
 @transaction.atomic
-def saved_view_rename(*, view_id, by, name) -> SavedView:
+def saved_view_rename(*, view_id: int | str, by: Actor, name: object) -> SavedView:
     view = _own_view(view_id, by)
     name = _clean_name(name)
-    if SavedView.objects.filter(owner=by, list=view.list, name=name).exclude(pk=view.pk).exists():
+    if (
+        SavedView.objects.filter(owner=view.owner_id, list=view.list, name=name)
+        .exclude(pk=view.pk)
+        .exists()
+    ):
         message = _("已有同名的视图。")
         raise InvalidInput(message, field_errors={"name": message})
     view.name = name
@@ -193,7 +207,7 @@ def saved_view_rename(*, view_id, by, name) -> SavedView:
 
 
 @transaction.atomic
-def saved_view_delete(*, view_id, by) -> None:
+def saved_view_delete(*, view_id: int | str, by: Actor) -> None:
     view = _own_view(view_id, by)
     view.delete()
     _changed()

@@ -1,31 +1,26 @@
-"""The steps every write service shares: lock, transition, save, audit.
+"""The complaint's side of lock, transition, save (kernel/workflow.py holds the shared part).
 
-`_lock` takes the row lock, checks the actor's right and scope again on the locked row, and
-refuses a state or unit that changed since the caller read it (the second of two people
-acting at once gets a Conflict, never a silent overwrite); `_run` runs
-the FSM transition; `_save` recomputes the deadlines (escalation/deadlines.py) and saves;
-`_audit` writes the append-only ComplaintTransition row and sends `complaint_changed` inside
-the transaction. Plus the settings lookup, the clock and the required-text check.
+`lock_complaint` also checks the actor's right and scope again on the locked row and refuses a
+state or unit that changed since the caller read it; `save_complaint` recomputes the deadlines
+first. The audit row is written by audit.record.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
-from django_fsm import ConcurrentTransition, can_proceed
 
-from kernel import refdata
-from kernel.db import inserts
-from kernel.errors import Conflict, InvalidInput, NotFound
+from kernel import workflow
+from kernel.actors import Actor
+from kernel.errors import Conflict, InvalidInput
 
 from .. import hooks
-from ..models import Complaint, ComplaintTransition, Priority
-from ..signals import complaint_changed
-from .access import _actor_fields, authorize
+from ..models import Complaint, Priority
+from .authorization import authorize
 
 # Words for "cannot be … now" refusals (their own context: the buttons say it differently).
 ACTION_LABELS = {
@@ -40,53 +35,13 @@ ACTION_LABELS = {
 }
 
 
-def _conf(key: str):
+def _conf(key: str) -> Any:
     return settings.COMPLAINTS[key]
 
 
-def _now(now: datetime | None) -> datetime:
-    return now or timezone.now()
-
-
-def _audit(
-    complaint: Complaint,
-    by,
-    transition: str,
-    from_state: str,
-    *,
-    now: datetime,
-    reason: str = "",
-    pk: int | None = None,
-    reference: refdata.ReferenceData | None = None,
-    **details,
-) -> ComplaintTransition:
-    actor, kind = _actor_fields(by)
-    row = ComplaintTransition(
-        pk=pk,  # reserved by a caller that batches its writes (complaint_create), else None
-        complaint=complaint,
-        at=now,
-        actor=actor,
-        actor_kind=kind,
-        transition=transition,
-        from_state=from_state,
-        to_state=complaint.status,
-        reason=reason,
-        details=details,
-    )
-    inserts.insert(row)  # the statement built once (complaints/inserts.py)
-    complaint_changed.send(
-        sender=Complaint,
-        complaint=complaint,
-        event=transition,
-        actor=actor,
-        details=details,
-        audit=row,
-        reference=reference,  # the reference data the caller read, if it did (the listeners')
-    )
-    return row
-
-
-def _lock(complaint: Complaint, *, by, perm: str, action: str, unchanged: bool = True) -> Complaint:
+def lock_complaint(
+    complaint: Complaint, *, by: Actor, perm: str, action: str, unchanged: bool = True
+) -> Complaint:
     """Lock the complaint row and check again, on the locked row, what the caller read before.
 
     The actor's right and scope are checked on the row as it is now (issue 19 §8): a branch
@@ -96,10 +51,7 @@ def _lock(complaint: Complaint, *, by, perm: str, action: str, unchanged: bool =
     reassignments, a reassignment and a reply — one wins and the others get a Conflict, never
     a silent overwrite.
     """
-    try:
-        locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
-    except Complaint.DoesNotExist as exc:
-        raise NotFound(_("工单不存在。")) from exc
+    locked: Complaint = workflow.lock(Complaint.objects, complaint.pk, not_found=_("工单不存在。"))
     authorize(by, perm, locked, action=action)
     if not unchanged:
         return locked
@@ -113,17 +65,14 @@ def _lock(complaint: Complaint, *, by, perm: str, action: str, unchanged: bool =
     return locked
 
 
-def _run(locked: Complaint, name: str) -> str:
+def run_transition(locked: Complaint, name: str) -> str:
     """Run the FSM transition `name` in memory; return the state it left."""
-    method = getattr(locked, name)
-    if not can_proceed(method):
-        raise Conflict(
-            _("工单当前状态为“%(status)s”，不能%(action)s。")
-            % {"status": locked.get_status_display(), "action": ACTION_LABELS.get(name, name)}
-        )
-    from_state = locked.status
-    method()
-    return from_state
+    return workflow.run_transition(
+        locked,
+        name,
+        refused=_("工单当前状态为“%(status)s”，不能%(action)s。"),
+        labels=ACTION_LABELS,
+    )
 
 
 def track_urgency(complaint: Complaint, *, now: datetime) -> None:
@@ -138,16 +87,15 @@ def track_urgency(complaint: Complaint, *, now: datetime) -> None:
         complaint.urgent_since = now
 
 
-def _save(locked: Complaint, *, now: datetime) -> None:
+def save_complaint(locked: Complaint, *, now: datetime) -> None:
+    """Recompute the deadlines (escalation/sla_deadlines.py) and save."""
     track_urgency(locked, now=now)
     hooks.refresh_deadlines(locked, now=now)
-    try:
-        locked.save()
-    except ConcurrentTransition as exc:  # a path that did not lock the row lost the race
-        raise Conflict(_("工单已被他人处理，请刷新后再操作。")) from exc
+    workflow.save(locked, conflict=_("工单已被他人处理，请刷新后再操作。"))
 
 
-def _require(text: str, field: str, label: str) -> str:
+def require_text(text: str, field: str, label: str) -> str:
+    """The stripped text, or InvalidInput naming the missing field."""
     text = (text or "").strip()
     if not text:
         raise InvalidInput(

@@ -9,19 +9,23 @@ reopening are in follow_up.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from kernel.actors import Actor
 from kernel.errors import InvalidInput
+from kernel.workflow import now_or
 
 from .. import rules
 from ..models import Complaint, Phrase, Reply, Status, Unit
-from .access import authorize
 from .assignment import audit_auto_assign, auto_assign_pick
+from .audit import record
+from .authorization import authorize, staff_user
 from .flags import complaint_is_ruled
 from .pause import _end_pause
-from .steps import _audit, _lock, _now, _require, _run, _save
+from .steps import lock_complaint, require_text, run_transition, save_complaint
 from .urgency import _apply_urgency, _audit_raised_priority, _cluster_count, _escalate_cluster
 
 
@@ -34,21 +38,23 @@ def _assignable_unit(unit: Unit | None) -> Unit:
 
 
 @transaction.atomic
-def complaint_dispatch(*, complaint: Complaint, unit: Unit, by, reason: str = "", now=None):
+def complaint_dispatch(
+    *, complaint: Complaint, unit: Unit, by: Actor, reason: str = "", now: datetime | None = None
+) -> Complaint:
     """受理 → 核实: send the complaint to its responsible unit."""
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "dispatch_complaint", complaint, action="dispatch")
     unit = _assignable_unit(unit)
-    locked = _lock(complaint, by=by, perm="dispatch_complaint", action="dispatch")
-    from_state = _run(locked, "dispatch")
+    locked = lock_complaint(complaint, by=by, perm="dispatch_complaint", action="dispatch")
+    from_state = run_transition(locked, "dispatch")
     locked.unit = unit
     locked.dispatched_at = now
     locked.handler = None  # a 处理人 is a person of the unit it goes to (issue 20 §2)
     pick = auto_assign_pick(locked, now=now)
     cluster_count = _cluster_count(locked, now=now)  # for the urgency and the cluster's others
     became_urgent = _apply_urgency(locked, now=now, cluster_count=cluster_count)
-    _save(locked, now=now)
-    _audit(locked, by, "dispatch", from_state, now=now, reason=reason, unit=unit.code)
+    save_complaint(locked, now=now)
+    record(locked, by, "dispatch", from_state, now=now, reason=reason, unit=unit.code)
     audit_auto_assign(locked, pick, now=now)
     if became_urgent:
         _audit_raised_priority(locked, now=now)
@@ -57,24 +63,26 @@ def complaint_dispatch(*, complaint: Complaint, unit: Unit, by, reason: str = ""
 
 
 @transaction.atomic
-def complaint_reassign(*, complaint: Complaint, unit: Unit, by, reason: str, now=None):
+def complaint_reassign(
+    *, complaint: Complaint, unit: Unit, by: Actor, reason: str, now: datetime | None = None
+) -> Complaint:
     """核实 → 核实: hand the complaint to another unit; the reason is required."""
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "dispatch_complaint", complaint, action="reassign")
-    reason = _require(reason, "reason", _("改派原因"))
+    reason = require_text(reason, "reason", _("改派原因"))
     unit = _assignable_unit(unit)
     if unit.pk == complaint.unit_id:
         raise InvalidInput(_("工单已在该单位。"), field_errors={"unit": _("请选择另一个单位。")})
-    locked = _lock(complaint, by=by, perm="dispatch_complaint", action="reassign")
-    from_state = _run(locked, "reassign")
+    locked = lock_complaint(complaint, by=by, perm="dispatch_complaint", action="reassign")
+    from_state = run_transition(locked, "reassign")
     previous = locked.unit.code if locked.unit else None
     previous_handler = locked.handler_id
     locked.unit = unit
     locked.dispatched_at = now
     locked.handler = None  # the handler was a person of the unit it leaves (issue 20 §2)
     pick = auto_assign_pick(locked, now=now)
-    _save(locked, now=now)
-    _audit(
+    save_complaint(locked, now=now)
+    record(
         locked,
         by,
         "reassign",
@@ -100,13 +108,15 @@ class ReplyInput:
 
 
 @transaction.atomic
-def complaint_reply(*, complaint: Complaint, by, reply: ReplyInput, now=None) -> Reply:
+def complaint_reply(
+    *, complaint: Complaint, by: Actor, reply: ReplyInput, now: datetime | None = None
+) -> Reply:
     """核实 → 反馈: the unit's structured reply, refused when a part is missing or vague.
 
     The reply also decides the first view of 有理由投诉 (seed 001 §(二)5) from the unit's own
     finding; the customer-service centre may correct it later with a reason.
     """
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "reply_complaint", complaint, action="reply")
     parts = {"basic_facts": reply.basic_facts, "handling": reply.handling, "result": reply.result}
     problems = rules.reply_problems(
@@ -114,14 +124,14 @@ def complaint_reply(*, complaint: Complaint, by, reply: ReplyInput, now=None) ->
     )
     if problems:
         raise InvalidInput(_("答复不符合回复要素要求，请补充后再提交。"), field_errors=problems)
-    locked = _lock(complaint, by=by, perm="reply_complaint", action="reply")
-    from_state = _run(locked, "reply")
+    locked = lock_complaint(complaint, by=by, perm="reply_complaint", action="reply")
+    from_state = run_transition(locked, "reply")
     if locked.is_paused:
         _end_pause(locked, now=now)
     saved = Reply.objects.create(
         complaint=locked,
-        unit=locked.unit,
-        by=by,
+        unit=locked.unit,  # type: ignore[misc]  # a replied complaint was dispatched to a unit
+        by=staff_user(by),
         at=now,
         basic_facts=reply.basic_facts.strip(),
         handling=reply.handling.strip(),
@@ -138,19 +148,24 @@ def complaint_reply(*, complaint: Complaint, by, reply: ReplyInput, now=None) ->
         locked.justified = rules.is_justified(
             facts_confirmed=reply.facts_confirmed, our_fault=reply.our_fault, obstructed=False
         )
-    _save(locked, now=now)
-    _audit(locked, by, "reply", from_state, now=now, reply_id=saved.pk, justified=locked.justified)
+    save_complaint(locked, now=now)
+    record(locked, by, "reply", from_state, now=now, reply_id=saved.pk, justified=locked.justified)
     return saved
 
 
 @transaction.atomic
 def complaint_reject(
-    *, complaint: Complaint, by, reason: str, merged_into: Complaint | None = None, now=None
-):
+    *,
+    complaint: Complaint,
+    by: Actor,
+    reason: str,
+    merged_into: Complaint | None = None,
+    now: datetime | None = None,
+) -> Complaint:
     """→ 不予受理: out of scope, or a duplicate merged into the complaint that is kept."""
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "reject_complaint", complaint, action="reject")
-    reason = _require(reason, "reason", _("不予受理原因"))
+    reason = require_text(reason, "reason", _("不予受理原因"))
     if merged_into is not None and merged_into.pk == complaint.pk:
         raise InvalidInput(
             _("不能合并到自身。"), field_errors={"merged_into": _("不能合并到自身。")}
@@ -159,14 +174,14 @@ def complaint_reject(
         raise InvalidInput(
             _("只能合并到有效工单。"), field_errors={"merged_into": _("只能合并到有效工单。")}
         )
-    locked = _lock(complaint, by=by, perm="reject_complaint", action="reject")
-    from_state = _run(locked, "reject")
+    locked = lock_complaint(complaint, by=by, perm="reject_complaint", action="reject")
+    from_state = run_transition(locked, "reject")
     locked.merged_into = merged_into
     locked.ended_at = now
     if locked.is_paused:
         _end_pause(locked, now=now)
-    _save(locked, now=now)
-    _audit(
+    save_complaint(locked, now=now)
+    record(
         locked,
         by,
         "reject",
@@ -179,16 +194,18 @@ def complaint_reject(
 
 
 @transaction.atomic
-def complaint_withdraw(*, complaint: Complaint, by, reason: str, now=None):
+def complaint_withdraw(
+    *, complaint: Complaint, by: Actor, reason: str, now: datetime | None = None
+) -> Complaint:
     """→ 撤诉: the customer withdraws the complaint (from any open state)."""
-    now = _now(now)
+    now = now_or(now)
     authorize(by, "withdraw_complaint", complaint, action="withdraw")
-    reason = _require(reason, "reason", _("撤诉原因"))
-    locked = _lock(complaint, by=by, perm="withdraw_complaint", action="withdraw")
-    from_state = _run(locked, "withdraw")
+    reason = require_text(reason, "reason", _("撤诉原因"))
+    locked = lock_complaint(complaint, by=by, perm="withdraw_complaint", action="withdraw")
+    from_state = run_transition(locked, "withdraw")
     locked.ended_at = now
     if locked.is_paused:
         _end_pause(locked, now=now)
-    _save(locked, now=now)
-    _audit(locked, by, "withdraw", from_state, now=now, reason=reason)
+    save_complaint(locked, now=now)
+    record(locked, by, "withdraw", from_state, now=now, reason=reason)
     return locked

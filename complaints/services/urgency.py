@@ -10,6 +10,7 @@ ones become urgent too). Urgency is only ever raised automatically, always with 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q
 
@@ -17,8 +18,9 @@ from kernel import refdata
 
 from .. import rules
 from ..models import OPEN_STATES, Complaint, Phrase, Priority, Status
-from .access import SYSTEM
-from .steps import _audit, _conf, _save
+from .audit import record
+from .authorization import SYSTEM
+from .steps import _conf, save_complaint
 
 # A complaint someone stands behind: entered by staff or a partner, or dispatched by an agent.
 # An anonymous submission is only a claim until an agent has looked at it (issue 19 §2).
@@ -104,9 +106,9 @@ def _apply_urgency(
     return not was_urgent
 
 
-def _audit_raised_priority(complaint: Complaint, *, now: datetime, **details) -> None:
+def _audit_raised_priority(complaint: Complaint, *, now: datetime, **details: Any) -> None:
     """Record that the system made a complaint urgent, with the reasons it found."""
-    _audit(
+    record(
         complaint,
         SYSTEM,
         "set_priority",
@@ -142,5 +144,5 @@ def _escalate_cluster(complaint: Complaint, *, now: datetime, cluster_count: int
     )
     for sibling in siblings:
         if _apply_urgency(sibling, now=now, cluster_count=cluster_count):
-            _save(sibling, now=now)
+            save_complaint(sibling, now=now)
             _audit_raised_priority(sibling, now=now, cluster_with=complaint.ticket_no)

@@ -1,12 +1,12 @@
 """Evidence seen in the browser (issue 20 §5): thumbnails in the timeline, files opened inline.
 
-The same access as the download (ticket.attachment_download): staff who may see the complaint
+Evidence is served to staff who may see the complaint
 (branch staff: their unit's; partners never; another unit's file answers 404 like a missing
 one). Opening a file inline is a look at the customer's file and is recorded like a reveal
 (PersonalDataAccess, the table the privacy audit reads). Thumbnails are not recorded: 288
 pixels on their longest side, too small to read a label or a document, and fetched for every
 image whenever the ticket page is opened — recording them would record every page view and
-bury the deliberate looks. The downloads stay as they were.
+bury the deliberate looks. A download is recorded like a look: the file leaves the system.
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from .ticket import _complaint_for
 # Opened as a page (a PDF in the browser's viewer, an image in a tab): no script, no plugin of
 # the file's own, no request anywhere, a unique origin; framed only by our own ticket page.
 INLINE_CSP = "default-src 'none'; sandbox; frame-ancestors 'self'"
+# Saved, not shown: should a browser open it anyway, it runs nothing (issue 19 §3).
+DOWNLOAD_CSP = "default-src 'none'; sandbox"
 
 
 def _attachment(request, ticket_no: str, token: str) -> Attachment:
@@ -37,23 +39,41 @@ def _attachment(request, ticket_no: str, token: str) -> Attachment:
 
 @login_required
 @require_GET
+def attachment_download(request, ticket_no: str, token: str):
+    """Serve evidence as a download with its detected type: never rendered as a page.
+
+    Named with the detected type's extension (`照片.bat` that is a PDF saves as `照片.pdf`),
+    `attachment` disposition, `nosniff`, and a CSP that sandboxes it should a browser open
+    it anyway (issue 19 §3). Recorded like a look.
+    """
+    attachment = _attachment(request, ticket_no, token)
+    purpose = _("下载证据 %(token)s") % {"token": attachment.token}
+    return _served(request, attachment, purpose=purpose, download=True, csp=DOWNLOAD_CSP)
+
+
+@login_required
+@require_GET
 @xframe_options_sameorigin
 def attachment_view(request, ticket_no: str, token: str):
     """The file itself, to be shown rather than saved: an image or a PDF in the viewer."""
     attachment = _attachment(request, ticket_no, token)
+    purpose = _("查看证据 %(token)s") % {"token": attachment.token}
+    return _served(request, attachment, purpose=purpose, download=False, csp=INLINE_CSP)
+
+
+def _served(request, attachment: Attachment, *, purpose: str, download: bool, csp: str):
+    """The file with its detected type, the look recorded first (the privacy audit's table)."""
     services.complaint_record_access(
-        complaint=attachment.complaint,
-        by=request.user,
-        purpose=_("查看证据 %(token)s") % {"token": attachment.token},
+        complaint=attachment.complaint, by=request.user, purpose=purpose
     )
     response = FileResponse(
         attachment.file.open("rb"),
-        as_attachment=False,
+        as_attachment=download,
         filename=attachments.download_name(attachment),
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = INLINE_CSP
+    response["Content-Security-Policy"] = csp
     # Each look reaches the server (and the audit); nothing of it stays on a shared PC's disk.
     response["Cache-Control"] = "private, no-store"
     return response

@@ -35,7 +35,7 @@ def _unit_for(request, code: str | None) -> Unit | None:
     manager account without a staff role), or the branch an overseer chose (None: not yet)."""
     profile = getattr(request.user, "staff", None)
     if profile is not None and profile.role == Role.BRANCH:
-        return profile.unit  # loaded with the profile (web/access.py)
+        return profile.unit  # loaded with the profile (web/partner_guard.py)
     branches = Unit.objects.filter(kind=Unit.Kind.BRANCH)
     if not (request.user.is_superuser or role_of(request.user) in OVERSEERS):
         branches = branches.filter(head=request.user)

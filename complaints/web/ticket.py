@@ -1,9 +1,10 @@
 """The ticket page: details, deadlines, timeline and the one-click actions.
 
 Every action is an htmx POST that calls one service and answers with the refreshed panel.
-A button is shown only when the FSM allows the step and the user has the permission; the
-services still check both. Domain errors come back inline: field errors next to their fields,
-a Conflict as "someone else acted first" over a panel showing the current state.
+The actions, who may run them and when, their fields and services are complaints/actions.py's
+(the API reads the same); this page gives them buttons and forms. The services check again.
+Domain errors come back inline: field errors next to their fields, a Conflict as "someone else
+acted first" over a panel showing the current state.
 """
 
 from __future__ import annotations
@@ -12,21 +13,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django import forms as djforms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django_fsm import can_proceed
 
-from complaints import attachments, rules, services
+from complaints import actions as registry
+from complaints import rules, services
 from complaints.models import (
-    PAUSABLE_STATES,
-    Attachment,
     Complaint,
     Phrase,
     Role,
@@ -39,7 +40,7 @@ from kernel.clock import WorkCalendar, deadline_text, to_shanghai
 from kernel.errors import Conflict, DomainError, InvalidInput, NotFound
 
 from . import forms
-from .deadlines import TIMER_LABELS, appeal_risk, nearest_clock
+from .clock_display import TIMER_LABELS, appeal_risk, nearest_clock
 from .timeline import build_timeline
 
 
@@ -53,80 +54,95 @@ def _complaint_for(request, ticket_no: str) -> Complaint:
         raise PermissionDenied(exc.message) from exc
 
 
-# --- Actions ------------------------------------------------------------------------------
+# --- Actions: the registry's (complaints/actions.py), as buttons and forms ------------------
+
+
+def _rows(n: int) -> djforms.Textarea:
+    return djforms.Textarea(attrs={"rows": n})
+
+
+def _yes_no(unknown, yes, no) -> djforms.Select:
+    return djforms.Select(choices=[("", unknown), ("true", yes), ("false", no)])
+
+
+# How a field looks, by (action, field) or field name; the rest take their kind's default.
+_WIDGETS = {
+    "summary": lambda: _rows(2),
+    "basic_facts": lambda: _rows(3),
+    "handling": lambda: _rows(3),
+    "result": lambda: _rows(2),
+    "customer_words": lambda: _rows(2),
+    "text": lambda: _rows(2),
+    "outcome": djforms.RadioSelect,
+    "customer_accepts": lambda: _yes_no(
+        gettext_lazy("未知"), gettext_lazy("认可"), gettext_lazy("不认可")
+    ),
+    "reply_truthful": lambda: _yes_no(
+        gettext_lazy("未核对"), gettext_lazy("属实"), gettext_lazy("不属实")
+    ),
+    # Branch staff reply from the floor: the phone's camera opens straight away (`capture`).
+    ("reply", "file"): lambda: djforms.FileInput(
+        attrs={"accept": "image/*", "capture": "environment"}
+    ),
+    ("evidence", "file"): lambda: djforms.FileInput(
+        attrs={"accept": "image/jpeg,image/png,image/webp,application/pdf"}
+    ),
+}
+
+
+def _field(action: registry.Action, f: registry.Field):
+    """The page's form field for one registry field."""
+    kw: dict = {"label": f.label, "help_text": f.help}
+    widget = _WIDGETS.get((action.name, f.name)) or _WIDGETS.get(f.name)
+    if widget is not None:
+        kw["widget"] = widget()
+    if f.kind == "bool":
+        return djforms.BooleanField(required=False, initial=f.default, **kw)
+    if f.kind == "maybe":
+        return djforms.NullBooleanField(required=False, **kw)
+    if f.kind == "choice":
+        return djforms.ChoiceField(choices=list(f.choices), required=f.required, **kw)
+    if f.kind == "file":
+        return djforms.FileField(required=f.required, **kw)
+    if f.kind == "unit":  # a unit's id from the grouped select (forms.DispatchForm fills it)
+        return djforms.TypedChoiceField(coerce=int, required=f.required, **kw)
+    if f.kind == "handler":  # a user id from the select; empty: nobody
+        kw.setdefault("widget", djforms.Select)
+        return djforms.CharField(required=False, **kw)
+    return djforms.CharField(max_length=f.max_length, required=f.required, **kw)
+
+
+def _form(action: registry.Action, base: type[forms.StyledForm]):
+    """The action's form: its fields from the registry, its helpers from `base`."""
+    fields = [f for f in action.fields if f.page]
+    if not fields:
+        return None
+    attrs = {f.name: _field(action, f) for f in fields}
+    attrs.update({name: None for name in base.base_fields if name not in attrs})
+    return type(f"{action.name.title().replace('_', '')}Form", (base,), attrs)
 
 
 def _unit(pk) -> Unit | None:
     return Unit.objects.filter(pk=pk).first()
 
 
-def _merged_into(request, ticket_no: str) -> Complaint | None:
-    ticket_no = (ticket_no or "").strip().upper()
-    if not ticket_no:
+def _handler(value: str):
+    if not value:
         return None
-    target = Complaint.objects.visible_to(request.user).filter(ticket_no=ticket_no).first()
-    if target is None:
-        raise InvalidInput(
-            _("要合并的工单不存在。"), field_errors={"merged_into": _("要合并的工单不存在。")}
-        )
-    return target
-
-
-@dataclass(frozen=True)
-class Action:
-    label: str
-    perm: str
-    allowed: Callable[[Complaint], bool]
-    form: type[forms.StyledForm] | None
-    run: Callable  # (request, complaint, cleaned_data) -> None
-    style: str = "outline-primary"
-    success: str | Callable[[Complaint], str] = ""  # a callable words it from the fresh ticket
-    # Who may, beyond the permission, when it depends on the person (the unit's head or staff):
-    # (complaint, user) -> bool. The service checks the same again.
-    allowed_for: Callable | None = None
-
-
-@transaction.atomic
-def _reply(request, complaint: Complaint, data: dict) -> None:
-    """The reply and the photo taken with it: both kept, or neither."""
-    services.complaint_reply(
-        complaint=complaint,
-        by=request.user,
-        reply=services.ReplyInput(
-            basic_facts=data["basic_facts"],
-            handling=data["handling"],
-            result=data["result"],
-            customer_accepts=data["customer_accepts"],
-            facts_confirmed=data["facts_confirmed"],
-            our_fault=data["our_fault"],
-        ),
-    )
-    if data.get("file"):
-        attachments.attachment_add(complaint=complaint, by=request.user, upload=data["file"])
-
-
-def _assign(request, complaint: Complaint, data: dict) -> None:
     handler = None
-    if data["handler"]:
-        from django.contrib.auth import get_user_model
+    if value.isdigit() and len(value) <= 10:  # a user id from the select, nothing else
+        handler = get_user_model().objects.filter(pk=int(value)).first()
+    if handler is None:
+        message = _("处理人须为本单位在职的网点人员。")
+        raise InvalidInput(message, field_errors={"handler": message})
+    return handler
 
-        value = data["handler"]  # a user id from the select; anything else is not a person
-        if value.isdigit() and len(value) <= 10:
-            handler = get_user_model().objects.filter(pk=int(value)).first()
-        if handler is None:
-            message = _("处理人须为本单位在职的网点人员。")
-            raise InvalidInput(message, field_errors={"handler": message})
-    services.complaint_assign_handler(
-        complaint=complaint, handler=handler, by=request.user, reason=data["reason"]
-    )
+
+_RESOLVE = {"unit": _unit, "handler": _handler}
 
 
 def _person(user) -> str:
     return user.get_full_name() or user.get_username()
-
-
-def _assignable(c: Complaint) -> bool:
-    return c.is_open and c.unit_id is not None
 
 
 def _follow_up_message(complaint: Complaint) -> str:
@@ -142,233 +158,72 @@ def _follow_up_message(complaint: Complaint) -> str:
     return _("回访结果已记录。")
 
 
-ACTIONS: dict[str, Action] = {
-    "dispatch": Action(
-        gettext_lazy("下发"),
-        "dispatch_complaint",
-        lambda c: can_proceed(c.dispatch),
-        forms.DispatchForm,
-        lambda r, c, d: services.complaint_dispatch(
-            complaint=c, unit=_unit(d["unit"]), by=r.user, reason=d["reason"]
-        ),
-        "primary",
-        gettext_lazy("已下发至责任单位。"),
-    ),
-    "reassign": Action(
-        gettext_lazy("改派"),
-        "dispatch_complaint",
-        lambda c: can_proceed(c.reassign),
-        forms.ReassignForm,
-        lambda r, c, d: services.complaint_reassign(
-            complaint=c, unit=_unit(d["unit"]), by=r.user, reason=d["reason"]
-        ),
-        success=gettext_lazy("已改派。"),
-    ),
-    "take": Action(
-        gettext_lazy("我来处理"),
-        "view_complaint",
-        lambda c: _assignable(c) and c.handler_id is None,
-        None,
-        lambda r, c, d: services.complaint_take(complaint=c, by=r.user),
-        "primary",
-        gettext_lazy("您已是该工单的处理人。"),
-        allowed_for=lambda c, user: services.may_take(user, c),
-    ),
-    "assign": Action(
-        gettext_lazy("指派处理人"),
-        "view_complaint",
-        _assignable,
-        forms.AssignForm,
-        _assign,
-        success=gettext_lazy("处理人已更新。"),
-        allowed_for=lambda c, user: services.may_assign(user, c),
-    ),
-    "contact": Action(
-        gettext_lazy("记录联系客户"),
-        "contact_customer",
-        lambda c: c.is_open,
-        forms.ContactForm,
-        lambda r, c, d: services.complaint_log_contact(
-            complaint=c, by=r.user, method=d["method"], summary=d["summary"], reached=d["reached"]
-        ),
-        success=gettext_lazy("联系记录已保存。"),
-    ),
-    "reply": Action(
-        gettext_lazy("提交处理答复"),
-        "reply_complaint",
-        lambda c: can_proceed(c.reply),
-        forms.ReplyForm,
-        _reply,
-        "primary",
-        gettext_lazy("答复已提交，等待客服回访。"),
-    ),
-    "start_follow_up": Action(
-        gettext_lazy("开始回访"),
-        "follow_up_complaint",
-        lambda c: can_proceed(c.start_follow_up),
-        None,
-        lambda r, c, d: services.complaint_start_follow_up(complaint=c, by=r.user),
-        success=gettext_lazy("已开始回访。"),
-    ),
-    "follow_up": Action(
-        gettext_lazy("记录回访结果"),
-        "follow_up_complaint",
-        lambda c: c.status in (Status.ANSWERED, Status.FOLLOW_UP),
-        forms.FollowUpForm,
-        lambda r, c, d: services.complaint_record_follow_up(
-            complaint=c,
-            by=r.user,
-            outcome=d["outcome"],
-            customer_words=d["customer_words"],
-            reply_truthful=d["reply_truthful"],
-        ),
-        "primary",
-        _follow_up_message,
-    ),
-    "reopen": Action(
-        gettext_lazy("重新下发"),
-        "follow_up_complaint",
-        lambda c: c.status == Status.CLOSED,
-        forms.ReasonForm,
-        lambda r, c, d: services.complaint_reopen(complaint=c, by=r.user, reason=d["reason"]),
-        success=gettext_lazy("已重新下发给责任单位。"),
-    ),
-    "pause": Action(
-        gettext_lazy("暂停计时"),
-        "pause_complaint",
-        lambda c: c.status in PAUSABLE_STATES and not c.is_paused,
-        forms.ReasonForm,
-        lambda r, c, d: services.complaint_pause(complaint=c, by=r.user, reason=d["reason"]),
-        "outline-secondary",
-        gettext_lazy("已暂停计时。"),
-    ),
-    "resume": Action(
-        gettext_lazy("恢复计时"),
-        "pause_complaint",
-        lambda c: c.is_paused,
-        forms.OptionalReasonForm,
-        lambda r, c, d: services.complaint_resume(complaint=c, by=r.user, reason=d["reason"]),
-        "outline-secondary",
-        gettext_lazy("已恢复计时。"),
-    ),
-    "chase": Action(
-        gettext_lazy("登记客户催促"),
-        "follow_up_complaint",
-        lambda c: c.is_open,
-        forms.ChaseForm,
-        lambda r, c, d: services.complaint_chase(complaint=c, by=r.user, note=d["note"]),
-        "outline-warning",
-        gettext_lazy("已登记催促。"),
-    ),
-    "escalate": Action(
-        gettext_lazy("标记投诉升级"),
-        "escalate_complaint",
-        lambda c: c.is_open and not c.is_escalated,
-        forms.ReasonForm,
-        lambda r, c, d: services.complaint_mark_escalated(
-            complaint=c, by=r.user, reason=d["reason"]
-        ),
-        "outline-danger",
-        gettext_lazy("已标记为投诉升级。"),
-    ),
-    "priority": Action(
-        gettext_lazy("调整优先级"),
-        "set_priority",
-        lambda c: c.is_open,
-        forms.PriorityForm,
-        lambda r, c, d: services.complaint_set_priority(
-            complaint=c, by=r.user, priority=d["priority"], reason=d["reason"]
-        ),
-        "outline-secondary",
-        gettext_lazy("优先级已调整。"),
-    ),
-    "category": Action(
-        gettext_lazy("调整投诉类别"),
-        "dispatch_complaint",  # triage: agents and supervisors (services/category.py)
-        lambda c: c.is_open,
-        forms.CategoryForm,
-        lambda r, c, d: services.complaint_set_category(
-            complaint=c, by=r.user, category=d["category"], reason=d["reason"]
-        ),
-        "outline-secondary",
-        gettext_lazy("投诉类别已调整。"),
-    ),
-    "justified": Action(
-        gettext_lazy("有理由判定"),
-        "set_priority",
-        # After a fault ruling, 有理由投诉 follows the ruling (the ruling panel changes it).
-        lambda c: (
-            c.status not in (Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN)
-            and not services.complaint_is_ruled(c)
-        ),
-        forms.JustifiedForm,
-        lambda r, c, d: services.complaint_set_justified(
-            complaint=c,
-            by=r.user,
-            facts_confirmed=d["facts_confirmed"],
-            our_fault=d["our_fault"],
-            obstructed=d["obstructed"],
-            reason=d["reason"],
-        ),
-        "outline-secondary",
-        gettext_lazy("判定已保存。"),
-    ),
-    "reject": Action(
-        gettext_lazy("不予受理"),
-        "reject_complaint",
-        lambda c: can_proceed(c.reject),
-        forms.RejectForm,
-        lambda r, c, d: services.complaint_reject(
-            complaint=c,
-            by=r.user,
-            reason=d["reason"],
-            merged_into=_merged_into(r, d["merged_into"]),
-        ),
-        "outline-danger",
-        gettext_lazy("已不予受理。"),
-    ),
-    "withdraw": Action(
-        gettext_lazy("登记撤诉"),
-        "withdraw_complaint",
-        lambda c: can_proceed(c.withdraw),
-        forms.ReasonForm,
-        lambda r, c, d: services.complaint_withdraw(complaint=c, by=r.user, reason=d["reason"]),
-        "outline-danger",
-        gettext_lazy("已登记撤诉。"),
-    ),
-    "note": Action(
-        gettext_lazy("添加内部备注"),
-        "note_complaint",
-        lambda c: True,
-        forms.NoteForm,
-        lambda r, c, d: services.complaint_add_note(complaint=c, by=r.user, text=d["text"]),
-        "outline-secondary",
-        gettext_lazy("备注已保存（仅员工可见）。"),
-    ),
-    "evidence": Action(
-        gettext_lazy("上传证据"),
-        "contact_customer",
-        lambda c: c.status not in (Status.REJECTED, Status.WITHDRAWN),
-        forms.EvidenceForm,
-        lambda r, c, d: attachments.attachment_add(complaint=c, by=r.user, upload=d["file"]),
-        "outline-secondary",
-        gettext_lazy("证据已上传。"),
-    ),
+@dataclass(frozen=True)
+class PageAction:
+    action: registry.Action
+    form: type[forms.StyledForm] | None
+    style: str = "outline-primary"
+    # A callable words the message from the fresh ticket.
+    success: str | Promise | Callable[[Complaint], str] = ""
+
+    @property
+    def label(self):
+        return self.action.label
+
+    def run(self, request, complaint: Complaint, data: dict):
+        inputs = {}
+        for f in self.action.fields:  # a field the page does not offer: its default
+            value = data[f.name] if f.page else f.default
+            inputs[f.name] = _RESOLVE[f.kind](value) if f.kind in _RESOLVE else value
+        return self.action.run(complaint, request.user, inputs)
+
+
+# How the page shows each action, in the order of its buttons: (style, success message).
+# Every action of the registry's page has a row.
+_LOOKS: dict[str, tuple[str, str | Promise | Callable]] = {
+    "dispatch": ("primary", gettext_lazy("已下发至责任单位。")),
+    "reassign": ("outline-primary", gettext_lazy("已改派。")),
+    "take": ("primary", gettext_lazy("您已是该工单的处理人。")),
+    "assign": ("outline-primary", gettext_lazy("处理人已更新。")),
+    "contact": ("outline-primary", gettext_lazy("联系记录已保存。")),
+    "reply": ("primary", gettext_lazy("答复已提交，等待客服回访。")),
+    "start_follow_up": ("outline-primary", gettext_lazy("已开始回访。")),
+    "follow_up": ("primary", _follow_up_message),
+    "reopen": ("outline-primary", gettext_lazy("已重新下发给责任单位。")),
+    "pause": ("outline-secondary", gettext_lazy("已暂停计时。")),
+    "resume": ("outline-secondary", gettext_lazy("已恢复计时。")),
+    "chase": ("outline-warning", gettext_lazy("已登记催促。")),
+    "escalate": ("outline-danger", gettext_lazy("已标记为投诉升级。")),
+    "priority": ("outline-secondary", gettext_lazy("优先级已调整。")),
+    "category": ("outline-secondary", gettext_lazy("投诉类别已调整。")),
+    "justified": ("outline-secondary", gettext_lazy("判定已保存。")),
+    "reject": ("outline-danger", gettext_lazy("已不予受理。")),
+    "withdraw": ("outline-danger", gettext_lazy("已登记撤诉。")),
+    "note": ("outline-secondary", gettext_lazy("备注已保存（仅员工可见）。")),
+    "evidence": ("outline-secondary", gettext_lazy("证据已上传。")),
 }
+# The form classes that lend their helpers: the unit's select, the handler's, the radio buttons.
+_HELPERS = {
+    "dispatch": forms.DispatchForm,
+    "reassign": forms.DispatchForm,
+    "assign": forms.AssignForm,
+    "follow_up": forms.FollowUpForm,
+}
+
+ACTIONS: dict[str, PageAction] = {
+    name: PageAction(action, _form(action, _HELPERS.get(name, forms.StyledForm)), style, ok)
+    for name, (style, ok) in _LOOKS.items()
+    for action in [registry.PAGE_ACTIONS[name]]
+}
+_ORDERED = {name: registry.PAGE_ACTIONS[name] for name in ACTIONS}
 
 # The order of the buttons, the main step of each state first.
 PRIMARY = ("dispatch", "reply", "follow_up", "start_follow_up", "reopen")
 
 
 def allowed_actions(complaint: Complaint, user) -> list[str]:
-    """The actions to show: the FSM allows the step and the user holds the permission."""
-    names = [
-        name
-        for name, action in ACTIONS.items()
-        if user.has_perm(f"complaints.{action.perm}")
-        and action.allowed(complaint)
-        and (action.allowed_for is None or action.allowed_for(complaint, user))
-    ]
+    """The actions to show: the FSM allows the step and the user may (the registry decides)."""
+    names = registry.available(_ORDERED, complaint, user)
     return sorted(names, key=lambda n: (n not in PRIMARY, list(ACTIONS).index(n)))
 
 
@@ -579,24 +434,3 @@ def reveal_personal_data(request, ticket_no: str):
     except DomainError as exc:
         raise PermissionDenied(exc.message) from exc
     return render(request, "complaints/_personal_data.html", {"data": data})
-
-
-@login_required
-def attachment_download(request, ticket_no: str, token: str):
-    """Serve evidence as a download with its detected type: never rendered as a page.
-
-    Named with the detected type's extension (`照片.bat` that is a PDF saves as `照片.pdf`),
-    `attachment` disposition, `nosniff`, and a CSP that sandboxes it should a browser open
-    it anyway (issue 19 §3).
-    """
-    complaint = _complaint_for(request, ticket_no)
-    attachment = get_object_or_404(Attachment, complaint=complaint, token=token)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachments.download_name(attachment),
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

@@ -34,7 +34,7 @@ urlpatterns = [
     path("tickets/<str:ticket_no>/reveal/", ticket.reveal_personal_data, name="reveal"),
     path(
         "tickets/<str:ticket_no>/evidence/<str:token>/",
-        ticket.attachment_download,
+        evidence.attachment_download,
         name="attachment",
     ),
     # Issue 20 §5: evidence shown in the browser (audited) and its thumbnails; the print-out.

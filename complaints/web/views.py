@@ -32,7 +32,7 @@ from kernel import privacy, refdata
 from kernel.errors import DomainError, NotFound
 
 from . import lists
-from .deadlines import queue_row
+from .clock_display import queue_row
 from .forms import IntakeForm
 from .templatetags.console import countdown
 
@@ -114,33 +114,6 @@ def _console_filters(request, now) -> dict:
     }
 
 
-def _new_complaint(data) -> services.NewComplaint:
-    """Build the service's input from cleaned data or, to collect errors, the raw POST."""
-
-    def get(name, default=""):
-        value = data.get(name, default)
-        return default if value is None and default == "" else value
-
-    return services.NewComplaint(
-        tracking_no=get("tracking_no"),
-        complainant_name=get("complainant_name"),
-        phone=get("phone"),
-        party=get("party"),
-        category=get("category"),
-        description=get("description"),
-        channel=get("channel") or "phone",
-        demand=get("demand"),
-        demand_detail=get("demand_detail"),
-        service=get("service") or "express",
-        insured=bool(get("insured", False)),
-        insured_amount=get("insured_amount", None),
-        declared_value=get("declared_value", None),
-        freight=get("freight", None),
-        key_account=bool(get("key_account", False)),
-        urgent_contents=bool(get("urgent_contents", False)),
-    )
-
-
 @login_required
 def console(request):
     """客服工作台: phone intake on the left, the agent's work lists on the right."""
@@ -149,17 +122,18 @@ def console(request):
     form = IntakeForm()
     if request.method == "POST":
         form = IntakeForm(request.POST)
-        if not form.is_valid():
-            # Say everything that is wrong at once: the service's checks for the other fields.
-            _, problems = services.validate_new_complaint(_new_complaint(request.POST))
+        valid = form.is_valid()
+        new = services.NewComplaint.from_input(form.cleaned_data)
+        if not valid:
+            # Say everything that is wrong at once: the service's checks of the fields the form
+            # let through (a waybill or phone of the wrong shape, an insured item's amount).
+            _, problems = services.validate_new_complaint(new)
             for field, message in problems.items():
                 if field in form.fields and field not in form.errors:
                     form.add_error(field, message)
         else:
             try:
-                complaint, code = services.complaint_create(
-                    data=_new_complaint(form.cleaned_data), by=request.user
-                )
+                complaint, code = services.complaint_create(data=new, by=request.user)
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 for field, message in exc.field_errors.items():
@@ -246,7 +220,7 @@ def _queue_context(request):
     (complaints.services.saved_views). Pages follow a cursor on the list's order; one extra
     row is fetched to know whether a next page exists without a COUNT.
     """
-    # The profile and its unit, loaded by the partner guard before any page (access.py); no
+    # The profile and its unit, loaded by the partner guard before any page (partner_guard.py); no
     # has_perm() here, which costs two permission queries: the role decides who sees a queue.
     profile = getattr(request.user, "staff", None)
     if not (request.user.is_superuser or role_of(request.user) in QUEUE_ROLES):

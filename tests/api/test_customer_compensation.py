@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from compensation import services as claims
-from compensation.rules import ClaimFacts, Incident, Service
+from compensation.amounts import ClaimFacts, Incident, Service
 from complaints.models import Complaint
 from tests.complaints.helpers import bring_to
 

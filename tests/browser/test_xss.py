@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
 from compensation import services as claims
-from compensation.rules import ClaimFacts, Incident, Service
+from compensation.amounts import ClaimFacts, Incident, Service
 from complaints import attachments, services
 from complaints.models import Complaint
 from regulators import services as appeals

@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from compensation import services
-from compensation.rules import ClaimFacts, Incident, Service
+from compensation.amounts import ClaimFacts, Incident, Service
 from tests.complaints.helpers import bring_to
 
 

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from compensation import services
+from compensation.carrier_policies import PRESETS
 from compensation.models import CompensationPolicy
-from compensation.policies import PRESETS
 from tests.compensation.conftest import loss_facts
 
 ADMIN = "/admin/compensation/compensationpolicy/"

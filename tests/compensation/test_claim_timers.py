@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from compensation import services
+from compensation.amounts import Incident
 from compensation.models import Claim
-from compensation.rules import Incident
 from compensation.timers import claim_due_times
 
 T0 = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)

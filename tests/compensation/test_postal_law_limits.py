@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 import time_machine
 
-from compensation.policies import DEFAULT_POLICY
-from compensation.rules import ClaimFacts, Incident, InvalidFacts, Service, quote
+from compensation.amounts import ClaimFacts, Incident, InvalidFacts, Service, quote
+from compensation.carrier_policies import DEFAULT_POLICY
 from kernel.clock import WorkCalendar
 
 D = Decimal

@@ -1,4 +1,4 @@
-"""Property tests: the invariants stated in the compensation.rules docstring hold for any facts."""
+"""Property tests: the invariants stated in compensation.amounts' docstring hold for any facts."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from compensation.policies import DEFAULT_POLICY, CarrierPolicy, InsuredPayout, PartialDamage
-from compensation.rules import (
+from compensation.amounts import (
     MONEY_FIELDS,
     ClaimFacts,
     Incident,
@@ -19,6 +18,12 @@ from compensation.rules import (
     Service,
     quote,
     validate_facts,
+)
+from compensation.carrier_policies import (
+    DEFAULT_POLICY,
+    CarrierPolicy,
+    InsuredPayout,
+    PartialDamage,
 )
 
 D = Decimal

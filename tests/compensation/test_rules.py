@@ -1,4 +1,4 @@
-"""Table-driven tests for compensation.rules and compensation.policies; ids name the legal basis."""
+"""Table-driven tests for compensation.amounts and .carrier_policies; ids name the legal basis."""
 
 from __future__ import annotations
 
@@ -8,17 +8,7 @@ from typing import Any
 
 import pytest
 
-from compensation.policies import (
-    DEFAULT_POLICY,
-    DEFAULT_PRESET_CODE,
-    PRESET_DATA,
-    PRESETS,
-    CarrierPolicy,
-    InsuredPayout,
-    InvalidPolicy,
-    PartialDamage,
-)
-from compensation.rules import (
+from compensation.amounts import (
     Basis,
     ClaimFacts,
     Incident,
@@ -27,6 +17,16 @@ from compensation.rules import (
     Service,
     quote,
     validate_facts,
+)
+from compensation.carrier_policies import (
+    DEFAULT_POLICY,
+    DEFAULT_PRESET_CODE,
+    PRESET_DATA,
+    PRESETS,
+    CarrierPolicy,
+    InsuredPayout,
+    InvalidPolicy,
+    PartialDamage,
 )
 
 D = Decimal

@@ -7,12 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from complaints import services
 from complaints.assignment_rules import Choice, NoOneReason, StaffLoad, choose_handler
-from complaints.models import Complaint, ComplaintTransition, Role, StaffProfile
+from complaints.models import Complaint, ComplaintTransition, Role, StaffProfile, Unit
 from kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from kernel.models import Notification
 from tests.complaints.helpers import bring_to
@@ -374,6 +375,22 @@ def test_it_lets_only_the_head_switch_auto_assign(org, bob, head, sam):
             services.unit_set_auto_assign(unit=org["a"], auto_assign=False, cap=cap, by=head)
     org["a"].refresh_from_db()
     assert org["a"].auto_assign and org["a"].assign_cap == 5
+
+
+def test_each_switch_is_in_the_admin_history_of_the_person_or_the_unit(org, bob, head):
+    """Who took a clerk off duty, or changed the unit's switch, explains a passed-over clerk."""
+    services.staff_set_on_duty(person=bob, on_duty=False, by=head)
+    services.staff_set_on_duty(person=bob, on_duty=False, by=head)  # no change: no row
+    services.staff_set_on_duty(person=bob, on_duty=True, by=bob)
+    services.unit_set_auto_assign(unit=org["a"], auto_assign=True, cap=5, by=head)
+    profile = StaffProfile.objects.get(user=bob)
+    rows = LogEntry.objects.order_by("id")
+    assert [(r.user, r.object_id, r.change_message) for r in rows] == [
+        (head, str(profile.pk), "离岗"),
+        (bob, str(profile.pk), "在岗"),
+        (head, str(org["a"].pk), "自动分配：开，每人在办上限 5"),
+    ]
+    assert rows[2].content_type.model_class() is Unit
 
 
 # --- The demo ------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from complaints import services
+from complaints.api.serializers import SubmitSerializer
 from complaints.models import Complaint
+from complaints.services.intake import INPUT_FIELDS
+from complaints.web.forms import IntakeForm
 from kernel import privacy
 from kernel.errors import InvalidInput
 from tests.conftest import new_complaint
@@ -111,3 +114,65 @@ def test_it_stops_the_first_response_timer_on_the_first_contact_that_reached_the
     complaint.refresh_from_db()
     assert complaint.first_response_at == later
     assert complaint.next_deadline == complaint.resolution_due
+
+
+# --- One definition of the intake (issue 26 §1): the model states the field rules ----------
+
+INTAKE_TEXTS = ("tracking_no", "complainant_name", "phone", "description", "demand_detail")
+INTAKE_CHOICES = ("party", "category", "service", "demand")
+
+
+@pytest.mark.parametrize("name", INTAKE_TEXTS)
+def test_the_api_and_the_console_take_the_models_lengths(name):
+    limit = Complaint._meta.get_field(name).max_length
+    assert limit
+    assert SubmitSerializer().fields[name].max_length == limit
+    assert IntakeForm().fields[name].max_length == limit
+    too_long = "1" * (limit + 1)
+    _, errors = services.validate_new_complaint(new_complaint(**{name: too_long}))
+    assert f"不能超过{limit}个字" in errors[name]
+
+
+@pytest.mark.parametrize("name", INTAKE_CHOICES)
+def test_the_api_and_the_console_take_the_models_choices(name):
+    values = {value for value, _label in Complaint._meta.get_field(name).choices}
+    assert set(SubmitSerializer().fields[name].choices) == values
+    assert {v for v, _label in IntakeForm().fields[name].choices if v} == values
+
+
+def test_the_api_takes_every_intake_field_but_those_an_agent_sets():
+    taken = set(SubmitSerializer().fields)
+    assert taken == set(INPUT_FIELDS) - {
+        "channel",
+        "key_account",
+        "urgent_contents",
+        "is_external",
+    } | {"unit"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        pytest.param("freight", "100000000", "合理金额", id="freight-beyond-its-column"),
+        pytest.param("insured_amount", "-0.01", "不小于0", id="negative-insured-amount"),
+        pytest.param("demand", "refund", "诉求无效", id="demand-unknown"),
+        pytest.param("complainant_name", "  ", "请填写投诉人姓名", id="name-required"),
+    ],
+)
+def test_the_service_checks_the_models_rules_for_callers_without_a_form(field, value, message):
+    _, errors = services.validate_new_complaint(new_complaint(**{field: value, "insured": True}))
+    assert message in errors[field]
+
+
+def test_a_phone_typed_with_separators_fits_the_model_and_is_stored_normalised(alice, now):
+    typed = "0086 - 138 - 0000 - 0000"  # 24 characters as typed: beyond the old 20 of the page
+    complaint, _ = services.complaint_create(data=new_complaint(phone=typed), by=alice, now=now)
+    assert complaint.phone == "13800000000"
+
+
+def test_the_intake_is_built_from_cleaned_values_with_defaults_for_the_rest():
+    new = services.NewComplaint.from_input(
+        {"tracking_no": "SF1", "freight": None, "insured": True, "noise": "x"}, unit_code="A"
+    )
+    assert new.tracking_no == "SF1" and new.insured is True and new.unit_code == "A"
+    assert new.phone == "" and new.freight is None and new.service == "express"

@@ -29,7 +29,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 
 from compensation import services as claim_services
-from compensation.rules import ClaimFacts, Incident, Service
+from compensation.amounts import ClaimFacts, Incident, Service
 from complaints import services
 from complaints.models import StaffProfile
 from escalation import tasks as sla_tasks
@@ -310,7 +310,7 @@ def test_it_fires_each_event_once_at_its_instant(name, org, people, settings, tm
 def test_it_has_a_row_for_every_timer_and_kind():
     """Every timer of the SLA engine × every kind it raises, and every appeal deadline × stage."""
     from escalation.schedule import EventKind, TimerName
-    from regulators.deadlines import DeadlineKind, ReminderStage
+    from regulators.appeal_deadlines import DeadlineKind, ReminderStage
 
     sla = {(r.timer, r.kind) for r in ROWS.values() if r.timer not in APPEAL_DEADLINES}
     complaint_timers = {"first_response", "resolution", "follow_up"}

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from benchmarks import sla_data
 from complaints.models import Complaint
-from escalation import benchdata
 from escalation.models import SlaEvent
 from escalation.sweep import sla_sweep
 from kernel.models import Notification
@@ -34,7 +34,7 @@ def test_it_sweeps_disjoint_batches_in_parallel_threads_exactly_once(alice, sam,
     monkeypatch.setattr(sweep, "sweep_batch", spy)
     count = 300
     now = timezone.now()
-    benchdata.generate(count=count, due=count, now=now, owner_id=alice.pk, extra_due_events=True)
+    sla_data.generate(count=count, due=count, now=now, owner_id=alice.pk, extra_due_events=True)
     assert not connection.in_atomic_block
 
     first = sla_sweep(now=now, batch_size=25, workers=3)

@@ -16,9 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from complaints import services
-from escalation.deadlines import complaints_recompute
 from escalation.models import CalendarYear, EscalationLevel, SlaEvent, SlaPolicy
-from escalation.policies import PolicyBook, calendar_gaps
 from escalation.schedule import (
     DEFAULT_NORMAL,
     ComplaintFacts,
@@ -27,6 +25,8 @@ from escalation.schedule import (
     compute_deadlines,
     scheduled_events,
 )
+from escalation.sla_deadlines import complaints_recompute
+from escalation.sla_policies import PolicyBook, calendar_gaps
 from escalation.sweep import sla_sweep
 from kernel.clock import SHANGHAI, ClockType, WorkCalendar
 from kernel.models import Notice, Notification, WebhookEndpoint

@@ -20,8 +20,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from benchmarks import sla_data
 from complaints import services
-from escalation import benchdata
 from escalation.models import EscalationLevel, SlaEvent, SlaPolicy
 from kernel.models import Notice, Notification
 from tests.conftest import new_complaint
@@ -241,7 +241,7 @@ def _assert_exactly_once(count: int) -> None:
 
 def test_it_loses_and_duplicates_nothing_when_a_worker_is_killed_mid_sweep(stack, alice, sam):
     count = 400
-    benchdata.generate(
+    sla_data.generate(
         count=count, due=count, now=timezone.now(), owner_id=alice.pk, extra_due_events=True
     )
     # Small batches with a pause between them, so the kill lands in the middle of a sweep.
@@ -260,7 +260,7 @@ def test_it_loses_and_duplicates_nothing_when_a_worker_is_killed_mid_sweep(stack
 
 def test_it_duplicates_nothing_with_two_workers_and_two_beats(stack, alice, sam):
     count = 400
-    benchdata.generate(
+    sla_data.generate(
         count=count, due=count, now=timezone.now(), owner_id=alice.pk, extra_due_events=True
     )
     stack.worker("w1", concurrency=2, SLA_SWEEP_BATCH="40")

@@ -38,7 +38,7 @@ MUTMUT = str(Path(sys.executable).with_name("mutmut"))
 GROUPS = {
     "rules": {
         "source_paths": [
-            "compensation/rules.py",
+            "compensation/amounts.py",
             "kernel/clock.py",
             "regulators/eligibility.py",
             "complaints/rules.py",

@@ -1,4 +1,4 @@
-"""playbook.rules: placeholders and the reply checks on one free text (a note, a call script)."""
+"""playbook.placeholders: the placeholders and the reply checks on one free text (a note)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from playbook import rules
+from playbook import placeholders
 
 VAGUE = ["已妥投", "我局正常发出"]
 EVASIVE = ["不归我管", "没办法"]
@@ -27,7 +27,7 @@ TEXTS = [
 
 @pytest.mark.parametrize(("text", "problem"), TEXTS)
 def test_text_problem_applies_the_reply_checks(text, problem):
-    found = rules.text_problem(
+    found = placeholders.text_problem(
         text, label="回访话术", vague_phrases=VAGUE, evasive_phrases=EVASIVE, has_fact=FACT.search
     )
     if problem is None:
@@ -48,12 +48,12 @@ PLACEHOLDER_TEXTS = [
 
 @pytest.mark.parametrize(("text", "problem"), PLACEHOLDER_TEXTS)
 def test_placeholder_problem(text, problem):
-    found = rules.placeholder_problem(text)
+    found = placeholders.placeholder_problem(text)
     assert (found is None) if problem is None else found.startswith(problem)
 
 
 def test_fill_puts_values_in_and_leaves_the_unknown_for_the_person():
-    filled = rules.fill(
+    filled = placeholders.fill(
         "{客户称呼}您好，运单{运单号}由{责任单位}处理，时限{处理时限}，{运单号}。",
         {"客户称呼": "测先生/女士", "运单号": "SF1234567890", "责任单位": "", "处理时限": ""},
     )
@@ -65,8 +65,8 @@ def test_fill_puts_values_in_and_leaves_the_unknown_for_the_person():
 
 @pytest.mark.parametrize(("name", "salutation"), [("测试客户", "测先生/女士"), ("", "客户")])
 def test_salutation_shows_the_surname_only(name, salutation):
-    assert rules.salutation(name) == salutation
+    assert placeholders.salutation(name) == salutation
 
 
 def test_sample_values_cover_every_placeholder():
-    assert set(rules.SAMPLE_VALUES) == set(rules.PLACEHOLDERS)
+    assert set(placeholders.SAMPLE_VALUES) == set(placeholders.PLACEHOLDERS)

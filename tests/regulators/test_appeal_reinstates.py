@@ -13,7 +13,7 @@ from rest_framework.authtoken.models import Token
 
 from complaints.models import Status
 from kernel.clock import WorkCalendar
-from regulators.deadlines import ReminderStage, regulator_reply_due, reminder_stage
+from regulators.appeal_deadlines import ReminderStage, regulator_reply_due, reminder_stage
 from tests.complaints.helpers import bring_to
 from tests.regulators.conftest import sh
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from kernel.clock import WorkCalendar
-from regulators.deadlines import (
+from regulators.appeal_deadlines import (
     ReminderStage,
     company_report_due,
     mediation_feedback_due,

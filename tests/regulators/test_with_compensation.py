@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def paid_claim(make_complaint, alice, bob, sam, org, now):
     from compensation import services as compensation
-    from compensation.rules import ClaimFacts, Incident, Service
+    from compensation.amounts import ClaimFacts, Incident, Service
 
     complaint = make_complaint(category="loss", service="postal_registered", freight="20.00")
     complaint = bring_to(

@@ -1,4 +1,4 @@
-"""Table-driven tests of rulings.rules: the charge of a ruling and the dispute window."""
+"""Table-driven tests of rulings.charges: the charge of a ruling and the dispute window."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from kernel.clock import WorkCalendar
-from rulings.rules import (
+from rulings.charges import (
     Line,
     RuleVersion,
     RulingFacts,

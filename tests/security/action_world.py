@@ -35,7 +35,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from compensation import services as claim_services
-from compensation.rules import ClaimFacts, Incident, Service
+from compensation.amounts import ClaimFacts, Incident, Service
 from complaints import services
 from complaints.models import SavedView
 from enquiries import services as enquiry_services

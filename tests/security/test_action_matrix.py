@@ -43,6 +43,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from complaints import actions as action_registry
 from tests import unchanged
 from tests.api.conftest import SUBMISSION
 from tests.conftest import GOOD_REPLY, NOW
@@ -474,6 +475,15 @@ def action_world(org, alice, bob, carol, sam, pat, now):
 
 def test_it_has_a_row_for_every_action_and_a_body_for_every_row():
     assert {cell.action for cell in CELLS} == set(ACTIONS)
+
+
+def test_it_has_a_row_for_every_action_of_the_registry():
+    """A new action of complaints/actions.py fails here until its rows say who may do it."""
+    rows = {name for name in ACTIONS}
+    missing = [f"API {a.api_name}" for a in action_registry.REGISTRY if a.api_name] + [
+        f"page {a.name}" for a in action_registry.REGISTRY if a.page
+    ]
+    assert [row for row in missing if row not in rows] == []
 
 
 def test_it_gives_every_write_route_of_the_access_matrix_a_valid_body():

@@ -18,8 +18,8 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from compensation import services as claims
+from compensation.amounts import ClaimFacts, Incident, Service
 from compensation.models import Claim
-from compensation.rules import ClaimFacts, Incident, Service
 from complaints import services
 from dashboard.rollup import rollup_rebuild
 from kernel.spreadsheets import FORMULA_STARTS, inert

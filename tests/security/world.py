@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from compensation import services as claim_services
-from compensation.rules import ClaimFacts, Incident, Service
+from compensation.amounts import ClaimFacts, Incident, Service
 from complaints import attachments, services
 from regulators import services as appeal_services
 from tests.complaints.helpers import bring_to

@@ -175,7 +175,7 @@ def test_a_closed_complaint_is_not_touched(push, make_complaint, now, alice):
 
 
 def test_the_customer_view_of_a_scan_hides_the_courier(now):
-    from tracking.rules import Scan
+    from tracking.journey_rules import Scan
 
     scan = Scan(
         at=now,

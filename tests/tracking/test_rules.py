@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tracking import rules
-from tracking.rules import (
+from tracking import journey_rules
+from tracking.journey_rules import (
     ARRIVE,
     COLLECT,
     DELIVER,
@@ -51,28 +51,28 @@ STUCK_AT_HUB = DELIVERED[:3]
             "签收 with no 派件 at all (seed 003 §4)",
             SIGNED_WITHOUT_DELIVERY,
             False,
-            rules.NO_DELIVERY_SCAN,
+            journey_rules.NO_DELIVERY_SCAN,
             (SIGN,),
         ),
         (
             "派件 by another unit than the signer",
             DELIVERED_BY_ANOTHER,
             False,
-            rules.NO_DELIVERY_SCAN,
+            journey_rules.NO_DELIVERY_SCAN,
             (DELIVER, SIGN),
         ),
         (
             "customer denies receipt of a delivered parcel",
             DELIVERED,
             True,
-            rules.CUSTOMER_DISPUTES,
+            journey_rules.CUSTOMER_DISPUTES,
             (DELIVER, SIGN),
         ),
         ("no 签收 yet: nothing to dispute", STUCK_AT_HUB, True, None, ()),
     ],
 )
 def test_it_flags_a_suspect_signature(case, scans, disputed, reason, rests_on):
-    fact = rules.suspected_false_sign(scans, disputed=disputed)
+    fact = journey_rules.suspected_false_sign(scans, disputed=disputed)
     if reason is None:
         assert fact is None, case
         return
@@ -93,7 +93,7 @@ def test_it_flags_a_suspect_signature(case, scans, disputed, reason, rests_on):
     ],
 )
 def test_it_finds_where_a_parcel_is_stuck(case, scans, now_hours, threshold, stuck_at, hours):
-    fact = rules.stuck(scans, now=T0 + timedelta(hours=now_hours), hours=threshold)
+    fact = journey_rules.stuck(scans, now=T0 + timedelta(hours=now_hours), hours=threshold)
     if stuck_at is None:
         assert fact is None, case
     else:
@@ -112,24 +112,33 @@ def test_it_finds_where_a_parcel_is_stuck(case, scans, now_hours, threshold, stu
 )
 def test_it_measures_delay_against_the_promise(case, scans, promised_hours, now_hours, late_hours):
     promised = None if promised_hours is None else T0 + timedelta(hours=promised_hours)
-    fact = rules.late(scans, now=T0 + timedelta(hours=now_hours), promised_at=promised)
+    fact = journey_rules.late(scans, now=T0 + timedelta(hours=now_hours), promised_at=promised)
     assert (fact.hours if fact else None) == late_hours, case
 
 
 def test_the_last_holder_is_the_last_unit_that_scanned_it_whatever_the_arrival_order():
     shuffled = [DELIVERED[3], DELIVERED[0], DELIVERED[2], DELIVERED[1]]
-    assert rules.last_holder(shuffled).unit_code == "D"
-    assert rules.last_holder([]) is None
+    assert journey_rules.last_holder(shuffled).unit_code == "D"
+    assert journey_rules.last_holder([]) is None
 
 
 RULES = [
-    rules.RoutingRule("虚假签收 → 签收网点", rules.DELIVERY_UNIT, frozenset({"misdelivery"})),
-    rules.RoutingRule("延误 → 派件网点", rules.DELIVERY_UNIT, frozenset({"delay"})),
-    rules.RoutingRule("丢失 → 最后扫描单位", rules.LAST_UNIT, frozenset({"loss", "damage"})),
-    rules.RoutingRule(
-        "揽收态度 → 收件网点", rules.ORIGIN_UNIT, frozenset({"attitude"}), frozenset({"sender"})
+    journey_rules.RoutingRule(
+        "虚假签收 → 签收网点", journey_rules.DELIVERY_UNIT, frozenset({"misdelivery"})
     ),
-    rules.RoutingRule("收费 → 指定单位", rules.FIXED_UNIT, frozenset({"fee"}), fixed_unit_code="F"),
+    journey_rules.RoutingRule("延误 → 派件网点", journey_rules.DELIVERY_UNIT, frozenset({"delay"})),
+    journey_rules.RoutingRule(
+        "丢失 → 最后扫描单位", journey_rules.LAST_UNIT, frozenset({"loss", "damage"})
+    ),
+    journey_rules.RoutingRule(
+        "揽收态度 → 收件网点",
+        journey_rules.ORIGIN_UNIT,
+        frozenset({"attitude"}),
+        frozenset({"sender"}),
+    ),
+    journey_rules.RoutingRule(
+        "收费 → 指定单位", journey_rules.FIXED_UNIT, frozenset({"fee"}), fixed_unit_code="F"
+    ),
 ]
 KNOWN = {"O", "D", "X", "F"}
 
@@ -170,7 +179,7 @@ KNOWN = {"O", "D", "X", "F"}
     ],
 )
 def test_it_routes_by_category_and_journey(case, category, party, scans, unit, scan_type):
-    found = rules.route(
+    found = journey_rules.route(
         RULES, category=category, party=party, scans=scans, facts=[], known_units=KNOWN
     )
     assert found.unit_code == (unit or ""), case
@@ -179,13 +188,17 @@ def test_it_routes_by_category_and_journey(case, category, party, scans, unit, s
 
 def test_a_rule_can_require_a_fact_of_the_journey():
     only_suspect = [
-        rules.RoutingRule("核实签收", rules.DELIVERY_UNIT, requires_fact=rules.SUSPECTED_FALSE_SIGN)
+        journey_rules.RoutingRule(
+            "核实签收",
+            journey_rules.DELIVERY_UNIT,
+            requires_fact=journey_rules.SUSPECTED_FALSE_SIGN,
+        )
     ]
-    facts = rules.journey_facts(
-        SIGNED_WITHOUT_DELIVERY, now=T0 + timedelta(hours=40), facts=rules.JourneyFacts()
+    facts = journey_rules.journey_facts(
+        SIGNED_WITHOUT_DELIVERY, now=T0 + timedelta(hours=40), facts=journey_rules.JourneyFacts()
     )
     assert (
-        rules.route(
+        journey_rules.route(
             only_suspect,
             category="other",
             party="sender",
@@ -196,7 +209,7 @@ def test_a_rule_can_require_a_fact_of_the_journey():
         == "D"
     )
     assert (
-        rules.route(
+        journey_rules.route(
             only_suspect,
             category="other",
             party="sender",
@@ -217,18 +230,18 @@ def test_a_rule_can_require_a_fact_of_the_journey():
         (" 派件 ", DELIVER),
         ("揽收", COLLECT),
         ("问题件", PROBLEM),
-        ("装车", rules.OTHER),
-        ("", rules.OTHER),
+        ("装车", journey_rules.OTHER),
+        ("", journey_rules.OTHER),
         ("ＳＩＧＮ", SIGN),
     ],
 )
 def test_it_maps_the_tms_codes_to_the_fixed_list(code, expected):
-    assert rules.scan_type_of(code) == expected
+    assert journey_rules.scan_type_of(code) == expected
 
 
 def test_a_tms_may_add_its_own_codes():
-    assert rules.scan_type_of("40", {"40": "sign"}) == SIGN
-    assert rules.scan_type_of("40", {"40": "not-a-type"}) == rules.OTHER
+    assert journey_rules.scan_type_of("40", {"40": "sign"}) == SIGN
+    assert journey_rules.scan_type_of("40", {"40": "not-a-type"}) == journey_rules.OTHER
 
 
 def test_an_event_without_an_id_gets_the_same_key_each_time():
@@ -240,28 +253,32 @@ def test_an_event_without_an_id_gets_the_same_key_each_time():
         "unit_code": "D",
         "operator": "",
     }
-    assert rules.event_key(**args) == rules.event_key(**args)
-    assert rules.event_key(**{**args, "unit_code": "E"}) != rules.event_key(**args)
-    assert rules.event_key(**{**args, "event_id": "E-1"}) == "E-1"
+    assert journey_rules.event_key(**args) == journey_rules.event_key(**args)
+    assert journey_rules.event_key(**{**args, "unit_code": "E"}) != journey_rules.event_key(**args)
+    assert journey_rules.event_key(**{**args, "event_id": "E-1"}) == "E-1"
 
 
 def test_the_breaker_opens_after_repeated_failures_and_probes_once_after_the_cooldown():
     cool = timedelta(seconds=60)
-    b = rules.Breaker()
+    b = journey_rules.Breaker()
     for _ in range(2):
-        b = rules.breaker_failure(b, now=T0, threshold=3, cooldown=cool)
-    assert b.state == rules.CLOSED and rules.breaker_allows(b, now=T0)
-    b = rules.breaker_failure(b, now=T0, threshold=3, cooldown=cool)
-    assert b.state == rules.OPEN and not rules.breaker_allows(b, now=T0 + timedelta(seconds=59))
-    assert rules.breaker_allows(b, now=T0 + cool)
-    probing = rules.breaker_probe(b, now=T0 + cool, timeout=timedelta(seconds=30))
-    assert probing.state == rules.HALF_OPEN
-    assert not rules.breaker_allows(probing, now=T0 + cool + timedelta(seconds=1))  # one probe
-    reopened = rules.breaker_failure(probing, now=T0 + cool, threshold=3, cooldown=cool)
-    assert reopened.state == rules.OPEN and reopened.open_until == T0 + 2 * cool
+        b = journey_rules.breaker_failure(b, now=T0, threshold=3, cooldown=cool)
+    assert b.state == journey_rules.CLOSED and journey_rules.breaker_allows(b, now=T0)
+    b = journey_rules.breaker_failure(b, now=T0, threshold=3, cooldown=cool)
+    assert b.state == journey_rules.OPEN and not journey_rules.breaker_allows(
+        b, now=T0 + timedelta(seconds=59)
+    )
+    assert journey_rules.breaker_allows(b, now=T0 + cool)
+    probing = journey_rules.breaker_probe(b, now=T0 + cool, timeout=timedelta(seconds=30))
+    assert probing.state == journey_rules.HALF_OPEN
+    assert not journey_rules.breaker_allows(
+        probing, now=T0 + cool + timedelta(seconds=1)
+    )  # one probe
+    reopened = journey_rules.breaker_failure(probing, now=T0 + cool, threshold=3, cooldown=cool)
+    assert reopened.state == journey_rules.OPEN and reopened.open_until == T0 + 2 * cool
 
 
 @pytest.mark.parametrize(("attempts", "seconds"), [(1, 30), (2, 60), (3, 120), (10, 3600)])
 def test_pulls_back_off_exponentially_up_to_a_cap(attempts, seconds):
-    delay = rules.pull_backoff(attempts, base=timedelta(seconds=30), cap=timedelta(hours=1))
+    delay = journey_rules.pull_backoff(attempts, base=timedelta(seconds=30), cap=timedelta(hours=1))
     assert delay == timedelta(seconds=seconds)

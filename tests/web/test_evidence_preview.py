@@ -123,14 +123,18 @@ def test_a_file_opens_inline_sandboxed_and_the_look_is_recorded(
     ]
 
 
-def test_the_download_is_unchanged(client_as, bob, evidence):
+def test_a_download_is_an_attachment_and_recorded_like_a_look(client_as, bob, evidence):
     complaint, _photo, pdf = evidence
     response = client_as(bob).get(_url("web:attachment", complaint, pdf))
+    assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert "no-store" in response["Cache-Control"]
+    look = PersonalDataAccess.objects.get(complaint=complaint)
+    assert (look.user, look.purpose) == (bob, f"下载证据 {pdf.token}")
 
 
-@pytest.mark.parametrize("route", ["web:attachment_view", "web:attachment_thumb"])
+@pytest.mark.parametrize("route", ["web:attachment", "web:attachment_view", "web:attachment_thumb"])
 def test_another_unit_a_partner_and_strangers_are_refused_and_nothing_changes(
     client_as, carol, pat, evidence, route, make_complaint, alice
 ):

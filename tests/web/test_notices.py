@@ -76,7 +76,7 @@ def test_it_counts_unread_in_the_badge_in_constant_queries(
     _notice(bob, title="已读", read_at=now)
     client = client_as(bob)
     client.get(reverse("web:notice_badge"))
-    # Session, user, the staff profile (the partner guard, complaints/web/access.py), the
+    # Session, user, the staff profile (the partner guard, complaints/web/partner_guard.py), the
     # newest unread (≤ 5) and, only when there are 5 or more, the count.
     with django_assert_max_num_queries(5):
         response = client.get(reverse("web:notice_badge"))

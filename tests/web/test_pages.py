@@ -71,6 +71,13 @@ def test_it_shows_field_errors_in_chinese_and_stores_nothing(client_as, alice):
     assert not Complaint.objects.exists()
 
 
+def test_it_takes_a_phone_as_long_as_the_api_does(client_as, alice):
+    typed = "0086 - 139 - 0000 - 1234"  # 24 characters: the model's 30, as for the API
+    response = client_as(alice).post(reverse("web:console"), {**INTAKE, "phone": typed})
+    assert response.status_code == 302
+    assert Complaint.objects.get().phone == "13900001234"
+
+
 def test_it_shows_a_service_field_error_next_to_its_field(client_as, alice):
     response = client_as(alice).post(reverse("web:console"), {**INTAKE, "phone": "12345"})
     assert response.status_code == 400

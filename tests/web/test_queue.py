@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 
 from complaints import services
-from complaints.web.deadlines import nearest_clock
+from complaints.web.clock_display import nearest_clock
 
 pytestmark = pytest.mark.django_db
 

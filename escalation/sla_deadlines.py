@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 
-from escalation.policies import PolicyBook
 from escalation.schedule import (
     ComplaintFacts,
     Policy,
@@ -19,6 +18,7 @@ from escalation.schedule import (
     next_check,
     scheduled_events,
 )
+from escalation.sla_policies import PolicyBook
 from kernel.clock import ClockType, WorkCalendar
 
 DEADLINE_FIELDS = (

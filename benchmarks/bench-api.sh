@@ -90,7 +90,7 @@ trap 'kill $web_pid 2>/dev/null; wait $web_pid 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 
 base="http://127.0.0.1:$port/api/v1/complaints/"
-gen() { timeout $((SECONDS_EACH + 60)) $PY scripts/bench_api.py "$@"; }
+gen() { timeout $((SECONDS_EACH + 60)) $PY benchmarks/api_load.py "$@"; }
 # Let the server finish what an overloaded step left queued before the next step starts.
 drain() {
   for _ in $(seq 60); do
@@ -131,7 +131,7 @@ closed_loop() {  # $1: label, $2: token (empty: anonymous), $3: its user, $4: fi
   drain
   echo "== closed loop, $1: $CONNECTIONS kept-alive connections for ${CLOSED_SECONDS}s =="
   before=$(stored "$3")
-  result=$(timeout $((CLOSED_SECONDS + 60)) $PY scripts/bench_api.py --url "$base" --kind submit \
+  result=$(timeout $((CLOSED_SECONDS + 60)) $PY benchmarks/api_load.py --url "$base" --kind submit \
     --connections "$CONNECTIONS" --seconds "$CLOSED_SECONDS" --first "$4" \
     ${2:+--header "Authorization: Token $2"})
   echo "$result"

@@ -11,34 +11,28 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from kernel.actors import CUSTOMER as CUSTOMER  # re-exported: existing imports keep working
+from kernel.actors import SYSTEM as SYSTEM
+from kernel.actors import Actor, is_user
 from kernel.errors import NotAllowed, NotFound
 
-from ..models import ActorKind, Complaint, Role
+from ..models import Complaint, Role
 
-# Actors that are not staff users.
-CUSTOMER = "customer"
-SYSTEM = "system"
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # What a customer may do on their own ticket (by ticket number + access code).
 CUSTOMER_ACTIONS = {"create", "withdraw", "reopen", "chase", "evidence", "rating"}
 
 
-def _actor_fields(by) -> tuple[object | None, str]:
-    if by == CUSTOMER:
-        return None, ActorKind.CUSTOMER
-    if by == SYSTEM:
-        return None, ActorKind.SYSTEM
-    profile = getattr(by, "staff", None)
-    if profile and profile.role == Role.PARTNER:
-        return by, ActorKind.PARTNER
-    return by, ActorKind.STAFF
-
-
-def authorize(by, perm: str, complaint: Complaint | None = None, *, action: str = "") -> None:
+def authorize(
+    by: Actor | None, perm: str, complaint: Complaint | None = None, *, action: str = ""
+) -> None:
     """Refuse unless the actor may use `perm` on this complaint.
 
     Customers may only do the CUSTOMER_ACTIONS (the caller has already checked their access
@@ -51,7 +45,7 @@ def authorize(by, perm: str, complaint: Complaint | None = None, *, action: str 
         if action not in CUSTOMER_ACTIONS:
             raise NotAllowed(_("客户不能执行此操作。"))
         return
-    if by is None or not getattr(by, "is_active", False):
+    if not is_user(by) or not by.is_active:
         raise NotAllowed(_("请先登录。"))
     if complaint is not None and not by.is_superuser:
         profile = getattr(by, "staff", None)
@@ -61,6 +55,17 @@ def authorize(by, perm: str, complaint: Complaint | None = None, *, action: str 
             raise NotFound(_("工单不存在。"))
     if not by.has_perm(f"complaints.{perm}"):
         raise NotAllowed(_("您没有权限执行此操作。"))
+
+
+def staff_user(by: Actor | None) -> User:
+    """`by` where the record names a user (a note's writer, a reply's…), after `authorize`.
+
+    The customer was refused there and the system never writes these: anyone else is asked
+    to log in, as `authorize` asks.
+    """
+    if not is_user(by):
+        raise NotAllowed(_("请先登录。"))
+    return by
 
 
 # Access codes avoid letters people confuse (0/O, 1/I/L): 10 of 31 symbols, ~49.5 bits.
@@ -95,15 +100,17 @@ def access_code_matches(complaint: Complaint, code: str | None) -> bool:
     )
 
 
-def get_for_staff(*, ticket_no: str, by) -> Complaint:
+def get_for_staff(*, ticket_no: str, by: Actor | None) -> Complaint:
     """Find a complaint the staff user may see, or NotFound (the same for another unit's)."""
-    if by is None or not getattr(by, "is_active", False):
+    if not is_user(by) or not by.is_active:
         raise NotAllowed(_("请先登录。"))
     if not by.has_perm("complaints.view_complaint"):
         raise NotAllowed(_("您没有权限查看工单。"))
     if "\x00" in ticket_no:  # PostgreSQL refuses NUL in text: a 500 (found by tests/security)
         raise NotFound(_("工单不存在。"))
-    complaint = Complaint.objects.visible_to(by).filter(ticket_no=ticket_no).first()
+    complaint: Complaint | None = (
+        Complaint.objects.visible_to(by).filter(ticket_no=ticket_no).first()
+    )
     if complaint is None:
         raise NotFound(_("工单不存在。"))
     return complaint
@@ -111,7 +118,7 @@ def get_for_staff(*, ticket_no: str, by) -> Complaint:
 
 def get_for_customer(*, ticket_no: str, access_code: str | None) -> Complaint:
     """Find the customer's own complaint; a wrong code is answered exactly like a missing one."""
-    complaint = Complaint.objects.filter(ticket_no=ticket_no).first()
+    complaint: Complaint | None = Complaint.objects.filter(ticket_no=ticket_no).first()
     if complaint is None or not access_code_matches(complaint, access_code):
         raise NotFound(_("工单不存在。"))
     return complaint

@@ -1,7 +1,7 @@
 """Carrier compensation policies (保价规则 and contractual caps) as plain data.
 
 Pure Python on purpose: the Django layer stores a policy as a row / JSON and rebuilds it with
-`CarrierPolicy.from_dict`; the rules in `compensation.rules` only ever see the dataclass.
+`CarrierPolicy.from_dict`; the rules in `compensation.amounts` only ever see the dataclass.
 A supervisor starts from one of the `PRESETS`, copies it (`preset.to_dict()`), edits and saves.
 """
 

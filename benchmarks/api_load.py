@@ -4,16 +4,16 @@
 Each request's latency is measured from the moment it was *scheduled* to leave, so a server
 that falls behind shows up in the percentiles (no coordinated omission). Loopback only.
 
-    bench_api.py --url http://127.0.0.1:8000/api/v1/complaints/ --rate 400 --seconds 20 \
+    api_load.py --url http://127.0.0.1:8000/api/v1/complaints/ --rate 400 --seconds 20 \
         --kind submit
-    bench_api.py --url 'http://127.0.0.1:8000/api/v1/complaints/?page_size=25' --rate 100 \
+    api_load.py --url 'http://127.0.0.1:8000/api/v1/complaints/?page_size=25' --rate 100 \
         --seconds 20 --kind list --header 'Authorization: Token …'
 
 With --connections N it runs closed-loop instead: N kept-alive connections, each sending its
 next request as soon as the last one is answered, for --seconds; latency is then each request's
 own round trip, and the rate is what the server sustains.
 
-    bench_api.py --url http://127.0.0.1:8000/api/v1/complaints/ --kind submit --connections 8 \
+    api_load.py --url http://127.0.0.1:8000/api/v1/complaints/ --kind submit --connections 8 \
         --seconds 30 --first 10000000 --header 'Authorization: Token …'
 """
 

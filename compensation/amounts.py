@@ -24,7 +24,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 from enum import StrEnum
 from typing import Any
 
-from compensation.policies import CarrierPolicy, InsuredPayout, PartialDamage
+from compensation.carrier_policies import CarrierPolicy, InsuredPayout, PartialDamage
 from kernel.clock import WorkCalendar, day_period_last_day
 
 

@@ -89,7 +89,7 @@ def _templates_page(request, *, values=None, errors=None, editing=None, status=2
         "editing": editing,
         "kinds": TemplateKind.choices,
         "categories": Category.choices,
-        "placeholders": services.rules.PLACEHOLDERS,
+        "placeholders": services.placeholders.PLACEHOLDERS,
         "unit": _keeper_unit(request.user),
     }
     return render(request, "playbook/templates.html", context, status=status)
