@@ -22,6 +22,7 @@ from kernel.clock import (
     deadline,
     elapsed,
     extend_by_pauses,
+    point_in_timer,
     share_used,
     to_shanghai,
 )
@@ -759,3 +760,146 @@ def test_it_does_not_read_the_clock():
     with time_machine.travel(datetime(2031, 1, 1, tzinfo=UTC), tick=False):
         due = day_period_end(sh(2024, 9, 24, 10), 7, calendar=OFFICIAL)
     assert due == sh(2024, 10, 9)
+
+
+# ---------------------------------------------------------------------------------------------
+# point_in_timer: where a share of a timer falls (the SLA warning at 80 %), every value by hand
+# ---------------------------------------------------------------------------------------------
+
+# (start, amount, share, clock, opening hours, closed on rest days, expected)
+POINTS_IN_TIMERS = [
+    pytest.param(
+        sh(2026, 11, 16, 10),
+        24,
+        0.8,
+        ClockType.CALENDAR_HOURS,
+        None,
+        True,
+        sh(2026, 11, 17, 5, 12),
+        id="calendar-24h-80pct-19.2h-later",
+    ),
+    pytest.param(
+        sh(2026, 11, 16, 10),
+        24,
+        0,
+        ClockType.CALENDAR_HOURS,
+        None,
+        True,
+        sh(2026, 11, 16, 10),
+        id="calendar-share-0-is-the-start",
+    ),
+    pytest.param(
+        sh(2026, 11, 16, 10),
+        24,
+        1,
+        ClockType.CALENDAR_HOURS,
+        None,
+        True,
+        sh(2026, 11, 17, 10),
+        id="calendar-share-1-is-the-deadline",
+    ),
+    pytest.param(
+        sh(2026, 11, 16, 10),
+        10,
+        0.8,
+        ClockType.BUSINESS_HOURS,
+        EVERY_DAY_0830_1830,
+        True,
+        sh(2026, 11, 16, 18),
+        id="business-8h-of-10-same-monday",
+    ),
+    pytest.param(
+        sh(2026, 11, 16, 10),
+        10,
+        1,
+        ClockType.BUSINESS_HOURS,
+        EVERY_DAY_0830_1830,
+        True,
+        sh(2026, 11, 17, 10),
+        id="business-10h-8.5-monday-1.5-tuesday",
+    ),
+    pytest.param(
+        sh(2026, 11, 20, 17, 30),
+        10,
+        0.5,
+        ClockType.BUSINESS_HOURS,
+        EVERY_DAY_0830_1830,
+        True,
+        sh(2026, 11, 23, 12, 30),
+        id="business-5h-from-friday-skips-the-weekend",
+    ),
+    pytest.param(
+        sh(2026, 11, 20, 17, 30),
+        10,
+        0.5,
+        ClockType.BUSINESS_HOURS,
+        EVERY_DAY_0830_1830,
+        False,
+        sh(2026, 11, 21, 12, 30),
+        id="business-5h-from-friday-open-on-saturday",
+    ),
+    pytest.param(
+        sh(2026, 11, 16, 10),
+        7,
+        0,
+        ClockType.WORKING_DAYS,
+        None,
+        True,
+        sh(2026, 11, 17),
+        id="working-days-count-from-the-end-of-the-first-day",
+    ),
+    pytest.param(
+        sh(2026, 11, 16, 10),
+        7,
+        0.5,
+        ClockType.WORKING_DAYS,
+        None,
+        True,
+        sh(2026, 11, 20, 12),
+        id="working-days-3.5-of-7-friday-noon",
+    ),
+    pytest.param(
+        sh(2026, 11, 16, 10),
+        7,
+        1,
+        ClockType.WORKING_DAYS,
+        None,
+        True,
+        sh(2026, 11, 26),
+        id="working-days-7-ends-wednesday-24h00",
+    ),
+    pytest.param(
+        sh(2026, 9, 30, 10),
+        7,
+        0.5,
+        ClockType.WORKING_DAYS,
+        None,
+        True,
+        sh(2026, 10, 12, 12),
+        id="working-days-over-national-day-2026-and-its-tiaoxiu",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("start", "amount", "share", "clock", "hours", "closed_on_rest_days", "expected"),
+    POINTS_IN_TIMERS,
+)
+def test_point_in_timer(start, amount, share, clock, hours, closed_on_rest_days, expected):
+    point = point_in_timer(
+        start,
+        amount,
+        share,
+        clock,
+        calendar=OFFICIAL,
+        hours_by_weekday=hours,
+        closed_on_rest_days=closed_on_rest_days,
+    )
+    assert point == expected
+    assert point.tzinfo is not None and point.utcoffset() == timedelta(hours=8)
+
+
+@pytest.mark.parametrize("share", [-0.01, 1.01])
+def test_point_in_timer_refuses_a_share_outside_0_to_1(share):
+    with pytest.raises(ValueError, match="share must be between 0 and 1"):
+        point_in_timer(sh(2026, 11, 16, 10), 24, share, ClockType.CALENDAR_HOURS, calendar=OFFICIAL)
