@@ -29,9 +29,8 @@ from .inputs import (
     FieldErrors,
     parse_date,
     parse_facts,
-    parse_override,
     parse_policy_code,
-    parse_text,
+    parse_proposal,
     refuse_unknown_fields,
 )
 from .models import CURRENCY, Claim, ClaimEvent, ClaimStatus, CompensationPolicy, IncidentType
@@ -352,22 +351,14 @@ class ClaimListView(APIView):
         complaint = _complaint(ticket_no, request.user)
         if not services.may_propose(request.user, complaint):
             raise NotAllowed("您没有权限提出赔偿申请。")
-        data = refuse_unknown_fields(request.data, PROPOSE_FIELDS)
-        errors = FieldErrors()
-        code = parse_policy_code(data.get("policy"), errors)
-        facts = parse_facts(data, errors)
-        override = parse_override(data, errors)
-        note = parse_text(
-            data.get("note"), "note", errors, label="申请说明", max_len=2000, required=False
-        )
-        errors.raise_if_any()
+        proposal = parse_proposal(refuse_unknown_fields(request.data, PROPOSE_FIELDS))
         claim = services.claim_propose(
             complaint=complaint,
             by=request.user,
-            facts=facts,
-            policy=services.resolve_policy(code),
-            override=override,
-            note=note,
+            facts=proposal.facts,
+            policy=services.resolve_policy(proposal.policy_code),
+            override=proposal.override,
+            note=proposal.note,
         )
         return Response(_fresh(claim, request.user), status=status.HTTP_201_CREATED)
 

@@ -258,3 +258,26 @@ def parse_override(data: Mapping[str, Any], errors: FieldErrors) -> Override | N
     if not reason and "override_reason" not in errors:
         errors["override_reason"] = _("调整赔偿金额必须填写理由")
     return Override(amount=amount, reason=reason)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A claim proposal as the panel's form and the API both take it."""
+
+    facts: ClaimFacts | None
+    policy_code: str | None
+    override: Override | None
+    note: str
+
+
+def parse_proposal(data: Mapping[str, Any]) -> Proposal:
+    """Parse a proposal; every field's error at once (InvalidInput), else the parsed values."""
+    errors = FieldErrors()
+    code = parse_policy_code(data.get("policy"), errors)
+    facts = parse_facts(data, errors)
+    override = parse_override(data, errors)
+    note = parse_text(
+        data.get("note"), "note", errors, label=_("申请说明"), max_len=2000, required=False
+    )
+    errors.raise_if_any()
+    return Proposal(facts=facts, policy_code=code, override=override, note=note)

@@ -34,9 +34,8 @@ from .inputs import (
     FieldErrors,
     parse_date,
     parse_facts,
-    parse_override,
     parse_policy_code,
-    parse_text,
+    parse_proposal,
 )
 from .models import ACTIVE_CLAIM_STATES, Claim, CompensationPolicy, IncidentType
 
@@ -229,22 +228,15 @@ def propose(request: HttpRequest, ticket_no: str) -> HttpResponse:
     """Propose a claim from the panel's form; on a refusal show the form again with the errors."""
     complaint = _complaint(request, ticket_no)
     data = _form_data(request)
-    errors = FieldErrors()
-    code = parse_policy_code(data.get("policy"), errors)
-    facts = parse_facts(data, errors)
-    override = parse_override(data, errors)
-    note = parse_text(
-        data.get("note"), "note", errors, label="申请说明", max_len=2000, required=False
-    )
     try:
-        errors.raise_if_any()
+        proposal = parse_proposal(data)
         claim = services.claim_propose(
             complaint=complaint,
             by=request.user,
-            facts=facts,
-            policy=services.resolve_policy(code),
-            override=override,
-            note=note,
+            facts=proposal.facts,
+            policy=services.resolve_policy(proposal.policy_code),
+            override=proposal.override,
+            note=proposal.note,
         )
     except DomainError as exc:
         return _render_panel(
