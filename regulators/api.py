@@ -23,7 +23,7 @@ from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from complaints.api.views import errors as error_responses
-from kernel.api_fields import BoundedDateField, BoundedDateTimeField
+from kernel.api_fields import OUT_OF_RANGE, BoundedDateField, BoundedDateTimeField, in_range
 from kernel.privacy import mask_name, mask_phone
 
 from . import services, statistics, volumes
@@ -31,11 +31,6 @@ from .calendar import work_calendar
 from .eligibility import AppealFacts, RuleSet, Standing, check_eligibility, format_chinese_date
 from .models import Appeal, AppealOutcome, AppealState, Province, VolumeSource
 from .report import SECTION_TITLES, render_docx
-
-# Dates outside this range are refused: the calendar arithmetic has no meaning there.
-EARLIEST = date(2000, 1, 1)
-LATEST = date(2099, 12, 31)
-
 
 # --- Throttling and permissions -----------------------------------------------------------
 
@@ -73,14 +68,6 @@ class AppealPermission(BasePermission):
 # --- Eligibility --------------------------------------------------------------------------
 
 
-def _check_date_range(value: date | datetime | None, field: str, errors: dict) -> None:
-    if value is None:
-        return
-    day = value.date() if isinstance(value, datetime) else value
-    if not EARLIEST <= day <= LATEST:
-        errors[field] = "日期须在2000年至2099年之间。"
-
-
 class EligibilityInput(serializers.Serializer):
     # Bounded: year 1 or 9999 overflowed the deadline arithmetic (issue 19 §6).
     complained_at = BoundedDateTimeField(required=False, allow_null=True, default=None)
@@ -114,8 +101,6 @@ class EligibilityInput(serializers.Serializer):
 
     def validate(self, attrs):
         errors: dict[str, str] = {}
-        for field in ("complained_at", "company_answered_at", "dispute_date", "as_of"):
-            _check_date_range(attrs.get(field), field, errors)
         complained, answered = attrs.get("complained_at"), attrs.get("company_answered_at")
         if answered and not complained:
             errors["company_answered_at"] = "未向企业投诉时不应填写企业答复时间。"
@@ -208,7 +193,7 @@ class AppealInput(serializers.Serializer):
         default=None,
         help_text="我司收到转办的时间；缺省为登记时刻。企业报告时限自此起算",
     )
-    regulator_received_on = serializers.DateField(
+    regulator_received_on = BoundedDateField(
         help_text="监管部门收到用户申诉的日期（转办通知所载）。监管部门答复用户的30日"
         "（邮政法第六十五条）自此起算，而非自我司收到转办起算"
     )
@@ -225,20 +210,6 @@ class AppealInput(serializers.Serializer):
         required=False, allow_null=True, default=None, min_value=1, max_value=60
     )
 
-    def validate_received_at(self, value):
-        errors: dict = {}
-        _check_date_range(value, "received_at", errors)
-        if errors:
-            raise serializers.ValidationError(errors["received_at"])
-        return value
-
-    def validate_regulator_received_on(self, value):
-        errors: dict = {}
-        _check_date_range(value, "regulator_received_on", errors)
-        if errors:
-            raise serializers.ValidationError(errors["regulator_received_on"])
-        return value
-
 
 class AppealOutput(serializers.Serializer):
     """The shape appeal_body returns (for the API schema); detail adds facts, report, events."""
@@ -252,7 +223,7 @@ class AppealOutput(serializers.Serializer):
     province = serializers.ChoiceField(choices=Province.choices)
     province_label = serializers.CharField()
     received_at = serializers.DateTimeField()
-    regulator_received_on = serializers.DateField(allow_null=True)
+    regulator_received_on = BoundedDateField(allow_null=True)
     complaint = serializers.JSONField()
     appellant_name = serializers.CharField(help_text="脱敏")
     appellant_phone = serializers.CharField(help_text="脱敏")
@@ -384,8 +355,8 @@ def _date_param(raw: str | None, field: str) -> date | None:
         day = date.fromisoformat(raw)
     except ValueError:
         raise exceptions.ValidationError({field: "日期格式须为 YYYY-MM-DD。"}) from None
-    if not EARLIEST <= day <= LATEST:
-        raise exceptions.ValidationError({field: "日期须在2000年至2099年之间。"})
+    if not in_range(day):
+        raise exceptions.ValidationError({field: OUT_OF_RANGE})
     return day
 
 
@@ -587,14 +558,7 @@ def docx_response(appeal: Appeal) -> HttpResponse:
 
 class MediationInput(serializers.Serializer):
     proposal = serializers.CharField(max_length=5000)
-    proposed_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-
-    def validate_proposed_at(self, value):
-        errors: dict = {}
-        _check_date_range(value, "proposed_at", errors)
-        if errors:
-            raise serializers.ValidationError(errors["proposed_at"])
-        return value
+    proposed_at = BoundedDateTimeField(required=False, allow_null=True, default=None)
 
 
 class MediationView(AppealActionView):

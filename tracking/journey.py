@@ -1,12 +1,7 @@
 """The journey on a complaint: its facts kept and audited, and 智能分单 at acceptance.
 
-`evaluate` runs after new scans of a waybill are stored (a push, a pull) and from the 滞留
-sweep: under the complaint's row lock it reads the journey as facts (tracking.journey_rules),
-records each flag that appears, changes or clears on the complaint's audit trail as a system action
-(with the scans it rests on), and routes a complaint still waiting to be dispatched: the first
-matching rule either dispatches it through complaints' own dispatch service — so the cluster
-and urgency rules see the routed unit — or leaves a suggestion the agent accepts with one
-click. Nothing here runs inside a submission: the complaint's signal only owes a pull.
+Runs after new scans are stored and from the 滞留 sweep, never inside a submission. See
+docs/tracking.md, "Facts" and "智能分单".
 """
 
 from __future__ import annotations
@@ -27,11 +22,10 @@ from complaints.models import (
     ActorKind,
     Category,
     Complaint,
-    ComplaintTransition,
     Status,
     Unit,
 )
-from complaints.signals import complaint_changed
+from complaints.services import audit as trail
 from kernel.errors import Conflict, DomainError, NotFound
 
 from . import journey_rules, pull
@@ -189,26 +183,10 @@ def evaluate(complaint_id: int, *, now: datetime) -> None:
         _route(complaint, scans, facts, now=now)
 
 
-def _audit(complaint: Complaint, *, now: datetime, reason: str, details: dict) -> None:
-    """One row on the complaint's trail, by the system, and the signal every change sends."""
-    row = ComplaintTransition.objects.create(
-        complaint=complaint,
-        at=now,
-        actor=None,
-        actor_kind=ActorKind.SYSTEM,
-        transition=FACT_EVENT,
-        from_state=complaint.status,
-        to_state=complaint.status,
-        reason=reason,
-        details=details,
-    )
-    complaint_changed.send(
-        sender=Complaint,
-        complaint=complaint,
-        event=FACT_EVENT,
-        actor=None,
-        details=details,
-        audit=row,
+def _audit(complaint: Complaint, *, now: datetime, reason: str, **details) -> None:
+    """One row on the complaint's trail, by the system (listeners hear it as any change)."""
+    trail.record(
+        complaint, services.SYSTEM, FACT_EVENT, complaint.status, now=now, reason=reason, **details
     )
 
 
@@ -225,7 +203,8 @@ def _keep_flags(complaint: Complaint, facts: list[journey_rules.Fact], *, now: d
                     complaint,
                     now=now,
                     reason=_("轨迹事实已解除：%(fact)s") % {"fact": row.get_kind_display()},
-                    details={"fact": kind, "change": "cleared"},
+                    fact=kind,
+                    change="cleared",
                 )
             continue
         evidence = list(fact.evidence)
@@ -242,14 +221,12 @@ def _keep_flags(complaint: Complaint, facts: list[journey_rules.Fact], *, now: d
                 complaint,
                 now=now,
                 reason=fact_text(fact),
-                details={
-                    "fact": kind,
-                    "change": "raised",
-                    "reason": fact.reason,
-                    "unit": fact.unit_code,
-                    "hours": fact.hours,
-                    "scans": scans,
-                },
+                fact=kind,
+                change="raised",
+                fact_reason=fact.reason,
+                unit=fact.unit_code,
+                hours=fact.hours,
+                scans=scans,
             )
 
 
