@@ -1,14 +1,8 @@
 """Who may approve and pay a claim (pure): separation of duties and the supervisor's limits.
 
-Money leaves the company only when two people agreed: the proposer never approves their own
-claim, nor records its payment (and, when configured, neither does the approver). An agent
-approves small amounts alone, but "small" is measured on what the money adds up to — the
-complaint's approved total and the agent's own approvals of the day — so splitting one large
-payment into several claims, or into many complaints, does not get round the supervisor. An
-amount the proposer set above the rules' quote always goes to a supervisor.
-
-Plain values in, plain values out: compensation.services reads the sums in SQL under the
-claim's lock and turns the reasons below into Chinese messages.
+Money leaves only when two people agreed, and "small" is measured on totals (the complaint's
+approved sum, the agent's approvals of the day), so splitting a payment never gets round the
+supervisor. See docs/compensation.md, "Who may do what: separation of duties (issue 19)".
 """
 
 from __future__ import annotations

@@ -1,16 +1,8 @@
-"""Every write to a compensation claim goes through here.
+"""Every write to a compensation claim goes through here: check, lock, transition, audit.
 
-Each service checks the actor (branch staff only on their unit's complaints, answered as "not
-found" otherwise), locks the row, runs the transition, saves, writes the claim's own audit row
-and the complaint's (so the customer's timeline shows the decision and amount), and sends
-complaints.signals.complaint_changed — all in one transaction. Two approvers at once: the
-second waits for the row lock, sees the claim already decided and gets a Conflict.
-
-Separation of duties (issue 19, compensation/approval.py) is enforced here, so the API, the
-claim panel and anything else that moves a claim obey it alike (the admin only reads claims):
-the proposer never approves nor pays their own claim; an agent approves only what needs no
-supervisor — no override above the quote, the complaint's approved total and the agent's
-approvals of the day within their limits — with both sums read under the claim's lock.
+The claim's audit row, the complaint's (the customer's timeline) and the signal are written in
+one transaction under the claim's lock, and separation of duties (compensation.approval) is
+enforced here so every surface obeys it. See docs/compensation.md, "Claims".
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """The claim panel on the ticket page: htmx fragments that call the same services as the API.
 
-`templates/compensation/claim_panel.html` is included with only the complaint in context; it
-loads `panel` on page load. Every action answers with the whole panel again, so the buttons a
-user sees always follow the claim's new state and their rights. Refusals (a missing reason, a
-conflict, an amount above the user's approval limit) come back inside the panel with status
-200, because htmx swaps only successful responses.
+Every action answers with the whole panel, so the buttons follow the claim's new state; refusals
+come back inside the panel with status 200, because htmx swaps only successful responses.
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
-"""The actions on one complaint, defined once: the API, the ticket page, the access matrix and
-docs/api.md all read this registry (issue 26 §2).
+"""The actions on one complaint, defined once: who may, when, what they take, which service.
 
-Each action says who may (a permission, plus a rule about the person where the role alone does
-not decide), when (a predicate over the complaint that follows the state machine), what it takes
-(its fields, in the services' words) and which service it calls. The two surfaces only present
-it: the API names a few fields differently (its documented, public names) and the page words
-its buttons; neither decides anything here again.
+The API, the ticket page, the access matrix and docs/api.md all read this registry (issue 26
+§2); the surfaces only present an action (field names, button words) and decide nothing again.
 """
 
 from __future__ import annotations

@@ -1,18 +1,9 @@
 """Evidence uploads: accepted by what the bytes are, within quotas (SPEC §9, issue 19 §3–4).
 
-A file is what a maintained parser makes of it, never what its first bytes or its name claim:
-images (JPEG, PNG, WebP) must pass Pillow's verify() and then decode in full; PDFs must parse
-with pypdf, have a page, not be encrypted and carry no active content (JavaScript, launch
-actions, embedded files, XFA forms, forms that submit). A `.bat` that begins with `%PDF-` is
-refused. Files are stored under generated names and served only as downloads named with the
-detected type's extension, so nothing uploaded is run or rendered as a page of ours.
-
-Quotas (settings.EVIDENCE): per complaint (files and bytes, 413), per client address per day
-for customers' uploads and a daily budget for the whole site (429 until the next day,
-Asia/Shanghai). The daily counts are rows updated by a conditional upsert inside the upload's
-transaction: an upload that is refused or fails later rolls its count back with it, and two
-uploads at once cannot both take the last of a budget. The upload that crosses the alert share
-of the site's budget tells the supervisors, once a day.
+A file is what Pillow or pypdf make of it, never what its first bytes or name claim, and it is
+served only as a download, so nothing uploaded runs as a page of ours. Quota counts are upserted
+in the upload's transaction, so a refusal rolls its count back. See docs/security.md, "公开提交面
+(issue 19)".
 """
 
 from __future__ import annotations

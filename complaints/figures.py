@@ -1,20 +1,8 @@
-"""What every report counts as a complaint and as a justified one — defined here, once.
+"""What every report counts as a complaint (有效投诉) and as a justified one (有理由投诉).
 
-The dashboard's rollup (dashboard/rollup.py, in SQL) and the monthly regulator report
-(regulators/statistics.py, in the ORM) both count with these definitions, and both pages print
-JUSTIFIED_RATE_DEFINITION under the figure, so the two can never disagree on the same period.
-
-- 有效投诉 (counted): accepted and neither rejected (不予受理, merged duplicates included) nor
-  withdrawn (撤诉) — those never reach an answer, so every rate leaves them out; they still count
-  in 受理量.
-- 有理由投诉 (seed 001 §(二)5): a counted complaint judged justified. Once a fault ruling
-  (判责, rulings/) is recorded it decides alone: 有责 or 部分有责 → justified, 无责 → not, and a
-  dispute overturned to 无责 makes it not justified again. Before any ruling, the reply's first
-  view (facts confirmed and our fault) or the agent's decision (also when the unit obstructed
-  the handling — complaints.rules.is_justified) stands.
-- 有理由投诉率 = 有理由投诉 ÷ 有效投诉. A complaint not yet judged counts as not justified: the
-  rate of a recent period can only rise as replies come in, never jump from a handful of
-  judged complaints to 100 %.
+The dashboard's rollup (SQL) and the regulator report (ORM) both count with these definitions
+and print JUSTIFIED_RATE_DEFINITION, so they can never disagree on a period. The definitions in
+words: docs/dashboard.md, "有效投诉 and 有理由投诉".
 """
 
 from __future__ import annotations

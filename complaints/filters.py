@@ -1,14 +1,8 @@
 """The list filters, defined once: the branch queue, the agent's console and the API staff list.
 
-`parse` reads a query string (a QueryDict, or a dict from a saved view or an API body) into a
-validated `ListFilters`; an unknown value is an InvalidInput with a Chinese message per field,
-which pages show and the API answers as a structured 400, never a 500. `condition` turns a
-filter set into one Q object (so a saved view's count is one filtered Count in an aggregate)
-and `apply` narrows a queryset with it. Keys it does not know (cursor, size…) are ignored: they
-belong to the page, not to the filter set.
-
-Every condition is a column comparison on the complaint row: with the unit and the open states
-(the queue's own scope) the planner stays on complaint_unit_queue / complaint_unit_handler.
+`parse` validates a query string or saved view (an InvalidInput per field, never a 500),
+`condition` makes one Q object of column comparisons, so the planner stays on the unit queue
+indexes. See docs/console.md, "Filters".
 """
 
 from __future__ import annotations

@@ -1,19 +1,8 @@
 """Ticket numbers: TS + the day (Asia/Shanghai) + that day's running number, e.g. TS20261128000123.
 
-On PostgreSQL each day's numbers come from a sequence of its own (`complaints_ticket_YYYYMMDD`),
-created on the day's first complaint by the function `complaints_next_ticket_number` (migration
-0006). A sequence hands out numbers without holding a lock until commit: the counter row used
-before made every submission wait for the previous one's commit (a WAL flush, ~2 ms on this
-disk) and capped the whole system near 200 submissions/s whatever the hardware.
-
-Numbers stay unique and increase within a day; the price is that a creation rolled back after
-taking its number (a database error or a crash mid-request; invalid input is refused before a
-number is taken) leaves a gap. Nothing relies on the numbers being gapless: the audit trail is
-ComplaintTransition.
-
-`TicketSequence(day, last)` stays the registry of days: `last` is how many numbers were given out
-before the day's sequence took over (bulk loads such as `generate_complaints`, or a database that
-counted in that row before this change).
+Each day has its own PostgreSQL sequence, because a counter row locked until commit capped the
+whole system's submissions; the price is a gap after a rollback, and nothing needs the numbers
+gapless. See docs/api.md, "What a submission costs" (change 1).
 """
 
 from __future__ import annotations

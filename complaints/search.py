@@ -1,17 +1,8 @@
-"""One search box for staff (issue 20 §4): ticket, waybill or phone in full or in part, the
-customer's name and words of the complaint text; ranked, scoped to what the user may see.
+"""One search box for staff (issue 20 §4): ticket, waybill or phone in full or in part, name and
+complaint text; ranked, scoped to what the user may see.
 
-How a term is read (`parse_terms`, pure):
-- a full phone number (any spelling privacy.normalize_phone accepts) is one exact phone;
-- otherwise the term is split on whitespace into at most MAX_WORDS words. A word of at least
-  MIN_NUMBER_CHARS letters and digits (after the spelling of a waybill: NFKC, upper case, no
-  dashes) may be part of a ticket, waybill or phone; every other word of at least
-  MIN_TEXT_CHARS characters is a word of the name or the complaint text. Shorter words are
-  dropped: one character or three digits would match a large part of the database.
-Every word must match somewhere (AND); where it matches decides the rank (`RANK_*`).
-
-On PostgreSQL each test is a LIKE that a pg_trgm GIN index answers (migration 0011): the
-identifier columns are indexed as they are, the text through complaints.search_index.
+Too short a word is dropped (it would match a large part of the database); every word must
+match (AND) and where it matches decides the rank. See docs/console.md, "Search".
 """
 
 from __future__ import annotations

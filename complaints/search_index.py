@@ -1,12 +1,8 @@
 """The text the search box reads in a complaint, as one indexable SQL expression.
 
-pg_trgm indexes trigrams (three consecutive characters). Chinese words are mostly two
-characters (破损, 赔偿, 延误), which have no trigram of their own, so a trigram index could not
-narrow `LIKE '%破损%'` and PostgreSQL would read every complaint. Doubling every character
-("破损" → "破破损损") turns each pair of neighbours into trigrams ("破破损", "破损损") and keeps
-the meaning of a substring test: text contains w exactly when doubled(text) contains
-doubled(w). One GIN index on lower(doubled(name + description)) therefore serves words of two
-characters and more, Chinese or Latin. The expression is immutable (regexp_replace, lower).
+Chinese words are mostly two characters, which have no trigram, so a pg_trgm index could not
+narrow `LIKE '%破损%'`. Doubling every character ("破损" → "破破损损") gives each pair trigrams and
+keeps substring tests exact: text contains w exactly when doubled(text) contains doubled(w).
 """
 
 from __future__ import annotations

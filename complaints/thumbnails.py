@@ -1,15 +1,9 @@
 """Small server-side thumbnails of image evidence, for the ticket's timeline (issue 20 §5).
 
-Why resized on the server rather than the original shown small: a phone photo is 2–5 MB and a
-branch clerk on a slow mobile link would load every one of them in full to see a strip of
-96-pixel pictures. A thumbnail is 10–30 KB. It is made the first time it is asked for and kept
-beside the evidence in the private media folder (never served by a static route, only through
-the same access check as the download), so a ticket page costs one decode per image, once.
-
-Decoding is safe to do here: every stored image was verified and decoded in full at upload
-(complaints.attachments), and Pillow's pixel limit still applies. The thumbnail is re-encoded
-from pixels, so it carries no EXIF (no GPS position of the customer's home) and no trailing
-bytes of a polyglot file.
+A phone photo is megabytes and a thumbnail tens of KB; made once, kept beside the evidence and
+served only through the download's access check. Safe to decode: every stored image was
+verified at upload; re-encoded from pixels, it carries no EXIF and no polyglot tail. See
+docs/security.md, "证据预览与打印 (issue 20 §5)".
 """
 
 from __future__ import annotations

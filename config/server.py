@@ -1,13 +1,8 @@
 """The web server: granian serving config.wsgi. One definition for production and the tests.
 
-`python -m config.server` replaces itself with granian, configured from the environment:
-WEB_HOST (0.0.0.0), WEB_PORT (8000), WEB_CONCURRENCY (2 processes: one per core),
-WEB_THREADS (2 Django threads per process), WEB_ACCESS_LOG (1 logs every request),
-WEB_LOG_LEVEL (warning). The Dockerfile, `make run`, `make soak` / `make faults` and the schema
-fuzzing test start it through `argv()`. granian reads and writes HTTP outside the GIL, so a
-slow client never holds a Django thread (why it replaced gunicorn: docs/reliability.md, "What
-limits the rate"). A request head larger than HEAD_LIMIT_BYTES or with more than 100 header
-fields is refused with 431 before Django sees it.
+`python -m config.server` replaces itself with granian configured from WEB_* variables (see
+`argv()`); granian reads HTTP outside the GIL, so a slow client never holds a Django thread.
+See docs/reliability.md, finding 12.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """KPIs, chart series and unit rankings, each one SQL aggregation over the daily rollup.
 
-Days come from the stored daily rollup (today included: refreshed every minute), whole months
-from the monthly rollup, so any period reads at most tens of thousands of small rows, never
-the complaints.
-Each KPI is defined once, in KPIS below: its numerator and denominator are rollup columns whose
-meaning is in rollup.py and docs/dashboard.md.
+Any period reads at most tens of thousands of small rollup rows, never the complaints. Each KPI
+is defined once, in KPIS below; see docs/dashboard.md, "KPI definitions".
 """
 
 from __future__ import annotations

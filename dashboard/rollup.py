@@ -1,15 +1,7 @@
-"""The daily rollup: one SQL statement defines every column, used three ways.
+"""The daily rollup: one SQL statement defines every column (rebuild, refresh, one day's rows).
 
-- `rollup_rebuild` fills the table from scratch (after a bulk import, or to check the others);
-- `rollup_refresh` recomputes only the days marked dirty (the Celery beat task, every minute);
-- `day_rows` gives the same SELECT for one day without storing (query plans, benchmarks).
-
-Today is stored like every other day: the beat task recomputes it every minute (a busy day
-less often: REST_FACTOR), so the dashboard never aggregates complaints while a supervisor waits.
-Changes mark the other days they touch (their complaint's acceptance day); today is marked by
-each run of the refresher itself, not by every change.
-
-Days are Asia/Shanghai calendar days; timestamps are stored in UTC.
+Today is stored like every other day and recomputed by the beat, so the dashboard never
+aggregates complaints while a supervisor waits. See docs/dashboard.md, "How it stays fast".
 """
 
 from __future__ import annotations
@@ -456,8 +448,7 @@ REFRESH_LOCK = 0x0D5B0A2D
 
 # A day whose recompute is slow rests before the next one, so that keeping it fresh takes at
 # most 1/REST_FACTOR of the database's time: today's recompute reads every complaint of the
-# day (4.6 s at 190,000 that day in `make soak`), and once a minute it was a tenth of the
-# database's CPU under that intake. Recomputes under MIN_RESTING_SECONDS never rest (every
+# day (docs/reliability.md, finding 14). Recomputes under MIN_RESTING_SECONDS never rest (every
 # ordinary day: they are done at the next run); a rest is capped at MAX_REST_SECONDS.
 REST_FACTOR = 20
 MIN_RESTING_SECONDS = 1.0

@@ -1,12 +1,7 @@
 """When an enquiry (查件/咨询) becomes a complaint — plain values in, plain values out.
 
-A customer asking where a parcel is, is not complaining (issue 23): the enquiry is answered and
-counts in no 受理量, SLA, ruling or fine. It becomes a complaint only when it goes unresolved:
-- it is still open RESOLVE_HOURS (24 h) after the first contact (超时未解决);
-- the same customer (same phone) contacts again about the same waybill within the repeat
-  window — asking twice means the first answer did not solve it (再次来电);
-- the customer says they want to complain (客户要求).
-The complaint's timers start at the conversion; the first contact time is kept for reporting.
+An enquiry counts in no 受理量, SLA, ruling or fine (issue 23); it becomes a complaint only when
+it goes unresolved: open too long, a second contact about the waybill, or the customer's wish.
 """
 
 from __future__ import annotations

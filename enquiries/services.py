@@ -1,10 +1,7 @@
 """Record, answer and convert enquiries (查件/咨询). Rules: enquiries.conversion.
 
-Recording a contact looks for the same customer's enquiry about the same waybill first: a
-second contact within the window converts it to a complaint (the customer asks again because
-the answer did not solve it). A conversion creates the complaint through complaints.services
-— its timers start then — with the enquiry's history in its description and a note, and links
-it here; the enquiry keeps the time of the first contact.
+A conversion creates the complaint through complaints.services (its timers start then) and
+links it here; the enquiry keeps the time of the first contact.
 """
 
 from __future__ import annotations

@@ -1,16 +1,8 @@
 """Timers that features run on records of their own, swept like the complaints' (SPEC §4).
 
-A feature registers its records in complaints.hooks.timed_records (compensation: a claim must
-be assessed within 48 h, a loss settled within 72 h, seed 003). Their due times live on the
-records; each running timer gets a warning at the complaint's policy's warning share and a
-breach at its due time (escalation.schedule.record_events).
-
-The sweep is the complaint sweep's sibling and works the same way: records due for a look are
-found by an index range scan on their `sla_next_check`, locked FOR UPDATE SKIP LOCKED in
-bounded batches, each event is claimed by INSERT … ON CONFLICT DO NOTHING on SlaEvent's unique
-key (complaint, timer, kind, level, timer run = the record's time), and only events inserted
-just now get outbox rows — the unit head and the supervisors, in-app and by e-mail — in the
-same transaction. `sla_next_check` then moves to the record's next event, or None.
+Features register them in complaints.hooks.timed_records; the sweep is the complaint sweep's
+sibling, exactly-once the same way. See docs/integration-notes.md, "Claim timers run through
+the SLA engine".
 """
 
 from __future__ import annotations

@@ -1,15 +1,9 @@
 """The SLA sweep: fire every due warning, breach, escalation and 12305 risk exactly once.
 
-How it stays exactly-once with two workers, two beats, a killed worker or a lost broker
-message — the database is the source of truth, Celery only says "look now":
-- Complaints due for a look are found by an index range scan on `sla_next_check`, nearest
-  first, in bounded batches (ORDER BY … LIMIT).
-- Each batch is one transaction. Its rows are locked FOR UPDATE SKIP LOCKED, so a second sweep
-  takes the next rows instead of waiting.
-- Every event is claimed by INSERT … ON CONFLICT DO NOTHING on its unique key (complaint,
-  timer, kind, level, timer run) and only the rows the INSERT returns get notifications, in the
-  same transaction. A killed worker rolls its batch back; a repeated sweep claims nothing.
-- `sla_next_check` then moves to the complaint's next event, so the batch leaves the range.
+The database is the source of truth and Celery only says "look now": rows locked FOR UPDATE
+SKIP LOCKED in bounded batches, each event claimed by INSERT … ON CONFLICT DO NOTHING on its
+unique key, notifications only for the rows inserted. See docs/integration-notes.md, "Sweep
+speed".
 """
 
 from __future__ import annotations

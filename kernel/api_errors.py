@@ -1,12 +1,7 @@
 """One error shape for every API failure, and the handler that produces it.
 
-    {"error": {"code": "invalid", "message": "提交的投诉信息有误……", "fields": {"phone": "…"}}}
-
-`code` is stable and meant for programs; `message` is Chinese and meant for people; `fields`
-(only on input errors) names each bad field with its own message. Domain errors from the
-services map to 400 / 403 / 404 / 409 (503 with Retry-After when the database is
-unreachable, see kernel.availability); DRF's own exceptions keep their status (401, 405, 415,
-429 with Retry-After, …) but are reshaped the same way.
+`code` is stable for programs, `message` Chinese for people, `fields` per bad input; DRF's own
+exceptions keep their status but take the same shape. See docs/api.md, "Errors".
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """Date and time inputs of the API that stay inside the calendar the product works in.
 
-ISO 8601 allows year 1 and year 9999 and offsets from -12:00 to +14:00; converted to UTC or
-Asia/Shanghai such a value falls off the end of Python's calendar, and date arithmetic on it
-(a deadline seven days later, the database's conversion to UTC) raised OverflowError: a 500
-(issue 19 §6). Every date a client sends is a complaint's, a deadline's or an appeal's, so
-anything outside 2000–2099 is refused as invalid input, with the other messages in Chinese.
+A year-1 or year-9999 value fell off Python's calendar in date arithmetic (a 500, issue 19 §6),
+so anything outside 2000–2099 is refused as invalid input.
 """
 
 from __future__ import annotations

@@ -1,18 +1,8 @@
 """When the database or the cache is down: a clean 503 with Retry-After, never a 500.
 
-A PostgreSQL restart, a failover or a full connection pool cuts every request that touches
-the database. Clients must be told "try again shortly" in the usual way — 503 with
-`Retry-After`, in the API's one error shape (or a Chinese page for people) — so that a retrying
-client (or a partner's queue) simply retries; a 500 would say "your request is broken".
-Nothing is half-stored either way: each service writes in one transaction, which PostgreSQL
-rolls back when the connection drops.
-
-Three layers catch the same errors, because they surface in different places:
-- `kernel.api_errors.exception_handler` for API views (authentication, throttles, the
-  view itself);
-- `DatabaseUnavailableMiddleware.process_exception` for the console's views;
-- `server_error` (config.urls.handler500) for anything raised outside a view, e.g. a
-  middleware reading the session.
+A retrying client should just retry, and nothing is half-stored. Three layers catch it because
+the errors surface in different places: the API's exception handler, the console's middleware
+and handler500. See docs/reliability.md, finding 1.
 """
 
 from __future__ import annotations

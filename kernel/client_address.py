@@ -1,11 +1,7 @@
 """The address of the client behind the configured number of trusted proxies (issue 19 §11).
 
-Every per-address limit reads it here: the API's throttles and access-code guard, the evidence
-quota and the sign-in lock-out (django-axes' AXES_CLIENT_IP_CALLABLE). Behind a proxy the
-socket's address (REMOTE_ADDR) is the proxy's, so one client's failures would lock everyone
-out, or none; each trusted proxy appends the address it received the request from to
-X-Forwarded-For, so with N proxies in front the client is the Nth address from the right.
-Whatever a client wrote there itself stands further left and is never read.
+Every per-address limit reads it here. With N proxies the client is the Nth X-Forwarded-For
+entry from the right; whatever a client wrote there itself stands further left and is never read.
 """
 
 from __future__ import annotations

@@ -1,12 +1,7 @@
 """Error reports without customers' personal data (SPEC §9).
 
-Django's error reports (the DEBUG page, and the e-mails to ADMINS in production) show the
-request's form fields, query string and each frame's local variables. A complaint's form and
-the search box carry the customer's name and phone, so:
-
-- form and query fields that hold personal data are replaced by stars, whatever their value;
-- anything else that looks like a mainland mobile or a landline with area code is masked the
-  way the console masks phones (138****0000), in the text and the HTML of the report.
+Personal form and query fields are starred, and anything that looks like a phone is masked
+in the report's text and HTML, as the console masks phones.
 """
 
 from __future__ import annotations

@@ -1,12 +1,8 @@
 """The small, rarely edited tables every request reads, cached per process until they change.
 
-Apps register a loader of their parts (complaints: phrase lists; escalation: SLA policies and
-the supervisors' calendar; kernel: the official calendar and partners' webhook endpoints) in
-their AppConfig.ready. A statement trigger on each of those tables (migrations escalation 0004
-and 0008) sets
-`reference_data_version` in the same transaction as the change, so a use costs one primary-key
-lookup and every process sees a change once it commits. A rolled-back change leaves a version
-nobody sees again (sequences never go back).
+Apps register loaders in AppConfig.ready; a statement trigger on each table (migrations
+escalation 0004 and 0008) bumps `reference_data_version` in the changing transaction, so a use
+costs one primary-key lookup. See docs/api.md, "What a submission costs" (change 2).
 """
 
 from __future__ import annotations

@@ -1,15 +1,8 @@
 """A Redis cache that degrades to "nothing cached" while Redis is unreachable.
 
-The cache holds only what can be lost: throttle counters, the outbox kick's once-a-second
-marker, the policy book's version. When Redis is down (a restart, a failover, a full disk) a
-complaint must still be accepted — SPEC: nothing a client sends may cause a 500 — so every
-operation answers as an empty cache would: reads miss, writes are dropped, `add` succeeds
-(the caller goes ahead), `incr` says the key is missing. Rate limits therefore stop counting
-during the outage (they open rather than refuse every customer); the access codes stay long and
-random, so guessing stays hopeless for that minute.
-
-After a failure the backend does not touch Redis for `COOLDOWN_SECONDS`: with Redis hung (not
-refusing), each call would otherwise wait for the socket timeout, several times per request.
+It holds only what can be lost, and a complaint must still be accepted with Redis down, so every
+operation answers as an empty cache would (rate limits open for that minute); after a failure it
+leaves Redis alone for COOLDOWN_SECONDS. See docs/reliability.md, finding 3.
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """Cells for CSV and Excel exports that a spreadsheet can never run as a formula.
 
-Every export (the dashboard's, the regulator's statistics, the claims) writes its rows through
-here. Text that a spreadsheet would read as a formula or a command — it begins with `=`, `+`,
-`-`, `@`, a tab or a carriage return — gets a leading `'` (OWASP "CSV injection"), so a unit or
-category named `=HYPERLINK(…)` arrives as the text it is. In Excel files text cells are also
-stored as strings, never as formulas. Plain numbers written as text (`-5.0%`, `+3`) are left
-as they are: a spreadsheet reads them as numbers, which cannot run anything.
+Every export writes through here: text a spreadsheet would run gets a leading `'` (OWASP "CSV
+injection"), plain numbers stay numbers. See docs/security.md, "资金与授权 (issue 19)".
 """
 
 from __future__ import annotations

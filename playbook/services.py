@@ -1,10 +1,7 @@
 """Writes and reads of templates and macros: who may keep them, the checks, use and audit.
 
-Saving a template runs the reply checks (complaints.rules.reply_problems for the three reply
-parts, playbook.placeholders.text_problem for a contact note or a call script) on the text it
-becomes, so no template can teach a vague or evasive answer. A macro changes a complaint only
-through complaints' services, one service (and one audit row) per change, all in one transaction: a
-refused part leaves the complaint as it was.
+A template is saved only if its text passes the reply checks; a macro changes a complaint only
+through complaints' services, all in one transaction. See docs/playbook.md.
 """
 
 from __future__ import annotations

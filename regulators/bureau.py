@@ -1,14 +1,8 @@
 """The State Post Bureau's published service-quality figures, as plain arithmetic (pure).
 
-国家邮政局《关于邮政业用户申诉情况的通告》 publishes every month, for every express company:
-- 申诉率 = appeals the regulator accepted ÷ the company's parcel volume, per million parcels;
-- 有效申诉率 = appeals where the company bears service-quality responsibility ÷ volume, per
-  million parcels;
-- 有效申诉处理满意率 = appeals whose user was satisfied with the handling ÷ 有效申诉, in percent;
-- the same per problem type (延误, 丢失短少, 损毁, 投递服务, 收寄服务, 违规收费, 代收货款, 其他).
-The company's own 投诉率 (complaints per million parcels) is computed the same way.
-
-No Django here: numbers in, numbers out; regulators.indicators does the counting in SQL.
+申诉率, 有效申诉率, 有效申诉处理满意率 and 投诉率 as the bureau's monthly
+《关于邮政业用户申诉情况的通告》 defines them; the counting is in regulators.indicators. See
+docs/dashboard.md, "The postal regulator's figures — 监管指标 (issue 23)".
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """The bureau's figures for a period and a scope, counted in SQL (definitions: docs/dashboard.md).
 
-A scope is the whole company, one unit (with the units under it) or one province. Appeals count
-in the month they were received, complaints in the month they were accepted (Asia/Shanghai).
-Each figure set is a handful of aggregate queries whatever the number of rows: the appeals are
-grouped by category in the database and folded into the bureau's problem types here (at most
-one row per category), the volume is one SUM with a count of the months it covers.
+A scope is the company, a unit with the units under it, or a province; each figure set is a
+handful of aggregate queries, whatever the number of rows.
 """
 
 from __future__ import annotations

@@ -1,13 +1,7 @@
 """Monthly figures a company reports to the postal administration, aggregated in SQL.
 
-A month is a calendar month in Asia/Shanghai. Complaints count in the month they were accepted,
-appeals in the month they were received. Definitions (shown in the export's notes too):
-- 有效投诉, 有理由投诉 and 有理由投诉率: complaints.figures, the dashboard's definitions too.
-- 7日答复及时率: valid complaints first answered by their statutory 7-day deadline ÷ valid
-  complaints (快递暂行条例; SPEC §4).
-- 首次响应及时率: valid complaints first responded to by their first-response deadline ÷ valid.
-- 申诉报告及时率: appeals whose report was sent by its deadline ÷ appeals received.
-Each section is one GROUP BY query: the cost does not grow with rows in Python.
+One GROUP BY query per section, so the cost does not grow with rows in Python. Definitions:
+docs/regulators.md, "Monthly statistics" (valid and justified: complaints.figures).
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
-"""Rulings API: rulings, disputes and the ledger, read role-scoped (a branch sees its own);
-rulings recorded by agents and supervisors, disputes filed by the unit's branch staff (with
-their evidence, multipart), decisions by supervisors.
+"""Rulings API: rulings, disputes and the ledger, read role-scoped (a branch sees its own).
 
-Thin views: parse (rulings.inputs) → call a service → present (rulings.presenters). Errors
-are DomainErrors in the one shape of kernel.api_errors. Lists page by id, newest first:
-`limit` (1–200, default 50) and `before` (the `next_before` of the previous page).
+Thin views: parse (rulings.inputs) → call a service → present (rulings.presenters). Lists page
+by id, newest first: `limit` (1–200, default 50) and `before` (the previous page's
+`next_before`). See docs/rulings.md.
 """
 
 from __future__ import annotations

@@ -1,20 +1,8 @@
 """Fault ruling and assessment rules (判责/考核): a ruling's facts + a rule version → the charge.
 
-Pure Python, no Django: plain values in, plain values out, money in yuan as Decimal (2 places,
-ROUND_HALF_UP), points with one decimal. Every step names where it comes from, so the ledger
-entry explains itself to the branch that pays it.
-
-The figures are the company's own (seed 002 §5 and seed 001 (二)5 ask for an assessment
-mechanism for justified complaints; no statute sets the amounts): supervisors keep them as
-versioned rules with validity dates (rulings.models.AssessmentRule). Issue 22 fixes the shape:
-- 有责 (at fault) → the amount and points of the rule's line for the complaint's category and
-  stage (a line for "any category" when none is specific); 部分有责 → that times the partial
-  share; 无责 → nothing;
-- multipliers, each applied once and multiplied together: a repeat complaint (二次投诉), a
-  complaint that became an appeal to the regulator (外部投诉, 12305), a missed reply deadline;
-- caps per complaint on the amount and on the points;
-- the unit at fault may dispute within N working days of the ruling (official calendar), and a
-  supervisor decides within M working days of the dispute.
+Pure Python, no Django. The figures are the company's own versioned rules (seed 002 §5, seed 001
+(二)5; no statute sets them); every step names its source so the ledger entry explains itself.
+See docs/rulings.md, "The rules (versions)".
 """
 
 from __future__ import annotations

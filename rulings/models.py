@@ -1,14 +1,7 @@
 """Fault rulings, the assessment rules, the ledger and the branch's disputes (issue 22).
 
-- AssessmentRule (+ lines): a version of the company's assessment figures, valid for a range
-  of dates that never overlaps another's (a PostgreSQL exclusion constraint).
-- Ruling: append-only. Changing a ruling records a new one that supersedes it; the newest
-  ruling of a complaint is its current one.
-- LedgerEntry: append-only, enforced by a PostgreSQL trigger like the audit trail. A reversal
-  is a new entry with the opposite sign that points at the entry it reverses (once only).
-- Dispute: the unit at fault's 申诉改判, pending → upheld or overturned, with its evidence.
-
-Services (rulings.services) check, lock, write and audit; nothing here is ever deleted.
+Rulings and ledger entries are append-only (a change is a new row; a reversal an opposite
+entry), rule versions never overlap. See docs/rulings.md.
 """
 
 from __future__ import annotations

@@ -1,14 +1,6 @@
 """Scorecards (考核记分卡): per unit and per person, per month, summed in SQL; the export.
 
-What a month counts (docs/rulings.md):
-- 有责投诉, 扣款, 扣分: the ledger entries of the month (`period`, the month they were posted
-  in, Asia/Shanghai). A reversal counts in the month it was posted, so an overturn within the
-  month nets the charge out, and one in the next month corrects that month's settlement.
-- 申诉成功 / 申诉失败: the unit's disputes decided in the month (overturned / upheld).
-- 逾期答复 and 满意率: the unit's counted complaints accepted in the month (the dashboard's
-  cohort): answered after their resolution deadline or still unanswered past it; satisfied at
-  the follow-up (a rating of 4–5, else the follow-up's outcome) over those with a verdict.
-Branch staff see their own unit only (LedgerEntry.objects.visible_to).
+What a month counts: docs/rulings.md, "Scorecards and the export".
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """Every write to a ruling, the ledger or a dispute goes through here (issue 22).
 
-Each service checks the actor, locks the complaint row (rulings, disputes and decisions on one
-complaint queue behind each other: of two people acting at once, the second sees what the first
-did and gets a Conflict), writes the append-only rows, keeps 有理由投诉 in step through
-complaints.services.complaint_apply_ruling and records the step on the complaint's audit trail —
-all in one transaction.
+Under the complaint's row lock, so of two people acting at once the second gets a Conflict;
+有理由投诉 follows through complaints.services.complaint_apply_ruling, in the same transaction.
 """
 
 from __future__ import annotations

@@ -1,13 +1,6 @@
 """The journey's API: the TMS's signed push, and a complaint's journey for its customer or staff.
 
-POST /api/v1/tracking/events/ — no account: the body is signed (tracking.signing) with
-X-TMS-Timestamp and X-TMS-Signature; a bad signature, a stale or replayed timestamp get 401 in
-the one error shape and store nothing. The batch is checked whole (400 naming each bad event),
-then stored idempotently: the answer counts what was new.
-
-GET /api/v1/complaints/<ticket>/journey/ — the customer with X-Access-Code (as every customer
-read), staff with their token: the scans, oldest first. Customers never see who scanned it
-(staff names stay inside) and a phone in a scan's text is masked.
+See docs/tracking.md, "Two transports, one store" and "The journey on the pages and in the API".
 """
 
 from __future__ import annotations

@@ -1,16 +1,7 @@
 """The demo transport system (TMS): a small simulator `make run` starts beside the app.
 
-`seed_demo` feeds it (`seed_demo_waybills`, through complaints.hooks.demo_seeders): a journey
-for every demo complaint's waybill that fits the complaint — a parcel stuck at a hub for a
-delay, one lost after a hub for a loss, a 签收 with no 派件 for a denied signature — and four
-showcase waybills without a complaint yet (DEMO100000001 signed with no 派件, …02 stuck at a
-hub, …03 delivered on time, …04 on its way, its scans still to come). They are written to
-TRACKING["DEMO_DATA"] (var/demo-tms.json), with absolute times, once: a second seed keeps them.
-
-`serve` answers pulls (GET /waybills/<no>/events: the scans up to now, 404 for a waybill it
-does not know) on a Unix socket in var/run or a TCP port, and pushes every scan whose time has
-come to the product's push endpoint, signed as a real TMS would (tracking.signing); scans still
-to come are pushed as their time arrives. Everything in it is synthetic (names, phones).
+`seed_demo` feeds it; `serve` answers pulls and pushes scans as their time comes, signed as a
+real TMS would. Everything in it is synthetic. See docs/tracking.md, "The demo TMS".
 """
 
 from __future__ import annotations

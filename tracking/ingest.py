@@ -1,11 +1,7 @@
 """Scan events in: checked, deduplicated, stored in bulk, the waybills' summaries kept.
 
-Push and pull share this path. A batch is checked whole before anything is written (one bad
-event refuses the batch with a message per event: nothing half-stored); the events go into
-the partitioned table in multi-row INSERTs with ON CONFLICT DO NOTHING on (event_key,
-scanned_at), so a TMS re-sending a batch stores nothing twice; one upsert per batch keeps each
-waybill's last scan, promised time and 签收. Events older than the retention are counted and
-not kept (their month is gone).
+Push and pull share this path; a batch is checked whole before anything is written. See
+docs/tracking.md, "Two transports, one store".
 """
 
 from __future__ import annotations

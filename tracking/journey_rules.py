@@ -1,14 +1,8 @@
 """The waybill's journey read as facts, and routing by it (智能分单). Pure Python, no Django.
 
-Scans in, facts out: 疑似虚假签收, 滞留, 延误 and the last unit to hold the parcel, each with the
-scans it rests on, so a branch clerk can check the system's claim against the record. Routing
-picks the responsible unit from the complaint's category and the journey by ordered rules; the
-first rule whose target unit is known wins. The breaker and the retry pace of pulls are here
-too: small state machines with the clock passed in.
-
-The procedure these read: seed 001 §(五)1 asks a reply to state the mail's record (接收时刻,
-投递时刻, 签收人); seed 003 §4 has the branch verify a 签收 the customer denies (代收? 短信/电话
-确认?); seed 000 sends delivery problems to the delivering branch (派件网点) first.
+Each fact carries the scans it rests on, so a branch clerk can check it (seed 001 §(五)1, seed
+003 §4; seed 000 sends delivery problems to the 派件网点). The pulls' breaker and retry pace are
+here too, with the clock passed in. See docs/tracking.md, "Facts".
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
 """The waybill's journey: scan events, the waybill's summary, pulls, routing rules and decisions.
 
-ScanEvent's table is range-partitioned by month on `scanned_at` (PostgreSQL declarative
-partitioning, created by migration 0001 in SQL; tracking/partitions.py creates the months ahead
-and drops those past the retention). Its primary key in the database is (id, scanned_at), as
-PostgreSQL requires of a partitioned table; Django addresses rows by id alone, which the
-sequence keeps unique.
+ScanEvent's table is range-partitioned by month (tracking/partitions.py); its key in the
+database is (id, scanned_at), Django addresses rows by id alone, kept unique by the sequence.
 """
 
 from __future__ import annotations

@@ -1,13 +1,7 @@
 """The scans' monthly partitions: created before they are needed, dropped after the retention.
 
-A month is [1st 00:00, next 1st 00:00) in Asia/Shanghai, named tracking_scanevent_yYYYYmMM.
-The beat creates the coming months (TRACKING["PARTITIONS_AHEAD"]) and drops the months that
-ended more than TRACKING["RETENTION_MONTHS"] ago: dropping a month is one catalogue change,
-where deleting a billion rows would be hours of vacuum. Ingestion also makes a month it meets
-that is missing (a late event, a stopped beat), outside its own transaction: creating a
-partition locks the parent table, which must never wait inside a push.
-
-Creation takes an advisory lock, so two workers creating the same month never collide.
+Dropping a month is one catalogue change, where deleting its rows would be hours of vacuum;
+creation takes an advisory lock. See docs/tracking.md, "Two transports, one store".
 """
 
 from __future__ import annotations

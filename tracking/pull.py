@@ -1,15 +1,7 @@
 """Pulling a waybill's events from the TMS: owed in the writer's transaction, done by a worker.
 
-`request_pull` writes a PullJob row where its cause is written (inside the submission's one
-write round trip when the cause is a new complaint: kernel.db.inserts) and kicks a worker on
-commit; nothing in a web request ever waits on the TMS. A run claims due jobs with one
-UPDATE … FOR UPDATE SKIP LOCKED (two workers never take the same job) under a lease, asks the
-TMS with short timeouts, stores what it answers (tracking.ingest) and checks the waybill's open
-complaints (tracking.journey). A failure schedules a retry with exponential backoff; after
-TRACKING["PULL_MAX_ATTEMPTS"] the job is marked failed. In front of the TMS a circuit breaker
-(tracking.journey_rules.Breaker, its state in one row every worker shares) stops all pulls for a
-cooldown after repeated failures, so a TMS that is down or slow costs one timeout per cooldown
-instead of one per job; jobs meanwhile wait, their attempts not counted.
+Nothing in a web request ever waits on the TMS; jobs are leased, retried with backoff and held
+behind a shared circuit breaker. See docs/tracking.md, "Two transports, one store".
 """
 
 from __future__ import annotations

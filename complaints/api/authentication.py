@@ -1,12 +1,8 @@
 """Token authentication that reads the token, its user, staff profile and permissions at once.
 
-DRF's TokenAuthentication reads the token and its user on every request; the services then read
-the user's permissions (two statements) and staff profile (one more): a partner's submission
-cost twice an anonymous one. Here a cache miss costs one statement for all of it, and with a
-shared cache (Redis) a hit costs none. Whatever could change the answer removes the entry, at
-once and after the change commits (complaints.api.token_cache); it also expires after
-CACHE_SECONDS, which bounds what a change made without signals (QuerySet.update, raw SQL, a
-removal that failed while Redis was down) can leave behind.
+One statement on a cache miss, none on a hit (Redis); every change that could alter the answer
+evicts it (complaints.api.token_cache) and CACHE_SECONDS bounds changes made without signals.
+See docs/api.md, "Who calls it" and "Submissions with a token (issue 25)".
 """
 
 from __future__ import annotations

@@ -1,13 +1,8 @@
 """Idempotent submission: the same Idempotency-Key and body give the same complaint.
 
-The key row is inserted first, in the same transaction as the complaint. When two identical
-requests race, the second INSERT waits on the unique index until the first commits, then fails;
-the loser reads the winner's row and answers with the winner's complaint. When the first one
-fails (invalid input), its row rolls back with it and the second goes ahead as new.
-
-Keys are kept for API_IDEMPOTENCY_RETENTION_HOURS (24 h), to the second: a key older than that
-protects nothing even before `idempotency_keys_purge` (hourly beat task) deletes its row in
-bounded batches, oldest first, by the indexed creation time — a retry then is a new submission.
+The key row is inserted in the complaint's transaction: of two racing requests the second waits
+on the unique index and answers with the winner's complaint; a failed first one rolls its key
+back. Retention and the hourly purge: docs/api.md, "Idempotency keys".
 """
 
 from __future__ import annotations

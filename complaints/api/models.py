@@ -1,10 +1,8 @@
 """Idempotency keys of complaint submissions (the `Idempotency-Key` header).
 
-A client that retries a submission after a timeout must not create a second complaint. The key
-is scoped to the client (its token user, or its address when anonymous) and stored hashed; the
-request body is stored as a hash so that the same key with another body can be refused. The
-customer's access code is kept encrypted with a key derived from the Idempotency-Key itself,
-which is never stored: a replay can return it, a copy of the database cannot.
+Scoped to the client and stored hashed, with a hash of the body (another body is refused). The
+access code is encrypted with a key derived from the Idempotency-Key, which is never stored: a
+replay can return it, a copy of the database cannot.
 """
 
 from __future__ import annotations

@@ -1,10 +1,7 @@
-"""What the API reads and writes. Inputs are validated here (types, choices, lengths; those of
-a complaint's own fields built from the model, model_fields) and by the services (the business
-rules); outputs are built from plain dicts by the views, and these classes are also the
-OpenAPI schema of every response.
+"""What the API reads and writes; these classes are also the OpenAPI schema of every response.
 
-Times come out in ISO 8601 with +08:00 (TIME_ZONE Asia/Shanghai); money as decimal strings
-with two places.
+Inputs are validated here (a complaint's own fields built from the model) and by the services
+(the business rules). Times are ISO 8601 with +08:00, money decimal strings (docs/api.md).
 """
 
 from __future__ import annotations

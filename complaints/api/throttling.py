@@ -1,10 +1,7 @@
 """Rate limits of the public endpoints, counted in the Django cache (Redis in production).
 
-- submission: per client address for anonymous callers, per token for partners;
-- the customer's own ticket (read, evidence, chase, rating): per client address;
-- access-code guessing: every lookup with a wrong code (or of a ticket that does not exist)
-  counts against the address; past the limit the address gets 429 for the rest of the window,
-  even with a right code, and the attempt is logged for the security team (SPEC §9).
+Wrong access codes count against the address, which past the limit gets 429 for the rest of the
+window even with a right code (SPEC §9). The limits: docs/api.md, "Limits".
 """
 
 from __future__ import annotations

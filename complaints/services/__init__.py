@@ -1,27 +1,9 @@
 """Every write to a complaint goes through here.
 
-Each service: checks the actor may do it (django-fsm does not enforce `permission=`), locks the
-row, runs the transition, recomputes the deadlines, saves, writes the audit row and tells
-listeners — all in one transaction. Two people acting on one complaint at once: the second waits
-for the row lock, then sees the changed state and gets a Conflict, never a silent overwrite.
-
-Callers use the package (`from complaints import services`; `services.complaint_dispatch(...)`);
-the modules hold:
-
-- authorization.py: `authorize` (the actors, `Actor`, CUSTOMER, SYSTEM: kernel/actors.py), access
-  codes, get_for_staff/customer;
-- steps.py: the complaint's lock, FSM run and save with deadlines (kernel/workflow.py underneath);
-- audit.py: `record`, the audit row + signal every write to a complaint ends with (features too);
-- intake.py: NewComplaint, its validation, ticket numbers, repeat lookup, `complaint_create`;
-- urgency.py: automatic urgency and clusters;
-- transitions.py: dispatch, reassign, reply, reject, withdraw;
-- assignment.py: the 处理人 inside the unit — take, assign, automatic assignment, on duty;
-- follow_up.py: the follow-up call, closing, reopening, the customer's rating;
-- pause.py: pausing and resuming the resolution clock;
-- category.py: changing the category, and what moves with it (cluster, repeat, deadlines);
-- flags.py: priority, chase, 投诉升级, 外部投诉, 有理由投诉 (by hand, or from a fault ruling);
-- records.py: contacts with the customer, internal notes and features' events;
-- personal_data.py: revealing the unmasked name and phone (audited).
+Each service checks the actor (django-fsm does not enforce `permission=`), locks the row, runs
+the transition, recomputes the deadlines, saves, audits and tells listeners in one transaction:
+the second of two people acting at once gets a Conflict, never a silent overwrite. Callers use
+the package; its modules: docs/architecture.md, "complaints — the complaint and the people…".
 """
 
 from .assignment import (

@@ -1,11 +1,7 @@
 """The 处理人: the one person of the responsible unit who works on a complaint (issue 20 §2).
 
-Branch staff take an unassigned complaint of their unit (我来处理); the unit's head, a
-supervisor or an agent gives it to a staff member of the unit, or takes it back (unassign).
-A unit with automatic assignment on gets a handler when a complaint is dispatched or
-reassigned to it (assignment_rules.choose_handler, with the loads counted in one aggregate);
-when nobody can take it, it stays unassigned and the unit head is told (complaints.messages).
-Each change is its own audit row; moving to another unit clears the handler (transitions.py).
+Taking, assigning and automatic assignment; nobody to take it leaves it unassigned and tells
+the unit head. Each change is its own audit row. See docs/api.md, "The 处理人 (issue 20 §2)".
 """
 
 from __future__ import annotations

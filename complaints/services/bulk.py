@@ -1,13 +1,8 @@
 """Bulk actions on a list's selected complaints (issue 20 §3): one complaint at a time.
 
-Each complaint goes through its own service (dispatch, reassign, note…) in its own
-transaction, so it is checked (permission, scope, state), locked, changed and audited exactly
-as if done from its ticket page: one refused complaint leaves the others done, and the result
-says which were done and which refused and why. The request as a whole is checked first (the
-action, its parameters, at most MAX_TICKETS): a wrong request changes nothing.
-
-"Mark read" reads the user's own notices about the selected complaints (complaints/web/
-notices.py shows them); it changes no complaint and so writes no complaint audit row.
+Each complaint goes through its own service in its own transaction, exactly as from its ticket
+page, so one refusal leaves the others done; a wrong request as a whole changes nothing. See
+docs/console.md, "Bulk actions".
 """
 
 from __future__ import annotations

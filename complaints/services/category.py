@@ -1,19 +1,7 @@
 """Changing a complaint's category (投诉类别) by hand, with a reason (issue 20 §1: macros).
 
-What depends on the category moves with it, in the same transaction:
-- the cluster (seed 001 §(二)4(7): several customers, one unit, one category, a short time): the
-  complaint is counted in its new category; completing a cluster there makes it urgent and the
-  cluster's other open complaints too. Urgency is never lowered automatically (urgency.py), so a
-  complaint that was urgent as a member of its old category's cluster stays urgent until an
-  agent lowers it with a reason;
-- the repeat link (SPEC §3 "Repeat"; seed 001 §(二)3): a complaint that is no repeat yet is
-  linked to an earlier one of the same phone in the new category, judged as at its acceptance
-  (open then, or answered or closed within the repeat window before it). A link made at
-  acceptance stays: the customer did complain before;
-- the deadlines: recomputed by `_save` (the SLA policy is chosen by priority and channel, so
-  they move when the change makes the complaint urgent — from that moment, issue 18 §6);
-- the dashboard: the audit row's `complaint_changed` signal marks the acceptance day for the
-  rollup refresh, which recounts that day by category.
+What depends on the category (cluster, repeat link, deadlines, the dashboard's day) moves with
+it in the same transaction. See docs/playbook.md, "Changing the category (issue 20 §1)".
 """
 
 from __future__ import annotations

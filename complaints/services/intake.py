@@ -1,9 +1,7 @@
 """Accepting a complaint (受理): the input, its validation, the ticket number, repeats.
 
-`complaint_create` is the submission hot path (docs/api.md, "Benchmark";
-tests/api/test_submission_cost.py pins its SQL statements): the repeat lookup is written-out
-SQL, the INSERTs are prebuilt (complaints/inserts.py), ticket numbers come from
-complaints/numbering.py. Repeat complaints (重复投诉) follow seed 001 §(二)3; the first staff
+`complaint_create` is the submission hot path (tests/api/test_submission_cost.py pins its SQL
+statements; docs/api.md, "Benchmark"). Repeats (重复投诉) follow seed 001 §(二)3; the first staff
 member to receive a complaint owns it (首问责任制).
 """
 

@@ -1,15 +1,8 @@
 """Saved views of a list (issue 20 §3): a named filter set, personal or shared with a unit.
 
-Anyone with a work list saves their own; a unit's head (Unit.head) may share one with the
-unit, whose members then see it beside their own; a supervisor's views stay personal (their
-list is the whole company, a unit's members would see another list). Only the owner renames
-or deletes a view. The query is validated and stored in canonical form by complaints.filters,
-so a saved view is exactly a URL the page would build.
-
-The list of a user's views is read on every queue page; it is cached under a generation
-number that every change bumps, so the page keeps its five queries (session, user, profile,
-rows, counts) and a change shows on the very next page. Without Redis it is read from the
-database, one query more.
+Stored in canonical form by complaints.filters, so a saved view is exactly a URL the page would
+build; the list of views is cached under a generation number so the queue keeps its five
+queries. See docs/console.md, "Saved views".
 """
 
 from __future__ import annotations

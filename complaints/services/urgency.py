@@ -1,10 +1,7 @@
 """Raising a complaint to urgent (重大、紧急, seed 001 §(二)4; SPEC §3 "Urgent").
 
-The rules themselves are pure (complaints/rules.py: urgent_reasons); here they are applied to
-a complaint: threat, demand and contents words from the phrase lists, key accounts, a second
-chase, external complaints, and clusters (several customers — distinct phones — complaining of
-one category against one unit within a window: when one completes a cluster, the other open
-ones become urgent too). Urgency is only ever raised automatically, always with an audit row.
+Applies the pure rules (complaints.rules.urgent_reasons) and clusters to a complaint. Urgency is
+only ever raised automatically, always with an audit row.
 """
 
 from __future__ import annotations

@@ -1,12 +1,7 @@
 """Evidence seen in the browser (issue 20 §5): thumbnails in the timeline, files opened inline.
 
-Evidence is served to staff who may see the complaint
-(branch staff: their unit's; partners never; another unit's file answers 404 like a missing
-one). Opening a file inline is a look at the customer's file and is recorded like a reveal
-(PersonalDataAccess, the table the privacy audit reads). Thumbnails are not recorded: 288
-pixels on their longest side, too small to read a label or a document, and fetched for every
-image whenever the ticket page is opened — recording them would record every page view and
-bury the deliberate looks. A download is recorded like a look: the file leaves the system.
+Opening or downloading a file is recorded like a reveal (PersonalDataAccess); thumbnails are not,
+or every page view would bury the deliberate looks. See docs/security.md, "证据预览与打印".
 """
 
 from __future__ import annotations

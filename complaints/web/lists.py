@@ -1,10 +1,7 @@
 """What the work lists share (issue 20 §3): keyset pages, saved views and bulk actions.
 
-The queue pages by a cursor on its own order — (waiting for the agent, next deadline, id) —
-so every page is the same indexed range scan however deep; an old `?page=` link is ignored
-and shows the first page. Saved views and bulk actions are posted forms; both go through
-services (complaints.services.saved_views, complaints.services.bulk) and come back to the
-list the user was on, with its filters.
+The queue pages by a cursor on its own order, so every page is the same indexed range scan
+however deep (an old `?page=` link shows the first page). See docs/console.md, "Pages".
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
-"""Partners are API-only: a partner account is refused on every staff page.
+"""Partners are API-only (SPEC §9): a partner account is refused on every staff page.
 
-An integration partner (role partner) holds `add_complaint` so that its token may submit
-through the REST API; with a password it could also sign in to the console and take phone
-complaints as if it were an agent. SPEC §9: partners use the API only. The guard runs once per
-page request, before any view, so a page added later is covered too. It loads the staff
-profile with its unit and leaves it on the user (`user.staff`), where the views read it:
-the pages pay no extra query for it.
+The guard runs before any view, so a page added later is covered too, and leaves the staff
+profile it loads on the user (`user.staff`) so the pages pay no extra query for it.
 """
 
 from __future__ import annotations

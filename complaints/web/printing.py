@@ -1,17 +1,8 @@
 """A complaint on paper (issue 20 §5): one A4 print-out for the branch's file or a regulator.
 
-The facts, the deadlines (a day's deadline written "12月9日 24:00", as on the ticket page), the
-timeline with the structured reply (基本情况/处理经过/处理结果), the follow-up, what features add
-through complaints.hooks.print_sections (compensation: the claims and their decisions) and the
-list of evidence. The customer's name and phone are masked; the page's own button reveals them
-through the ticket page's audited reveal before printing (the PDF is always masked). Opening
-the print view or downloading its PDF is recorded (PersonalDataAccess, purpose 打印 / 打印PDF):
-who printed which complaint, when — the browser's print dialog itself cannot be observed
-reliably, and the page exists only to be printed.
-
-The PDF is made by WeasyPrint from the same template (pango and the Noto CJK fonts from the
-system): no browser on the server, no request leaves it (every URL the document names is
-refused; the stylesheet is inlined).
+Masked, and every print view or PDF is recorded (PersonalDataAccess): the browser's print dialog
+cannot be observed. The PDF is WeasyPrint from the same template, fetching nothing. See
+docs/security.md, "证据预览与打印 (issue 20 §5)".
 """
 
 from __future__ import annotations

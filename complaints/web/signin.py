@@ -1,12 +1,8 @@
 """The sign-in lock-out: per username across addresses, per address across usernames.
 
-django-axes counts failed sign-ins per username and per client address (settings:
-AXES_LOCKOUT_PARAMETERS) and locks when its limit is reached. One number cannot fit both:
-a username is one person (5 wrong passwords are enough, wherever they come from), while one
-address may be a whole branch behind its router (a few typos of many people must not lock
-them all), and password spraying tries one or two passwords on many usernames from one
-address. `failure_limit` is axes' AXES_FAILURE_LIMIT: it answers the limit that is reached
-by whichever count reached its own (issue 19 §11).
+One limit cannot fit both: a username is one person, an address may be a whole branch behind its
+router. `failure_limit` answers axes' AXES_FAILURE_LIMIT with the limit of whichever count
+reached its own (issue 19 §11; docs/security.md).
 """
 
 from __future__ import annotations

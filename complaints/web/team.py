@@ -1,10 +1,7 @@
 """本单位人员: a unit's staff with their open and overdue complaints (issue 20 §2).
 
-Each person's on-duty switch (they themselves or the unit head may flip it) and, for the head,
-the unit's automatic assignment and its cap. Branch staff see their own unit, a head (also a
-manager account without a staff role) the branch they head; supervisors and agents pick one.
-The loads are one aggregate (services.staff_loads); the switches post and come back here
-(post/redirect/get), refusals as the 403 page or an inline error.
+On-duty switches, and for the head the unit's automatic assignment and cap; the loads are one
+aggregate (services.staff_loads). See docs/api.md, "The 处理人 (issue 20 §2)".
 """
 
 from __future__ import annotations

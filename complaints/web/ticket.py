@@ -1,10 +1,7 @@
 """The ticket page: details, deadlines, timeline and the one-click actions.
 
-Every action is an htmx POST that calls one service and answers with the refreshed panel.
-The actions, who may run them and when, their fields and services are complaints/actions.py's
-(the API reads the same); this page gives them buttons and forms. The services check again.
-Domain errors come back inline: field errors next to their fields, a Conflict as "someone else
-acted first" over a panel showing the current state.
+Each action is an htmx POST to one service from complaints/actions.py's registry (the API reads
+the same), answered with the refreshed panel; domain errors come back inline.
 """
 
 from __future__ import annotations

@@ -1,11 +1,7 @@
 """Django's PostgreSQL backend with a health check that costs no round trip.
 
-CONN_HEALTH_CHECKS makes every request start by checking its kept connection, so a worker
-reconnects after a database restart instead of failing a request (issue 9, `make faults`).
-Django checks with `SELECT 1`: one more round trip per request, for the web process and for
-PostgreSQL. A server that ends a connection (a restart, pg_terminate_backend, a crash of its
-backend) says so on the socket — a FATAL message, then end of file — so an idle connection that
-has anything to read is no longer usable. Looking costs one non-blocking poll().
+A server that ends a connection says so on its socket, so one non-blocking poll() replaces
+Django's `SELECT 1` per request. See docs/reliability.md, finding 10.
 """
 
 from __future__ import annotations

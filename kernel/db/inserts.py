@@ -1,11 +1,8 @@
 """INSERT new rows with the statement text built once per model, for the submission hot path.
 
-Same columns, value conversions, signals and resulting state as the ORM's save() (checked by
-tests/complaints/test_inserts.py); only the SQL text is built once per model and row count,
-and the statements are prepared once per session (kernel.db.prepared). `batch()` sends the
-INSERTs made inside it in one round trip when it ends; `next_id_sql` reserves a row's key
-inside a statement the caller makes anyway. Only for plain models: their own table, no database
-defaults, an auto-incremented key. Why: docs/api.md ("Benchmark"), docs/reliability.md.
+Same rows, conversions and signals as save() (tests/complaints/test_inserts.py); `batch()` sends
+them in one round trip. Plain models only: own table, no database defaults, auto-incremented key.
+See docs/reliability.md, finding 18.
 """
 
 from __future__ import annotations

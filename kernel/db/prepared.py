@@ -1,11 +1,8 @@
 """Server-side prepared statements for the submission hot path (PostgreSQL).
 
-A statement run through `execute` is prepared once per database session and then run by name,
-so PostgreSQL parses and plans it once instead of on every submission. Prepared statements
-live with the connection (a reconnect prepares again), so a transaction-mode pooler cannot be
-used with them: set DB_PREPARED_STATEMENTS=false there. Each statement is prepared afresh every
-REPREPARE_EVERY runs, under a new name, so no plan made on a nearly empty table outlives the
-table's growth. Why and what it saved: docs/reliability.md, findings 19 and 20.
+Prepared once per session, re-prepared every REPREPARE_EVERY runs so no plan made on a nearly
+empty table outlives its growth; set DB_PREPARED_STATEMENTS=false behind a transaction-mode
+pooler. See docs/reliability.md, findings 19 and 20.
 """
 
 from __future__ import annotations

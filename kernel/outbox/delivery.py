@@ -1,10 +1,7 @@
 """The notification outbox: queue messages with their event, deliver them with retries.
 
-A message is written in the same transaction as what caused it, so it is never lost; delivery
-happens after commit, in Celery, and a failure only schedules a retry with exponential backoff.
-Each delivery claims its row with a conditional UPDATE (healthchecks' pattern), so two workers
-never send the same message; in-app notices are written in the claiming transaction itself and
-so appear exactly once.
+Written in the transaction of what caused it (never lost), delivered after commit by Celery
+with backoff; a conditional claim means two workers never send one message.
 """
 
 from __future__ import annotations

@@ -2,11 +2,8 @@
 
     python manage.py generate_complaints --count 1000000 [--units 40] [--open-share 0.05]
 
-Rows are written straight into the complaint table in batches with COPY: about 95 % closed
-(no running deadline) and the rest open at every stage with realistic deadlines, spread over
-the past year across the given number of branch units (created as GEN-xx when missing).
-No audit rows are written: the data exists to load the queues and the list endpoints, not to
-tell a story. All names and numbers are synthetic (phones 199…, names 测试客户N).
+About 95 % closed, the rest open at every stage, over the past year across `--units` units
+(GEN-xx); no audit rows (the data loads the queues and lists). All of it is synthetic.
 """
 
 from __future__ import annotations
