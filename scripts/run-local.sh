@@ -53,6 +53,19 @@ stop() {
   trap - INT TERM EXIT
   if [ ${#pids[@]} -gt 0 ]; then
     kill -TERM "${pids[@]}" 2>/dev/null || true
+    # Each stops gracefully within seconds; one that does not (a worker stuck in a task, a
+    # server draining a connection) must not keep Ctrl-C waiting forever: 30 s, then KILL.
+    for _ in $(seq 300); do
+      alive=""
+      for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive="$alive $pid"; done
+      [ -z "$alive" ] && break
+      sleep 0.1
+    done
+    if [ -n "$alive" ]; then
+      echo "still running 30 s after TERM, killed:$(ps -o pid=,args= -p "${alive# }" 2>/dev/null | tr '\n' ';')" >&2
+      # Each was started in a session of its own: the group takes its children with it.
+      for pid in $alive; do kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; done
+    fi
     wait "${pids[@]}" 2>/dev/null || true
   fi
   if [ -n "$redis_started" ]; then

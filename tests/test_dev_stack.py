@@ -13,12 +13,14 @@ phones, and nobody else should meet a page that breaks there.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -79,6 +81,28 @@ def _fresh_clone() -> Path:
     return target
 
 
+RESTORE_SIGINT_AND_EXEC = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execvp(sys.argv[1], sys.argv[1:])"
+)
+
+
+def _processes_under(folder: Path) -> dict[int, str]:
+    """Every process whose command line names the folder or that runs inside it."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        if str(folder) in args or cwd.startswith(str(folder)):
+            found[int(entry.name)] = args.strip()[:120]
+    return found
+
+
 @dataclass
 class Stack:
     clone: Path
@@ -98,7 +122,10 @@ class Stack:
         self.starts += 1
         env = {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
         self.process = subprocess.Popen(
-            ["make", "run", f"PORT={self.port}"],
+            # As from a terminal: SIGINT at its default even when this test runs as a background
+            # job, whose shell ignored it (an ignored signal stays ignored through exec, and
+            # run-local.sh could not trap the Ctrl-C below).
+            [sys.executable, "-c", RESTORE_SIGINT_AND_EXEC, "make", "run", f"PORT={self.port}"],
             cwd=self.clone,
             env=env,
             stdin=subprocess.DEVNULL,
@@ -123,9 +150,19 @@ class Stack:
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            left = _processes_under(self.clone)
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
-            pytest.fail(f"make run did not stop on Ctrl-C:\n{self.output()[-3000:]}")
+            self.kill_what_is_left()  # so one failure cannot fail the tests after it
+            pytest.fail(
+                f"make run did not stop on Ctrl-C; still running: {left}\n{self.output()[-3000:]}"
+            )
+
+    def kill_what_is_left(self) -> None:
+        """The servers run in sessions of their own: a SIGKILL to make's group misses them."""
+        for pid in _processes_under(self.clone):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
 
     def output(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -139,6 +176,7 @@ def stack():
         yield stack
     finally:
         stack.ctrl_c()
+        stack.kill_what_is_left()
         # Whatever the servers left behind in var/ (as root, PostgreSQL's files are its own).
         subprocess.run(["rm", "-rf", str(stack.clone)], check=False)
 
