@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from complaints import services as complaint_services
+from complaints.api.views import errors
 from complaints.models import Complaint
 from kernel.errors import InvalidInput, NotAllowed, NotFound
 
@@ -172,16 +173,6 @@ class PayDoc(serializers.Serializer):
     paid_on = serializers.DateField()
 
 
-class ErrorBodyDoc(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.CharField(), required=False)
-
-
-class ErrorDoc(serializers.Serializer):
-    error = ErrorBodyDoc()
-
-
 TICKET_NO = re.compile(r"^[A-Za-z0-9]{1,24}$")
 QUOTE_FIELDS = (*FACT_FIELDS, "policy")
 PROPOSE_FIELDS = (*QUOTE_FIELDS, "override_amount", "override_reason", "note")
@@ -308,7 +299,7 @@ class QuoteView(APIView):
 
     @extend_schema(
         request=QuoteRequestDoc,
-        responses={200: QuoteDoc, 400: ErrorDoc, 403: ErrorDoc},
+        responses={200: QuoteDoc, **errors(400, 403)},
         operation_id="compensation_quote",
         summary="计算赔偿金额（不保存）",
     )
@@ -328,7 +319,7 @@ class ClaimListView(APIView):
     """GET the claims of a complaint; POST to propose one."""
 
     @extend_schema(
-        responses={200: ClaimListDoc, 403: ErrorDoc, 404: ErrorDoc},
+        responses={200: ClaimListDoc, **errors(403, 404)},
         operation_id="complaint_claims_list",
         summary="工单的赔偿申请",
     )
@@ -340,10 +331,7 @@ class ClaimListView(APIView):
 
     @extend_schema(
         request=ProposeDoc,
-        responses={
-            201: ClaimDoc,
-            **{400: ErrorDoc, 403: ErrorDoc, 404: ErrorDoc, 409: ErrorDoc},
-        },
+        responses={201: ClaimDoc, **errors(400, 403, 404, 409)},
         operation_id="complaint_claims_propose",
         summary="提出赔偿申请",
     )
@@ -375,7 +363,7 @@ def _fresh(claim: Claim, user) -> dict[str, Any]:
 
 class ClaimDetailView(APIView):
     @extend_schema(
-        responses={200: ClaimDoc, 403: ErrorDoc, 404: ErrorDoc},
+        responses={200: ClaimDoc, **errors(403, 404)},
         operation_id="complaint_claims_retrieve",
         summary="赔偿申请详情",
     )
@@ -409,10 +397,7 @@ class ClaimActionView(APIView):
 @extend_schema_view(
     post=extend_schema(
         request=ApproveDoc,
-        responses={
-            200: ClaimDoc,
-            **{400: ErrorDoc, 403: ErrorDoc, 404: ErrorDoc, 409: ErrorDoc},
-        },
+        responses={200: ClaimDoc, **errors(400, 403, 404, 409)},
         operation_id="complaint_claims_approve",
         summary="批准赔偿申请",
     )
@@ -428,10 +413,7 @@ class ApproveView(ClaimActionView):
 @extend_schema_view(
     post=extend_schema(
         request=RejectDoc,
-        responses={
-            200: ClaimDoc,
-            **{400: ErrorDoc, 403: ErrorDoc, 404: ErrorDoc, 409: ErrorDoc},
-        },
+        responses={200: ClaimDoc, **errors(400, 403, 404, 409)},
         operation_id="complaint_claims_reject",
         summary="驳回赔偿申请",
     )
@@ -446,10 +428,7 @@ class RejectView(ClaimActionView):
 @extend_schema_view(
     post=extend_schema(
         request=PayDoc,
-        responses={
-            200: ClaimDoc,
-            **{400: ErrorDoc, 403: ErrorDoc, 404: ErrorDoc, 409: ErrorDoc},
-        },
+        responses={200: ClaimDoc, **errors(400, 403, 404, 409)},
         operation_id="complaint_claims_pay",
         summary="登记赔付",
     )

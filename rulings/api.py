@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from complaints import services as complaint_services
+from complaints.api.views import errors
 from kernel.errors import InvalidInput, NotAllowed, NotFound
 
 from . import presenters, services
@@ -191,19 +192,8 @@ class EntryListDoc(serializers.Serializer):
     next_before = serializers.IntegerField(allow_null=True)
 
 
-class RulingErrorBodyDoc(serializers.Serializer):
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.CharField(), required=False)
-
-
-class RulingErrorDoc(serializers.Serializer):
-    error = RulingErrorBodyDoc()
-
-
 TICKET_NO = re.compile(r"^[A-Za-z0-9]{1,24}$")
 UNIT_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
-ERRORS = {400: RulingErrorDoc, 403: RulingErrorDoc, 404: RulingErrorDoc}
 PAGE_PARAMS = [
     OpenApiParameter("limit", OpenApiTypes.INT, description="每页条数（1–200，默认50）"),
     OpenApiParameter("before", OpenApiTypes.INT, description="上一页的 next_before"),
@@ -262,7 +252,7 @@ class RulingListView(APIView):
             OpenApiParameter("current", OpenApiTypes.BOOL, description="只列当前有效的判责"),
             *PAGE_PARAMS,
         ],
-        responses={200: RulingListDoc, **ERRORS},
+        responses={200: RulingListDoc, **errors(400, 403, 404)},
         operation_id="rulings_list",
         summary="判责记录（网点只见本单位的）",
     )
@@ -300,7 +290,7 @@ class RulingListView(APIView):
 
 class RulingDetailView(APIView):
     @extend_schema(
-        responses={200: RulingDoc, **ERRORS},
+        responses={200: RulingDoc, **errors(400, 403, 404)},
         operation_id="rulings_retrieve",
         summary="判责详情",
     )
@@ -312,7 +302,7 @@ class RulingDetailView(APIView):
 
 class ComplaintRulingsView(APIView):
     @extend_schema(
-        responses={200: RulingListDoc, **ERRORS},
+        responses={200: RulingListDoc, **errors(400, 403, 404)},
         operation_id="complaint_rulings_list",
         summary="工单的判责记录",
     )
@@ -330,7 +320,7 @@ class ComplaintRulingsView(APIView):
 
     @extend_schema(
         request=RulingCreateDoc,
-        responses={201: RulingDoc, **ERRORS, 409: RulingErrorDoc, 503: RulingErrorDoc},
+        responses={201: RulingDoc, **errors(400, 403, 404, 409, 503)},
         operation_id="complaint_rulings_create",
         summary="判责（改判即新增一条判责）",
     )
@@ -359,7 +349,7 @@ class DisputeCreateView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": DisputeCreateDoc},
-        responses={201: DisputeDoc, **ERRORS, 409: RulingErrorDoc, 413: RulingErrorDoc},
+        responses={201: DisputeDoc, **errors(400, 403, 404, 409, 413)},
         operation_id="ruling_disputes_create",
         summary="责任单位对判责提出申诉（附证据）",
     )
@@ -388,7 +378,7 @@ class DisputeListView(APIView):
             OpenApiParameter("unit", OpenApiTypes.STR, description="申诉单位编码"),
             *PAGE_PARAMS,
         ],
-        responses={200: DisputeListDoc, **ERRORS},
+        responses={200: DisputeListDoc, **errors(400, 403, 404)},
         operation_id="disputes_list",
         summary="判责申诉（网点只见本单位的）",
     )
@@ -414,7 +404,7 @@ class DisputeListView(APIView):
 
 class DisputeDetailView(APIView):
     @extend_schema(
-        responses={200: DisputeDoc, **ERRORS},
+        responses={200: DisputeDoc, **errors(400, 403, 404)},
         operation_id="disputes_retrieve",
         summary="判责申诉详情",
     )
@@ -428,7 +418,7 @@ class DisputeDecisionView(APIView):
 
     @extend_schema(
         request=DecisionDoc,
-        responses={200: DisputeDoc, **ERRORS, 409: RulingErrorDoc},
+        responses={200: DisputeDoc, **errors(400, 403, 404, 409)},
         operation_id="disputes_decide",
         summary="裁决判责申诉（维持原判或改判无责）",
     )
@@ -453,7 +443,7 @@ class LedgerView(APIView):
             OpenApiParameter("unit", OpenApiTypes.STR, description="单位编码"),
             *PAGE_PARAMS,
         ],
-        responses={200: EntryListDoc, **ERRORS},
+        responses={200: EntryListDoc, **errors(400, 403, 404)},
         operation_id="ledger_list",
         summary="考核台账（网点只见本单位的）",
     )
