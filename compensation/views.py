@@ -25,7 +25,6 @@ from kernel import refdata
 from kernel.errors import DomainError, InvalidInput, NotAllowed, NotFound
 
 from . import services
-from .api import TICKET_NO
 from .inputs import (
     FACT_FIELDS,
     FieldErrors,
@@ -87,10 +86,8 @@ CATEGORY_INCIDENT = {"loss": "loss", "damage": "partial_damage", "short": "short
 
 
 def _complaint(request: HttpRequest, ticket_no: str) -> Complaint:
-    if not TICKET_NO.match(ticket_no):
-        raise Http404("工单不存在。")
     try:
-        return complaint_services.get_for_staff(ticket_no=ticket_no.upper(), by=request.user)
+        return complaint_services.get_for_staff(ticket_no=ticket_no, by=request.user)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except NotAllowed as exc:

@@ -246,6 +246,9 @@ class ComplaintQuerySet(NoDeleteQuerySet):
 
 
 _MIN_0 = [MinValueValidator(0)]  # amounts of money are never negative
+# A ticket number is letters and digits: anything else is "not found" before a query runs
+# (routes, the services' lookups; PostgreSQL refuses a NUL byte in text with an error).
+TICKET_NO_PATTERN = "[A-Za-z0-9]{1,24}"
 
 
 class Complaint(GuardedStateMixin, NoDeleteModel):

@@ -25,7 +25,6 @@ from kernel.clock import deadline_text
 from kernel.errors import DomainError, NotAllowed, NotFound
 
 from . import presenters, scorecard, services
-from .api import TICKET_NO
 from .forms import DecisionForm, DisputeForm
 from .inputs import parse_id, parse_month, parse_ruling
 from .models import (
@@ -42,10 +41,8 @@ NO_FAULT_CHOICES = [c for c in NoFaultCause.choices if c[0] != NoFaultCause.NOT_
 
 
 def _complaint(request: HttpRequest, ticket_no: str) -> Complaint:
-    if not TICKET_NO.match(ticket_no):
-        raise Http404(_("工单不存在。"))
     try:
-        return complaint_services.get_for_staff(ticket_no=ticket_no.upper(), by=request.user)
+        return complaint_services.get_for_staff(ticket_no=ticket_no, by=request.user)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except NotAllowed as exc:

@@ -2,13 +2,14 @@
 
 from django.urls import path, re_path
 
+from complaints.models import TICKET_NO_PATTERN
+
 from . import api
 
 urlpatterns = [
     path("tracking/events/", api.PushView.as_view(), name="tracking-push"),
-    # Ticket numbers are letters and digits: anything else is a 404 before any query runs.
     re_path(
-        r"^complaints/(?P<ticket_no>[A-Za-z0-9]{1,24})/journey/$",
+        rf"^complaints/(?P<ticket_no>{TICKET_NO_PATTERN})/journey/$",
         api.JourneyView.as_view(),
         name="api-complaint-journey",
     ),

@@ -1,10 +1,12 @@
 from django.urls import path, re_path
 
+from complaints.models import TICKET_NO_PATTERN
+
 from . import views
 
 app_name = "tracking"
 
-TICKET = r"(?P<ticket_no>[A-Za-z0-9]{1,24})"
+TICKET = rf"(?P<ticket_no>{TICKET_NO_PATTERN})"
 
 urlpatterns = [
     path("lookup/", views.intake_journey, name="lookup"),

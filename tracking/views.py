@@ -111,7 +111,7 @@ def intake_journey(request):
 
 def _complaint(request, ticket_no: str) -> Complaint:
     try:
-        return services.get_for_staff(ticket_no=ticket_no.upper(), by=request.user)
+        return services.get_for_staff(ticket_no=ticket_no, by=request.user)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except DomainError as exc:

@@ -2,12 +2,12 @@
 
 from django.urls import path, register_converter
 
+from ..models import TICKET_NO_PATTERN
 from . import lists, views
 
 
 class TicketNoConverter:
-    # Ticket numbers are letters and digits; anything else is a 404 before any query runs.
-    regex = "[A-Za-z0-9]{1,24}"
+    regex = TICKET_NO_PATTERN
 
     def to_python(self, value):
         return value

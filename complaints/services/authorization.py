@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,7 @@ from kernel.actors import SYSTEM as SYSTEM
 from kernel.actors import Actor, is_user
 from kernel.errors import NotAllowed, NotFound
 
-from ..models import Complaint, Role
+from ..models import TICKET_NO_PATTERN, Complaint, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -106,10 +107,10 @@ def get_for_staff(*, ticket_no: str, by: Actor | None) -> Complaint:
         raise NotAllowed(_("请先登录。"))
     if not by.has_perm("complaints.view_complaint"):
         raise NotAllowed(_("您没有权限查看工单。"))
-    if "\x00" in ticket_no:  # PostgreSQL refuses NUL in text: a 500 (found by tests/security)
+    if not re.fullmatch(TICKET_NO_PATTERN, ticket_no):
         raise NotFound(_("工单不存在。"))
     complaint: Complaint | None = (
-        Complaint.objects.visible_to(by).filter(ticket_no=ticket_no).first()
+        Complaint.objects.visible_to(by).filter(ticket_no=ticket_no.upper()).first()
     )
     if complaint is None:
         raise NotFound(_("工单不存在。"))
