@@ -817,20 +817,29 @@ def evidence_path(instance, filename: str) -> str:
     return f"evidence/{instance.uploaded_at:%Y/%m}/{instance.token}{instance.extension}"
 
 
-class Attachment(NoDeleteModel):
-    """Evidence attached to a complaint: images and PDFs, checked by content (SPEC §9)."""
+class EvidenceFile(NoDeleteModel):
+    """A stored image or PDF, checked by content (SPEC §9): a complaint's or a dispute's."""
 
-    complaint = models.ForeignKey(
-        Complaint, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="attachments"
-    )
     token = models.CharField(max_length=32, unique=True, editable=False)
-    file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
     extension = models.CharField(max_length=8)
     content_type = models.CharField(_("类型"), max_length=40)
     size = models.PositiveIntegerField(_("大小（字节）"))
     sha256 = models.CharField(max_length=64)
     original_name = models.CharField(_("原文件名"), max_length=120, blank=True)
     uploaded_at = models.DateTimeField(_("上传时间"))
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "id"]
+
+
+class Attachment(EvidenceFile):
+    """Evidence attached to a complaint by the customer or staff."""
+
+    complaint = models.ForeignKey(
+        Complaint, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="attachments"
+    )
+    file = models.FileField(_("文件"), upload_to=evidence_path, max_length=200)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("上传人"),
@@ -841,10 +850,9 @@ class Attachment(NoDeleteModel):
     )
     uploaded_by_kind = models.CharField(_("上传方"), max_length=16, choices=ActorKind.choices)
 
-    class Meta:
+    class Meta(EvidenceFile.Meta):
         verbose_name = _("证据附件")
         verbose_name_plural = _("证据附件")
-        ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.original_name or self.token}"

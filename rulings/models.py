@@ -23,6 +23,7 @@ from complaints.models import (
     AppendOnlyQuerySet,
     Category,
     Complaint,
+    EvidenceFile,
     GuardedStateMixin,
     NoDeleteModel,
     NoDeleteQuerySet,
@@ -574,25 +575,17 @@ def dispute_evidence_path(instance, filename: str) -> str:
     return f"disputes/{instance.uploaded_at:%Y/%m}/{instance.token}{instance.extension}"
 
 
-class DisputeEvidence(NoDeleteModel):
-    """A photo or PDF the unit sends with its dispute, checked by content (SPEC §9)."""
+class DisputeEvidence(EvidenceFile):
+    """A photo or PDF the unit sends with its dispute."""
 
     dispute = models.ForeignKey(
         Dispute, verbose_name=_("申诉"), on_delete=models.PROTECT, related_name="evidence"
     )
-    token = models.CharField(max_length=32, unique=True, editable=False)
     file = models.FileField(_("文件"), upload_to=dispute_evidence_path, max_length=200)
-    extension = models.CharField(max_length=8)
-    content_type = models.CharField(_("类型"), max_length=40)
-    size = models.PositiveIntegerField(_("大小（字节）"))
-    sha256 = models.CharField(max_length=64)
-    original_name = models.CharField(_("原文件名"), max_length=120, blank=True)
-    uploaded_at = models.DateTimeField(_("上传时间"))
 
-    class Meta:
+    class Meta(EvidenceFile.Meta):
         verbose_name = _("申诉证据")
         verbose_name_plural = _("申诉证据")
-        ordering = ["uploaded_at", "id"]
 
     def __str__(self) -> str:
         return self.original_name or self.token
