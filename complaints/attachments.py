@@ -16,6 +16,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -31,12 +32,13 @@ from kernel.db import inserts
 from kernel.errors import Conflict, InvalidInput, QuotaExceeded, TooLarge, Unavailable
 from kernel.models import Channel, Notification
 
-from .models import Attachment, Complaint, EvidenceUsage, Role, StaffProfile
+from .models import Attachment, Complaint, EvidenceFile, EvidenceUsage, Role, StaffProfile, Status
 from .services import CUSTOMER, authorize
 from .services.audit import actor_fields, record
 from .services.steps import lock_complaint
 
 log = logging.getLogger(__name__)
+Row = TypeVar("Row", bound=EvidenceFile)
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PER_COMPLAINT = 20
@@ -350,17 +352,41 @@ def _alert_supervisors(*, day, used: int, budget: int, now: datetime, share: flo
 # --- Storing -------------------------------------------------------------------------------
 
 
-def _remove_partial(attachment: Attachment) -> None:
-    """Remove what a failed write left (the storage does not: a disk filling up mid-write
-    leaves a truncated file under the attachment's random name). Best effort: on a read-only
-    folder nothing was written and nothing can be removed."""
-    storage = attachment.file.storage
-    name = attachment.file.field.generate_filename(attachment, "evidence")
+def describe(
+    row_class: type[Row], data: bytes, kind: Kind, *, name: str, at: datetime, **fields: Any
+) -> Row:
+    """A new, unsaved evidence row (a complaint's or a dispute's) for bytes `inspect` accepted."""
+    return row_class(
+        token=secrets.token_hex(16),
+        extension=kind.extension,
+        content_type=kind.content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        original_name=name,
+        uploaded_at=at,
+        **fields,
+    )
+
+
+def write_file(row: EvidenceFile, data: bytes) -> None:
+    """Store the row's file under its random name; a failed write (OSError) leaves no part."""
+    try:
+        row.file.save("evidence", ContentFile(data), save=False)
+    except OSError:
+        remove_file(row)
+        raise
+
+
+def remove_file(row: EvidenceFile) -> None:
+    """Remove the row's file, or what a failed write left (a disk filling up mid-write leaves a
+    truncated file). Best effort: on a read-only folder nothing can be removed."""
+    storage = row.file.storage
+    name = row.file.name or row.file.field.generate_filename(row, "evidence")
     try:
         if storage.exists(name):
             storage.delete(name)
     except OSError:
-        log.warning("could not remove the partial evidence file %s", name)
+        log.warning("could not remove the evidence file %s", name)
 
 
 @transaction.atomic
@@ -382,30 +408,19 @@ def attachment_add(*, complaint: Complaint, by, upload, client: str = "", now=No
     locked = lock_complaint(
         complaint, by=by, perm="contact_customer", action="evidence", unchanged=False
     )
-    if locked.status in ("rejected", "withdrawn"):
+    if locked.status in (Status.REJECTED, Status.WITHDRAWN):
         raise Conflict(
             _("工单已%(status)s，不能再上传证据。") % {"status": locked.get_status_display()}
         )
     # Counted before anything is written: a refusal leaves no file and no count behind.
     _check_complaint_quota(locked, len(data), conf)
     _count_daily(size=len(data), address=client if by == CUSTOMER else "", now=now, conf=conf)
-    actor, actor_kind = actor_fields(by)
-    attachment = Attachment(
-        complaint=locked,
-        token=secrets.token_hex(16),
-        extension=kind.extension,
-        content_type=kind.content_type,
-        size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        original_name=clean_name(getattr(upload, "name", "")),
-        uploaded_at=now,
-        uploaded_by=actor,
-        uploaded_by_kind=actor_kind,
-    )
+    name = clean_name(getattr(upload, "name", ""))
+    attachment = describe(Attachment, data, kind, name=name, at=now, complaint=locked)
+    attachment.uploaded_by, attachment.uploaded_by_kind = actor_fields(by)
     try:
-        attachment.file.save("evidence", ContentFile(data), save=False)
+        write_file(attachment, data)
     except OSError as exc:  # disk full, read-only media folder…
-        _remove_partial(attachment)
         log.warning("evidence storage unavailable for %s: %s", locked.ticket_no, exc)
         raise Unavailable(_("证据存储暂不可用，请稍后重试；投诉本身不受影响。")) from exc
     try:

@@ -6,15 +6,12 @@ Under the complaint's row lock, so of two people acting at once the second gets 
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -616,18 +613,11 @@ def _store_files(dispute: Dispute, files: list[CheckedFile], *, now: datetime) -
     stored: list[DisputeEvidence] = []
     try:
         for item in files:
-            evidence = DisputeEvidence(
-                dispute=dispute,
-                token=secrets.token_hex(16),
-                extension=item.kind.extension,
-                content_type=item.kind.content_type,
-                size=len(item.data),
-                sha256=hashlib.sha256(item.data).hexdigest(),
-                original_name=item.name,
-                uploaded_at=now,
+            evidence = attachments.describe(
+                DisputeEvidence, item.data, item.kind, name=item.name, at=now, dispute=dispute
             )
             stored.append(evidence)
-            evidence.file.save("dispute", ContentFile(item.data), save=False)
+            attachments.write_file(evidence, item.data)
             evidence.save()
     except OSError as exc:  # disk full, read-only media folder: nothing of the dispute is kept
         _remove(stored)
@@ -639,16 +629,8 @@ def _store_files(dispute: Dispute, files: list[CheckedFile], *, now: datetime) -
 
 
 def _remove(stored: list[DisputeEvidence]) -> None:
-    """Remove what was written, a truncated file included (best effort: a read-only folder
-    has nothing to remove)."""
     for evidence in stored:
-        storage = evidence.file.storage
-        name = evidence.file.name or evidence.file.field.generate_filename(evidence, "dispute")
-        try:
-            if storage.exists(name):
-                storage.delete(name)
-        except OSError:
-            log.warning("could not remove the dispute evidence file %s", name)
+        attachments.remove_file(evidence)
 
 
 @transaction.atomic
