@@ -332,9 +332,8 @@ def _yuan(amount: Decimal) -> str:
 
 
 def _percent(share: Decimal) -> str:
-    """Format 0.5 as 50%."""
-    text = f"{share * 100:f}"
-    return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+    """Format 0.5 as 50%, 0.125 as 12.5% (no trailing zeros)."""
+    return f"{(share * 100).normalize():f}%"
 
 
 def _money_error(value: object, *, required: bool) -> str | None:
@@ -350,6 +349,13 @@ def _money_error(value: object, *, required: bool) -> str | None:
     if value % CENT != 0:
         return "金额最多两位小数（精确到分）"
     return None
+
+
+def _insured_amount(facts: ClaimFacts) -> Decimal:
+    """Return the insured amount of an insured claim."""
+    if facts.insured_amount is None:  # validate_facts guarantees it; not an assert (-O)
+        raise ValueError("insured_amount is required for an insured claim")
+    return facts.insured_amount
 
 
 def _actual_loss(facts: ClaimFacts, incident: Incident, sheet: _Worksheet) -> Decimal | None:
@@ -409,9 +415,7 @@ def _apply_freight_cap(
 
 def _proportional(facts: ClaimFacts, incident: Incident, sheet: _Worksheet, source: str) -> None:
     """Pay actual loss × insured amount ÷ full value, never more than the actual loss."""
-    insured = facts.insured_amount
-    if insured is None:  # validate_facts guarantees it; not an assert, which -O removes
-        raise ValueError("insured_amount is required for an insured claim")
+    insured = _insured_amount(facts)
     loss = facts.actual_loss
     if loss is None or facts.full_value is None:
         sheet.missing("实际损失或物品全部价值（按比例赔偿需要两者）")
@@ -430,9 +434,7 @@ def _proportional(facts: ClaimFacts, incident: Incident, sheet: _Worksheet, sour
 
 def _cap_at_insured(facts: ClaimFacts, sheet: _Worksheet, source: str) -> None:
     """Cap the running payout at the insured amount."""
-    insured = facts.insured_amount
-    if insured is None:  # validate_facts guarantees it (see _proportional)
-        raise ValueError("insured_amount is required for an insured claim")
+    insured = _insured_amount(facts)
     if sheet.running > insured:
         sheet.step(f"以保价额{_yuan(insured)}为限", source, insured)
 
@@ -617,9 +619,7 @@ def _registered_mail(facts: ClaimFacts, incident: Incident, sheet: _Worksheet) -
 
 def _postal_insured(facts: ClaimFacts, incident: Incident, sheet: _Worksheet) -> None:
     """Pay insured registered mail: the insured amount on total loss, else proportionally."""
-    insured = facts.insured_amount
-    if insured is None:  # validate_facts guarantees it (see _proportional)
-        raise ValueError("insured_amount is required for an insured claim")
+    insured = _insured_amount(facts)
     label = INCIDENT_LABELS[incident]
     if incident in TOTAL_LOSS:
         # 邮政法 art. 47(1): insured and lost or totally damaged → the insured amount.
@@ -635,24 +635,31 @@ def _postal_insured(facts: ClaimFacts, incident: Incident, sheet: _Worksheet) ->
     # Under force majeure only the insurance itself pays (art. 48): there is no liability whose
     # limit could be set aside.
     if waived and not facts.force_majeure:
-        _set_aside_insured_limit(facts, incident, sheet, why=waived[0], limit=limit)
+        _set_aside_insured_limit(facts, incident, sheet, waived=waived, limit=limit)
 
 
 def _set_aside_insured_limit(
-    facts: ClaimFacts, incident: Incident, sheet: _Worksheet, *, why: str, limit: str
+    facts: ClaimFacts,
+    incident: Incident,
+    sheet: _Worksheet,
+    *,
+    waived: tuple[str, str],
+    limit: str,
 ) -> None:
     """Pay the actual loss where 邮政法 art. 47 para. 2 sets the insured limits aside.
 
-    The para. 1 amount stays a floor: the post's own fault must not lower what the customer
-    gets, so an actual loss below it changes nothing.
+    `waived` is why and by which article (_limit_waived). The para. 1 amount stays a floor:
+    the post's own fault must not lower what the customer gets, so an actual loss below it
+    changes nothing.
     """
+    why, source = waived
     if facts.actual_loss is None and incident not in TOTAL_LOSS:
         return  # the proportional rule already asked for the missing actual loss
     loss = _actual_loss(facts, incident, sheet)  # lost or destroyed: the full value
     if loss is None:
         sheet.step(
             f"{why}，不得援用{limit}限制赔偿；实际损失未填写，暂按第一款金额计",
-            POSTAL_LAW_47_2,
+            source,
         )
         sheet.review(
             f"{why}，依邮政法第四十七条第二款应按实际损失赔偿，但缺少实际损失金额，需人工核定"
@@ -661,13 +668,13 @@ def _set_aside_insured_limit(
     if loss > sheet.running:
         sheet.step(
             f"{why}，不得援用{limit}限制赔偿：按实际损失{_yuan(loss)}赔偿",
-            POSTAL_LAW_47_2,
+            source,
             loss,
         )
     else:
         sheet.step(
             f"{why}，不得援用{limit}限制赔偿；实际损失{_yuan(loss)}未超过第一款金额，按第一款金额赔偿",
-            POSTAL_LAW_47_2,
+            source,
         )
 
 
@@ -744,9 +751,7 @@ def _express_insured(
 ) -> None:
     """Pay an insured express item by the carrier's 保价 policy (快递暂行条例 art. 27)."""
     sheet.basis = Basis.CARRIER_POLICY
-    insured = facts.insured_amount
-    if insured is None:  # validate_facts guarantees it (see _proportional)
-        raise ValueError("insured_amount is required for an insured claim")
+    insured = _insured_amount(facts)
     source = f"{EXPRESS_REG_27}；承运人保价规则「{policy.name}」"
     label = INCIDENT_LABELS[incident]
     if incident in TOTAL_LOSS and policy.insured_payout == InsuredPayout.INSURED_AMOUNT:
@@ -805,7 +810,7 @@ def _express_uninsured(
 
 def _flag_common(facts: ClaimFacts, sheet: _Worksheet) -> None:
     """Add the review flags that do not depend on the service type."""
-    insured = facts.insured_amount if facts.insured else None
+    insured = facts.insured_amount  # None unless insured (validate_facts)
     if insured is not None and facts.full_value is not None and insured > facts.full_value:
         sheet.review(
             f"保价金额{_yuan(insured)}高于物品实际价值{_yuan(facts.full_value)}"

@@ -157,7 +157,7 @@ MIN_PART_LENGTH = {"basic_facts": 10, "handling": 10, "result": 4}
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 
 
-def _meaningful(text: str) -> str:
+def _meaningful(text: str | None) -> str:
     return _NOISE.sub("", unicodedata.normalize("NFKC", text or ""))
 
 
@@ -198,7 +198,7 @@ def reply_problems(
     evasive = _phrases(evasive_phrases)
     problems: dict[str, str] = {}
     for field, label in REPLY_PARTS.items():
-        text = _meaningful(parts.get(field, ""))
+        text = _meaningful(parts.get(field))
         if not text:
             problems[field] = f"请填写“{label}”。"
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -903,6 +904,30 @@ def test_it_uses_the_policy_review_share() -> None:
     assert "20%" in result.review_reasons[0]
 
 
+@pytest.mark.parametrize(
+    ("share", "reason"),
+    [
+        pytest.param(
+            "0", "限额将赔付从¥100.00削减至¥60.00，削减超过实际损失的0%，需人工复核", id="0"
+        ),
+        pytest.param(
+            "0.25", "限额将赔付从¥100.00削减至¥60.00，削减超过实际损失的25%，需人工复核", id="25"
+        ),
+        pytest.param(
+            "0.125",
+            "限额将赔付从¥100.00削减至¥60.00，削减超过实际损失的12.5%，需人工复核",
+            id="12.5",
+        ),
+    ],
+)
+def test_it_writes_the_review_share_as_a_percentage(share: str, reason: str) -> None:
+    policy = CarrierPolicy.from_dict({**DEFAULT_POLICY.to_dict(), "review_cap_cut_share": share})
+
+    result = quote(facts(actual_loss=D("100")), policy)  # the 3 × ¥20 cap cuts 40 %
+
+    assert result.review_reasons == (reason,)
+
+
 def test_it_names_the_over_declared_value_in_the_reason() -> None:
     claim = facts(insured=True, insured_amount=D("3000"), full_value=D("2000"))
 
@@ -1036,6 +1061,146 @@ def test_it_explains_bad_facts_in_chinese() -> None:
     errors = validate_facts(facts(full_value=D("100"), actual_loss=D("150")))
 
     assert errors == {"actual_loss": "实际损失不能大于物品全部价值"}
+
+
+# Every message a clerk reads for bad facts, word for word; `today` judges dates in the future.
+TODAY = date(2026, 3, 10)
+MESSAGES = [
+    pytest.param({"service": "parcel"}, {"service": "未知的业务类型"}, id="unknown-service"),
+    pytest.param({"incident": "stolen"}, {"incident": "未知的事件类型"}, id="unknown-incident"),
+    pytest.param({"freight": None}, {"freight": "必填"}, id="freight-required"),
+    pytest.param({"addon_fees": None}, {"addon_fees": "必填"}, id="add-on-fees-required"),
+    pytest.param(
+        {"freight": 20.0}, {"freight": "应为有效金额（Decimal，不接受浮点数）"}, id="float-money"
+    ),
+    pytest.param(
+        {"full_value": D("NaN")},
+        {"full_value": "应为有效金额（Decimal，不接受浮点数）"},
+        id="nan-money",
+    ),
+    pytest.param({"actual_loss": D("-0.01")}, {"actual_loss": "金额不能为负数"}, id="negative"),
+    pytest.param(
+        {"actual_loss": D("1000000000.01")},
+        {"actual_loss": "金额超出合理范围"},
+        id="one-fen-above-one-billion",
+    ),
+    pytest.param({"actual_loss": D("1000000000")}, {}, id="one-billion-is-accepted"),
+    pytest.param(
+        {"actual_loss": D("1.005")}, {"actual_loss": "金额最多两位小数（精确到分）"}, id="below-fen"
+    ),
+    pytest.param({"delay_days": 1.5}, {"delay_days": "延误天数应为整数"}, id="fractional-days"),
+    pytest.param({"delay_days": True}, {"delay_days": "延误天数应为整数"}, id="boolean-days"),
+    pytest.param({"delay_days": -1}, {"delay_days": "延误天数不能为负数"}, id="negative-days"),
+    pytest.param(
+        {"incident": DELAY, "delay_days": 0},
+        {"delay_days": "延误事件必须填写延误天数（大于0）"},
+        id="delay-of-zero-days",
+    ),
+    pytest.param(
+        {"insured": True}, {"insured_amount": "已保价但未填写保价金额"}, id="insured-no-amount"
+    ),
+    pytest.param(
+        {"insured": True, "insured_amount": D("0")},
+        {"insured_amount": "保价金额必须大于0"},
+        id="insured-amount-zero",
+    ),
+    pytest.param(
+        {"insured_amount": D("500")},
+        {"insured_amount": "未保价时不应填写保价金额"},
+        id="insured-amount-uninsured",
+    ),
+    pytest.param(
+        {"service": ORDINARY, "insured": True, "insured_amount": D("100")},
+        {"insured": "平常邮件不办理保价，请改为给据邮件或取消保价"},
+        id="insured-ordinary-mail",
+    ),
+    pytest.param(
+        {"full_value": D("0")}, {"full_value": "物品价值必须大于0；价值不明请留空"}, id="zero-value"
+    ),
+    pytest.param(
+        {"full_value": D("100"), "actual_loss": D("100.01")},
+        {"actual_loss": "实际损失不能大于物品全部价值"},
+        id="loss-above-value",
+    ),
+    pytest.param(
+        {"posted_on": "2026-03-01"}, {"posted_on": "应为日期（YYYY-MM-DD）"}, id="posted-on-text"
+    ),
+    pytest.param(
+        {"queried_on": datetime(2026, 3, 1, 9)},
+        {"queried_on": "应为日期（YYYY-MM-DD）"},
+        id="queried-on-a-datetime",
+    ),
+    pytest.param(
+        {"posted_on": datetime(2026, 3, 2, 9), "queried_on": date(2026, 3, 1)},
+        {"posted_on": "应为日期（YYYY-MM-DD）"},
+        id="bad-posting-date-is-not-compared",
+    ),
+    pytest.param(
+        {"posted_on": date(2026, 3, 2), "queried_on": "2026-03-01"},
+        {"queried_on": "应为日期（YYYY-MM-DD）"},
+        id="bad-query-date-is-not-compared",
+    ),
+    pytest.param(
+        {"posted_on": date(2026, 3, 2), "queried_on": date(2026, 3, 1)},
+        {"queried_on": "查询日期不能早于交寄日期"},
+        id="queried-the-day-before-posting",
+    ),
+    pytest.param(
+        {"posted_on": date(2026, 3, 2), "queried_on": date(2026, 3, 2)},
+        {},
+        id="queried-on-the-day-of-posting",
+    ),
+    pytest.param({"posted_on": date(2026, 3, 2)}, {}, id="posted-and-not-queried"),
+    pytest.param({"queried_on": date(2026, 3, 2)}, {}, id="queried-posting-date-unknown"),
+    pytest.param({"posted_on": TODAY, "queried_on": TODAY}, {}, id="posted-and-queried-today"),
+    pytest.param(
+        {"posted_on": date(2026, 3, 11)},
+        {"posted_on": "交寄日期不能晚于今天"},
+        id="posted-tomorrow",
+    ),
+    pytest.param(
+        {"queried_on": date(2026, 3, 11)},
+        {"queried_on": "查询日期不能晚于今天"},
+        id="queried-tomorrow",
+    ),
+    pytest.param(
+        {"posted_on": date(2026, 3, 11), "queried_on": date(2026, 3, 12)},
+        {"posted_on": "交寄日期不能晚于今天", "queried_on": "查询日期不能晚于今天"},
+        id="both-in-the-future",
+    ),
+]
+
+
+@pytest.mark.parametrize(("overrides", "errors"), MESSAGES)
+def test_it_explains_each_bad_fact_word_for_word(
+    overrides: dict[str, Any], errors: dict[str, str]
+) -> None:
+    claim = facts(**overrides)
+
+    if errors:
+        with pytest.raises(InvalidFacts) as raised:
+            quote(claim, DEFAULT_POLICY, today=TODAY)
+        assert raised.value.errors == errors
+    else:
+        quote(claim, DEFAULT_POLICY, today=TODAY)
+
+
+def test_it_accepts_dates_in_the_future_without_today() -> None:
+    claim = facts(posted_on=date(2026, 3, 11), queried_on=date(2026, 3, 12))
+
+    assert quote(claim, DEFAULT_POLICY).amount == D("0.00")  # no actual loss: for review
+
+
+def test_its_error_names_every_bad_field_with_its_message() -> None:
+    claim = facts(freight=D("-1"), actual_loss=D("-1"), incident=DELAY)
+
+    with pytest.raises(InvalidFacts) as raised:
+        quote(claim, DEFAULT_POLICY)
+
+    assert str(raised.value) == (
+        "actual_loss: 金额不能为负数; freight: 金额不能为负数; "
+        "delay_days: 延误事件必须填写延误天数（大于0）"
+    )
 
 
 # --- policies -----------------------------------------------------------------------------

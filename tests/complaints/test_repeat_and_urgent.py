@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -160,3 +160,137 @@ def test_it_lists_every_urgent_reason():
         cluster_size=3,
     )
     assert len(reasons) == 5
+
+
+def urgent(text="", *, key_account=False, urgent_contents=False, chase_count=0, cluster_count=1):
+    """The facts of one row: urgent_reasons is called in the test, with the default word
+    lists, a chase limit of 2 and clusters of 3."""
+    return {
+        "text": text,
+        "key_account": key_account,
+        "urgent_contents": urgent_contents,
+        "chase_count": chase_count,
+        "cluster_count": cluster_count,
+    }
+
+
+def _urgent_reasons(text, *, key_account, urgent_contents, chase_count, cluster_count):
+    return rules.urgent_reasons(
+        text=text,
+        threat_words=rules.DEFAULT_URGENT_THREATS,
+        contents_words=rules.DEFAULT_URGENT_CONTENTS,
+        key_account=key_account,
+        urgent_contents=urgent_contents,
+        chase_count=chase_count,
+        chase_limit=2,
+        cluster_count=cluster_count,
+        cluster_size=3,
+    )
+
+
+# Each reason word for word, as the agent reads it on the complaint (seed 001 §(二)4).
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        pytest.param(urgent("快件三天没有更新"), [], id="a-general-complaint"),
+        pytest.param(
+            urgent("再不处理我就打12305，还要找记者曝光，去法院起诉"),
+            ["客户表示将向外部渠道反映（12305、记者、曝光）"],
+            id="seed001-4(1)-names-the-first-three-threats-in-list-order",
+        ),
+        pytest.param(
+            urgent("我强烈要求立即答复"),
+            ["客户强烈要求立即答复（强烈要求立即答复）"],
+            id="seed001-4(5)-names-the-demand-word",
+        ),
+        pytest.param(
+            urgent("你们马上给个说法"),
+            ["客户强烈要求立即答复（马上给个说法）"],
+            id="seed001-4(5)-a-demand-word-without-要求",
+        ),
+        pytest.param(
+            urgent("要求你们今天给个说法"),
+            ["客户强烈要求立即答复（要求你们今天给个说法）"],
+            id="seed001-4(5)-any-demand-for-an-answer-today",
+        ),
+        pytest.param(
+            urgent(key_account=True), ["大客户或重要敏感客户"], id="seed001-4(3)(4)-key-account"
+        ),
+        pytest.param(
+            urgent("里面有身份证和护照，还有现金和黄金"),
+            ["涉及证照或贵重物品（身份证、护照、黄金）"],
+            id="seed001-4(6)-names-the-first-three-contents-in-list-order",
+        ),
+        pytest.param(
+            urgent(urgent_contents=True),
+            ["涉及证照或贵重物品"],
+            id="seed001-4(6)-flagged-without-naming-them",
+        ),
+        pytest.param(urgent(chase_count=1), [], id="seed001-5-first-chase"),
+        pytest.param(urgent(chase_count=2), ["客户第2次催促"], id="seed001-5-second-chase"),
+        pytest.param(urgent(cluster_count=2), [], id="seed001-4(7)-two-customers"),
+        pytest.param(
+            urgent(cluster_count=3),
+            ["短期内3名客户对同一单位同类问题投诉"],
+            id="seed001-4(7)-three-customers",
+        ),
+        pytest.param(
+            urgent(
+                "要求立刻处理，不然报警，护照丢了",
+                key_account=True,
+                chase_count=3,
+                cluster_count=4,
+            ),
+            [
+                "客户表示将向外部渠道反映（报警）",
+                "客户强烈要求立即答复（要求立刻处理）",
+                "大客户或重要敏感客户",
+                "涉及证照或贵重物品（护照）",
+                "客户第3次催促",
+                "短期内4名客户对同一单位同类问题投诉",
+            ],
+            id="seed001-every-reason-in-order",
+        ),
+    ],
+)
+def test_it_gives_each_urgent_reason_word_for_word(row, expected):
+    assert _urgent_reasons(**row) == expected
+
+
+def test_it_reads_no_text_as_none():
+    assert (
+        rules.urgent_reasons(
+            text=None,  # type: ignore[arg-type]
+            threat_words=["XXXX"],
+            contents_words=["XXXX"],
+            key_account=False,
+            urgent_contents=False,
+            chase_count=0,
+            chase_limit=2,
+            cluster_count=1,
+            cluster_size=3,
+            demand_words=["XXXX"],
+        )
+        == []
+    )
+    assert rules.mentions(None, ["XXXX"]) == []  # type: ignore[arg-type]
+    assert rules.mentions("XXXX", ["", None, " "]) == []  # type: ignore[list-item]
+
+
+# SPEC §2: the customer may reopen within 7 days of closing, the very instant it ends included.
+CLOSED = datetime(2026, 3, 2, 10, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("closed_at", "now", "open_"),
+    [
+        pytest.param(None, CLOSED, True, id="never-closed"),
+        pytest.param(CLOSED, CLOSED + timedelta(days=1), True, id="a-day-after"),
+        pytest.param(CLOSED, datetime(2026, 3, 9, 10, tzinfo=UTC), True, id="at-the-7th-day"),
+        pytest.param(
+            CLOSED, datetime(2026, 3, 9, 10, 0, 1, tzinfo=UTC), False, id="one-second-past"
+        ),
+    ],
+)
+def test_it_keeps_the_reopen_window_open_for_7_days(closed_at, now, open_):
+    assert rules.reopen_window_open(closed_at=closed_at, now=now, window_days=7) is open_

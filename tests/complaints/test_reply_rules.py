@@ -133,3 +133,116 @@ def test_it_decides_a_justified_complaint(facts_confirmed, our_fault, obstructed
         )
         is justified
     )
+
+
+# What the branch reads when a reply is refused, word for word (seed 001 §(五)1, seeds 003/004).
+ASK_FACTS = "请写明事实经过：收寄/封发/投递时间、邮件状态、签收人等。"
+ASK_HANDLING = "请写明由谁、何时、以何种方式联系客户，采取了哪些措施。"
+ASK_RESULT = "请写明问题是否已解决、客户是否满意或认可。"
+NO_FACT = "没有写明时间、地点、人员或采取的措施，"
+NO_EXCUSES = "不得以任何借口推诿、拒绝或搪塞客户，"
+
+
+@pytest.mark.parametrize(
+    ("parts", "problems"),
+    [
+        pytest.param(
+            {"handling": HANDLING, "result": RESULT},
+            {"basic_facts": "请填写“基本情况”。"},
+            id="a-part-left-out-is-asked-for",
+        ),
+        pytest.param(
+            {"basic_facts": FACTS, "handling": " \n", "result": "。"},
+            {"handling": "请填写“处理经过”。", "result": "请填写“处理结果”。"},
+            id="blank-and-punctuation-only-are-missing",
+        ),
+        pytest.param(
+            {"basic_facts": "我局正常发出", "handling": HANDLING, "result": RESULT},
+            {"basic_facts": "“基本情况”不能只写“我局正常发出”这类模糊答复，" + ASK_FACTS},
+            id="seed001-names-the-longest-vague-phrase",
+        ),
+        pytest.param(
+            {"basic_facts": "已妥投，谢谢您", "handling": HANDLING, "result": RESULT},
+            {"basic_facts": "“基本情况”不能只写“已妥投”这类模糊答复，" + ASK_FACTS},
+            id="seed001-vague-phrase-and-three-more-characters",
+        ),
+        pytest.param(
+            {"basic_facts": "已妥投，谢谢您了", "handling": HANDLING, "result": RESULT},
+            {"basic_facts": "“基本情况”除“已妥投”这类模糊答复外，" + NO_FACT + ASK_FACTS},
+            id="seed001-vague-phrase-and-four-more-characters-but-no-fact",
+        ),
+        pytest.param(
+            {"basic_facts": "已妥投，11月16日由快递员投递", "handling": HANDLING, "result": RESULT},
+            {},
+            id="seed001-vague-phrase-with-a-fact-accepted",
+        ),
+        pytest.param(
+            {
+                "basic_facts": FACTS,
+                "handling": "我局正常发出，已妥投，请客户再耐心等待吧",
+                "result": RESULT,
+            },
+            {"handling": "“处理经过”除“我局正常发出”这类模糊答复外，" + NO_FACT + ASK_HANDLING},
+            id="seed001-names-the-first-vague-phrase-found",
+        ),
+        pytest.param(
+            {"basic_facts": FACTS, "handling": HANDLING, "result": "不知道，我也没办法"},
+            {"result": "“处理结果”含有推诿用语“我也没办法”，" + NO_EXCUSES + ASK_RESULT},
+            id="seed003-names-the-longest-evasive-phrase",
+        ),
+        pytest.param(
+            {"basic_facts": "这事不归我管。", "handling": "", "result": "已解决"},
+            {
+                "basic_facts": "“基本情况”含有推诿用语“不归我管”，" + NO_EXCUSES + ASK_FACTS,
+                "handling": "请填写“处理经过”。",
+                "result": "“处理结果”不能只写“已解决”这类模糊答复，" + ASK_RESULT,
+            },
+            id="seed003-an-evasive-part-does-not-stop-the-others-being-checked",
+        ),
+        pytest.param(
+            {"basic_facts": "快件滞留一天后到达", "handling": HANDLING, "result": RESULT},
+            {"basic_facts": "“基本情况”过于简单，" + ASK_FACTS},
+            id="nine-characters-are-too-few-for-the-facts",
+        ),
+        pytest.param(
+            {"basic_facts": "快件滞留一天后到达了", "handling": HANDLING, "result": "客户认可"},
+            {},
+            id="ten-characters-of-facts-and-four-of-result-are-enough",
+        ),
+        pytest.param(
+            {"basic_facts": FACTS, "handling": HANDLING, "result": "客户认"},
+            {"result": "“处理结果”过于简单，" + ASK_RESULT},
+            id="three-characters-of-result-are-too-few",
+        ),
+    ],
+)
+def test_it_explains_each_refused_part_word_for_word(parts, problems):
+    assert (
+        rules.reply_problems(parts, rules.DEFAULT_VAGUE_REPLIES, rules.DEFAULT_EVASIVE_REPLIES)
+        == problems
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalized"),
+    [
+        pytest.param("sf 1234-5678", "SF12345678", id="spaces-and-dashes-dropped"),
+        pytest.param("ＳＦ１２３４", "SF1234", id="full-width-to-ascii"),
+        pytest.param("", "", id="empty"),
+        pytest.param(None, "", id="none"),
+    ],
+)
+def test_it_normalises_a_tracking_number(raw, normalized):
+    assert rules.normalize_tracking_no(raw) == normalized
+
+
+@pytest.mark.parametrize(
+    ("normalized", "pattern", "valid"),
+    [
+        pytest.param("SF1234", r"[A-Z0-9]{2,40}", True, id="letters-and-digits"),
+        pytest.param("SF12#4", r"[A-Z0-9]{2,40}", False, id="not-the-pattern"),
+        pytest.param("运单1234", r"\w{2,40}", False, id="other-scripts-never-whatever-the-pattern"),
+    ],
+)
+def test_it_checks_the_shape_of_a_tracking_number(normalized, pattern, valid):
+    assert rules.is_valid_tracking_no(normalized, pattern) is valid

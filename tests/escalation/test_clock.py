@@ -4,7 +4,9 @@ Every holiday and 调休 date below was checked against chinesecalendar 1.11.0
 (see test_it_uses_dates_the_package_agrees_with).
 """
 
-from datetime import UTC, date, datetime, time, timedelta
+import re
+import time as machine_time
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import chinese_calendar
 import pytest
@@ -20,6 +22,7 @@ from kernel.clock import (
     day_period_end,
     day_period_last_day,
     deadline,
+    deadline_text,
     elapsed,
     extend_by_pauses,
     point_in_timer,
@@ -40,6 +43,22 @@ def sh(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """Return an aware UTC datetime."""
     return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True, params=["ABC+3", "ABC-12"], ids=["machine-utc-3", "machine-utc+12"])
+def the_machine_runs_in_another_zone(request, monkeypatch):
+    """Run every row with the machine's zone behind Shanghai (UTC-3) and ahead of it (UTC+12).
+
+    The clock works in Asia/Shanghai and UTC only: nothing may depend on the zone of the machine
+    (Django sets the process to Asia/Shanghai; a script or worker elsewhere may not be). Here a
+    conversion to "the local zone" instead of Shanghai, or a naive time read as local, is hours
+    off and shows: a local date is a day early in the Shanghai morning, a day late at night.
+    """
+    monkeypatch.setenv("TZ", request.param)  # POSIX: "ABC+3" is three hours behind UTC
+    machine_time.tzset()
+    yield
+    monkeypatch.undo()
+    machine_time.tzset()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -696,6 +715,7 @@ def test_it_extends_other_clocks_by_the_counted_time_paused(due, pauses, clock_t
         hours_by_weekday=EVERY_DAY_0830_1830,
     )
     assert extended == expected
+    assert extended.tzinfo is SHANGHAI
 
 
 def test_it_rejects_a_pause_that_ends_before_it_starts():
@@ -903,3 +923,268 @@ def test_point_in_timer(start, amount, share, clock, hours, closed_on_rest_days,
 def test_point_in_timer_refuses_a_share_outside_0_to_1(share):
     with pytest.raises(ValueError, match="share must be between 0 and 1"):
         point_in_timer(sh(2026, 11, 16, 10), 24, share, ClockType.CALENDAR_HOURS, calendar=OFFICIAL)
+
+
+# ---------------------------------------------------------------------------------------------
+# Edges and messages
+# ---------------------------------------------------------------------------------------------
+
+
+def test_it_copies_filled_years_so_the_calendar_stays_frozen():
+    filled = {2027}
+    calendar = WorkCalendar(filled_years=filled)
+    filled.add(2028)
+    assert calendar.filled_years == frozenset({2027})
+    assert calendar.unknown_years(date(2027, 6, 1), date(2028, 6, 1)) == (2028,)
+    assert not calendar.is_estimated(date(2027, 10, 1))
+    assert calendar.is_estimated(date(2028, 10, 1))
+
+
+@pytest.mark.parametrize(
+    ("due", "text"),
+    [
+        pytest.param(sh(2026, 12, 10), "12月9日 24:00", id="art203-end-of-a-day-is-2400"),
+        pytest.param(utc(2026, 12, 9, 16), "12月9日 24:00", id="utc-1600-is-2400-shanghai"),
+        pytest.param(sh(2026, 3, 1), "2月28日 24:00", id="end-of-february"),
+        pytest.param(sh(2027, 1, 1), "12月31日 24:00", id="end-of-the-year"),
+        pytest.param(sh(2026, 12, 9, 10, 30), "12月9日 10:30", id="an-instant-in-the-day"),
+        pytest.param(sh(2026, 12, 9, 0, 1), "12月9日 00:01", id="one-minute-after-midnight"),
+        pytest.param(sh(2026, 1, 1, 1), "1月1日 01:00", id="one-oclock"),
+        pytest.param(utc(2026, 12, 9, 20), "12月10日 04:00", id="utc-evening-is-next-morning"),
+    ],
+)
+def test_it_writes_a_deadline_the_way_people_read_it(due, text):
+    assert deadline_text(due) == text
+
+
+class _NoOffset(tzinfo):
+    """A tzinfo that does not know its offset: the datetime is naive all the same."""
+
+    def utcoffset(self, dt):
+        return None
+
+
+def test_it_rejects_a_datetime_whose_zone_has_no_offset():
+    with pytest.raises(ValueError, match="naive datetime"):
+        to_shanghai(datetime(2024, 5, 10, 10, tzinfo=_NoOffset()))
+
+
+def test_it_adds_zero_hours_and_one_day():
+    start = sh(2024, 5, 13, 10)
+    assert add_calendar_hours(start, 0) == start
+    assert (
+        add_business_hours(start, 0, hours_by_weekday=EVERY_DAY_0830_1830, calendar=OFFICIAL)
+        == start
+    )
+    assert day_period_last_day(date(2024, 5, 13), 1, calendar=OFFICIAL) == date(2024, 5, 14)
+
+
+def test_it_rolls_a_day_period_past_rest_days_by_default():
+    # 7 days from 2024-09-24 end on 1 October, National Day: the next working day is 8 October.
+    assert day_period_last_day(date(2024, 9, 24), 7, calendar=OFFICIAL) == date(2024, 10, 8)
+
+
+def _exactly(message: str) -> str:
+    return f"^{re.escape(message)}$"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        pytest.param(
+            lambda: add_calendar_hours(sh(2024, 5, 13), -1),
+            "hours must not be negative, got -1",
+            id="calendar-hours",
+        ),
+        pytest.param(
+            lambda: add_business_hours(
+                sh(2024, 5, 13), -0.5, hours_by_weekday=EVERY_DAY_0830_1830, calendar=OFFICIAL
+            ),
+            "hours must not be negative, got -0.5",
+            id="business-hours",
+        ),
+        pytest.param(
+            lambda: add_working_days(sh(2024, 5, 13), 0, calendar=OFFICIAL),
+            "days must be ≥ 1, got 0",
+            id="working-days",
+        ),
+        pytest.param(
+            lambda: day_period_last_day(date(2024, 5, 13), 0, calendar=OFFICIAL),
+            "days must be ≥ 1, got 0",
+            id="day-period",
+        ),
+        pytest.param(
+            lambda: deadline(sh(2024, 5, 13), 1.5, ClockType.WORKING_DAYS, calendar=OFFICIAL),
+            "working days must be a whole number, got 1.5",
+            id="fractional-working-days",
+        ),
+        pytest.param(
+            lambda: elapsed(sh(2024, 5, 13), sh(2024, 5, 14), "weeks", calendar=OFFICIAL),
+            "'weeks' is not a valid ClockType",
+            id="unknown-clock",
+        ),
+        pytest.param(
+            lambda: deadline(
+                sh(2024, 5, 13), 1, ClockType.BUSINESS_HOURS, calendar=OFFICIAL, hours_by_weekday={}
+            ),
+            "business hours need hours_by_weekday with at least one open day",
+            id="no-open-day",
+        ),
+        pytest.param(
+            lambda: deadline(
+                sh(2024, 5, 13),
+                1,
+                ClockType.BUSINESS_HOURS,
+                calendar=OFFICIAL,
+                hours_by_weekday={7: (time(8, 30), time(18, 30))},
+            ),
+            "weekday must be 0 (Monday) to 6 (Sunday), got 7",
+            id="weekday-7",
+        ),
+        pytest.param(
+            lambda: deadline(
+                sh(2024, 5, 13),
+                1,
+                ClockType.BUSINESS_HOURS,
+                calendar=OFFICIAL,
+                hours_by_weekday={0: (time(8, 30), time(18, 30, tzinfo=SHANGHAI))},
+            ),
+            "opening hours are naive Asia/Shanghai wall-clock times",
+            id="closing-time-with-a-zone",
+        ),
+        pytest.param(
+            lambda: deadline(
+                sh(2024, 5, 13),
+                1,
+                ClockType.BUSINESS_HOURS,
+                calendar=OFFICIAL,
+                hours_by_weekday={0: (time(8, 30, tzinfo=SHANGHAI), time(18, 30))},
+            ),
+            "opening hours are naive Asia/Shanghai wall-clock times",
+            id="opening-time-with-a-zone",
+        ),
+        pytest.param(
+            lambda: deadline(
+                sh(2024, 5, 13),
+                1,
+                ClockType.BUSINESS_HOURS,
+                calendar=OFFICIAL,
+                hours_by_weekday={2: (time(9), time(9))},
+            ),
+            "weekday 2: opening 09:00:00 must be before closing 09:00:00",
+            id="opens-when-it-closes",
+        ),
+    ],
+)
+def test_it_says_what_is_wrong_with_a_bad_argument(call, message):
+    with pytest.raises(ValueError, match=_exactly(message)):
+        call()
+
+
+def test_it_accepts_every_weekday_from_monday_to_sunday():
+    hours = {6: (time(9), time(17))}  # Sunday only, open on rest days too
+    due = add_business_hours(
+        sh(2024, 5, 13, 9), 1, hours_by_weekday=hours, calendar=OFFICIAL, closed_on_rest_days=False
+    )
+    assert due == sh(2024, 5, 19, 10)
+
+
+def _closed_for(first: date, days: int) -> WorkCalendar:
+    """A calendar working the day before `first`, closed `days` days, working the day after."""
+    closed = {first + timedelta(days=i): False for i in range(days)}
+    working = {first - timedelta(days=1): True, first + timedelta(days=days): True}
+    return WorkCalendar(exceptions={**closed, **working})
+
+
+@pytest.mark.parametrize(
+    ("start", "hours", "closed_days", "expected"),
+    [
+        # 366 days without counted time are still searched: the next open day is found.
+        pytest.param(
+            sh(2027, 1, 3, 9), 1, 366, sh(2028, 1, 4, 9, 30), id="366-closed-days-searched"
+        ),
+        pytest.param(sh(2027, 1, 3, 9), 1, 367, None, id="367-closed-days-give-up"),
+        # A day with counted time starts the count again.
+        pytest.param(
+            sh(2027, 1, 2, 8, 30), 11, 366, sh(2028, 1, 4, 9, 30), id="count-restarts-after-open"
+        ),
+        # Starting at closing time counts that day as one without counted time.
+        pytest.param(sh(2027, 1, 2, 18, 30), 1, 366, None, id="start-at-closing-counts-a-day"),
+    ],
+)
+def test_it_gives_up_after_a_year_without_counted_time(start, hours, closed_days, expected):
+    calendar = _closed_for(date(2027, 1, 3), closed_days)
+    if expected is None:
+        with pytest.raises(
+            ValueError,
+            match=_exactly("no counted time in a year: check opening hours and exceptions"),
+        ):
+            add_business_hours(
+                start, hours, hours_by_weekday=EVERY_DAY_0830_1830, calendar=calendar
+            )
+    else:
+        due = add_business_hours(
+            start, hours, hours_by_weekday=EVERY_DAY_0830_1830, calendar=calendar
+        )
+        assert due == expected
+
+
+def test_it_keeps_rest_days_open_when_asked_to():
+    saturday = sh(2024, 5, 18, 8, 30)  # an ordinary weekend
+    due = deadline(
+        saturday,
+        2,
+        ClockType.BUSINESS_HOURS,
+        calendar=OFFICIAL,
+        hours_by_weekday=EVERY_DAY_0830_1830,
+        closed_on_rest_days=False,
+    )
+    assert due == sh(2024, 5, 18, 10, 30)
+    share = share_used(
+        saturday,
+        sh(2024, 5, 18, 18, 30),
+        sh(2024, 5, 18, 13, 30),
+        ClockType.BUSINESS_HOURS,
+        calendar=OFFICIAL,
+        hours_by_weekday=EVERY_DAY_0830_1830,
+        closed_on_rest_days=False,
+    )
+    assert share == pytest.approx(0.5)
+
+
+def test_it_reports_a_timer_with_no_counted_time_as_unused_before_the_deadline():
+    moment = sh(2024, 5, 10, 8)
+    before = moment - timedelta(seconds=1)
+    assert share_used(moment, moment, before, ClockType.CALENDAR_HOURS, calendar=OFFICIAL) == 0.0
+
+
+def test_a_pause_of_no_time_moves_nothing():
+    due = sh(2024, 5, 13, 10)
+    pause = (sh(2024, 5, 10, 10), sh(2024, 5, 10, 10))
+    assert extend_by_pauses(due, [pause], now=sh(2024, 5, 11)) == due
+
+
+def test_a_point_in_a_timer_skips_rest_days_by_default():
+    # Friday 17:00 + 4 opening hours: 1.5 h on Friday, the weekend closed, 2.5 h on Monday.
+    point = point_in_timer(
+        sh(2024, 5, 17, 17),
+        4,
+        1,
+        ClockType.BUSINESS_HOURS,
+        calendar=OFFICIAL,
+        hours_by_weekday=EVERY_DAY_0830_1830,
+    )
+    assert point == sh(2024, 5, 20, 11)
+
+
+def test_it_counts_business_hours_from_late_in_the_evening():
+    # Open 08:30-23:30 every day: 21:00 Monday to 09:30 Tuesday counts 2.5 h + 1 h.
+    late = {weekday: (time(8, 30), time(23, 30)) for weekday in range(7)}
+    counted = elapsed(
+        sh(2024, 5, 13, 21),
+        sh(2024, 5, 14, 9, 30),
+        ClockType.BUSINESS_HOURS,
+        calendar=OFFICIAL,
+        hours_by_weekday=late,
+    )
+    assert counted == timedelta(hours=3, minutes=30)

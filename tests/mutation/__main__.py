@@ -43,13 +43,24 @@ GROUPS = {
             "regulators/eligibility.py",
             "complaints/rules.py",
         ],
+        # The rule tables, and the tables of issue 18 that test the same rules at their edges
+        # (the art. 49 windows, the coming years' calendar, the 2014 channel rule, the evasive
+        # replies and urgent words); the API rows among them are a few and quick.
         "tests": [
             "tests/compensation/test_rules.py",
+            "tests/compensation/test_worksheets.py",
             "tests/compensation/test_rule_invariants.py",
+            "tests/compensation/test_postal_law_limits.py",
             "tests/escalation/test_clock.py",
+            "tests/escalation/test_calendar_rules.py",
+            "tests/escalation/test_policies.py",
             "tests/regulators/test_eligibility.py",
+            "tests/regulators/test_eligibility_channel.py",
+            "tests/regulators/test_deadlines.py",
             "tests/complaints/test_reply_rules.py",
             "tests/complaints/test_repeat_and_urgent.py",
+            "tests/complaints/test_evasive_replies.py",
+            "tests/complaints/test_urgency_words.py",
         ],
     },
     "services": {

@@ -254,7 +254,93 @@ CASES = [
         [],
         date(2024, 5, 18),
     ),
+    # Complained Thursday 2024-05-09: the 7 days end Thursday 16 May, appeal from Friday 17 May,
+    # which is also the last day of the year from a dispute on 2023-05-17: still in time.
+    case(
+        "2014-seven-days-end-on-the-last-day-of-the-year",
+        {
+            "rule_set": RuleSet.RULES_2014,
+            "complained_at": sh(2024, 5, 9),
+            "dispute_date": date(2023, 5, 17),
+            "as_of": date(2024, 5, 17),
+        },
+        [],
+        date(2024, 5, 17),
+    ),
+    # 民法典 art. 202: a year from 29 February ends on 28 February (a Friday in 2025).
+    case(
+        "2014-art202-from-29-february-last-day-28-february",
+        {
+            "rule_set": RuleSet.RULES_2014,
+            "dispute_date": date(2024, 2, 29),
+            "as_of": date(2025, 2, 28),
+        },
+        [],
+        date(2024, 5, 18),
+    ),
+    case(
+        "2014-art202-from-29-february-barred-on-1-march",
+        {
+            "rule_set": RuleSet.RULES_2014,
+            "dispute_date": date(2024, 2, 29),
+            "as_of": date(2025, 3, 1),
+        },
+        [ReasonCode.TIME_BARRED],
+        None,
+    ),
+    # From 2020-02-29 the year ends on Sunday 2021-02-28 → Monday 1 March (民法典 art. 203).
+    case(
+        "2014-art203-from-29-february-sunday-rolls-to-monday",
+        {
+            "rule_set": RuleSet.RULES_2014,
+            "complained_at": sh(2020, 12, 1),
+            "dispute_date": date(2020, 2, 29),
+            "as_of": date(2021, 3, 1),
+        },
+        [],
+        date(2020, 12, 9),
+    ),
+    case(
+        "2014-no-roll-over-from-29-february-barred-on-monday",
+        {
+            "rule_set": RuleSet.RULES_2014,
+            "complained_at": sh(2020, 12, 1),
+            "dispute_date": date(2020, 2, 29),
+            "as_of": date(2021, 3, 1),
+        },
+        [ReasonCode.TIME_BARRED],
+        None,
+        roll_over=False,
+    ),
 ]
+
+# Every reason's text, word for word (the agent and the customer read it), and whether it stands
+# in the way. The two with a date are checked by pattern here and word for word below.
+MESSAGES = {
+    ReasonCode.NO_PRIOR_COMPLAINT: (
+        "客户尚未向快递企业投诉，须先向企业投诉，企业7日内未处理或对处理结果不满意的，"
+        "方可向12305申诉"
+    ),
+    ReasonCode.SATISFIED_WITH_ANSWER: "客户对企业的处理结果表示满意，不符合申诉条件",
+    ReasonCode.UNCLEAR_REQUEST: "申诉须有明确的被申诉人、申诉事由、具体请求和事实根据",
+    ReasonCode.REPEATED_APPEAL: (
+        "同一事项已经申诉，邮政管理部门答复后未提出新的被申诉人或申诉事由，不予受理"
+    ),
+    ReasonCode.IN_LEGAL_PROCESS: (
+        "该事项已进入诉讼、仲裁、行政裁决或人民调解程序，不属于申诉受理范围"
+    ),
+    ReasonCode.NO_STANDING: "第三方代为申诉须提交用户签字的授权委托书，未经授权的第三方不能申诉",
+    ReasonCode.NOT_DIRECT_PARTY: (
+        "申诉人须为与申诉事项有直接利害关系的寄件人或收件人（或其授权代理人）"
+    ),
+    ReasonCode.DISPUTE_DATE_MISSING: "适用2014年申诉办法时须填写争议发生日期，以核对一年申诉期限",
+    ReasonCode.WAITING_PERIOD: re.compile(
+        r"企业受理投诉未满7日，客户可于\d{4}年\d{1,2}月\d{1,2}日起向12305申诉"
+    ),
+    ReasonCode.TIME_BARRED: re.compile(
+        r"已超过争议发生之日起一年的申诉期限（最后一日为\d{4}年\d{1,2}月\d{1,2}日）"
+    ),
+}
 
 
 @pytest.mark.parametrize(("facts", "roll_over", "codes", "eligible_from"), CASES)
@@ -269,7 +355,12 @@ def test_it_checks_eligibility(facts, roll_over, codes, eligible_from):
 def test_it_explains_every_reason_in_chinese(facts, roll_over, codes, eligible_from):
     result = check_eligibility(facts, calendar=OFFICIAL, roll_over=roll_over)
     for reason in result.reasons:
-        assert re.search(r"[\u4e00-\u9fff]", reason.message), reason
+        expected = MESSAGES[reason.code]
+        if isinstance(expected, str):
+            assert reason.message == expected
+        else:
+            assert expected.fullmatch(reason.message), reason
+        assert reason.blocking is True
 
 
 @pytest.mark.parametrize(
@@ -295,10 +386,39 @@ def test_it_names_the_date_in_the_waiting_message(complained_at, roll_over, mess
     assert [reason.message for reason in result.reasons] == [message]
 
 
-def test_it_names_the_last_day_in_the_time_barred_message():
-    facts = dataclasses.replace(BASE, rule_set=RuleSet.RULES_2014, dispute_date=date(2023, 5, 10))
-    (reason,) = check_eligibility(facts, calendar=OFFICIAL).reasons
-    assert "2024年5月10日" in reason.message
+@pytest.mark.parametrize(
+    ("dispute_date", "roll_over", "message"),
+    [
+        pytest.param(
+            date(2023, 5, 10),
+            True,
+            "已超过争议发生之日起一年的申诉期限（最后一日为2024年5月10日）",
+            id="2014-anniversary-friday",
+        ),
+        pytest.param(
+            date(2023, 2, 28),
+            True,
+            "已超过争议发生之日起一年的申诉期限（最后一日为2024年2月28日）",
+            id="2014-anniversary-in-a-leap-year",
+        ),
+        pytest.param(
+            date(2020, 2, 29),
+            True,
+            "已超过争议发生之日起一年的申诉期限（最后一日为2021年3月1日）",
+            id="2014-art202-203-from-29-february-to-monday-1-march",
+        ),
+        pytest.param(
+            date(2020, 2, 29),
+            False,
+            "已超过争议发生之日起一年的申诉期限（最后一日为2021年2月28日）",
+            id="2014-art202-from-29-february-no-roll-over",
+        ),
+    ],
+)
+def test_it_names_the_last_day_in_the_time_barred_message(dispute_date, roll_over, message):
+    facts = dataclasses.replace(BASE, rule_set=RuleSet.RULES_2014, dispute_date=dispute_date)
+    (reason,) = check_eligibility(facts, calendar=OFFICIAL, roll_over=roll_over).reasons
+    assert reason.message == message
 
 
 @pytest.mark.parametrize(
@@ -340,3 +460,37 @@ def test_it_rejects_a_naive_complaint_time():
 )
 def test_it_formats_dates_the_chinese_way(day, text):
     assert format_chinese_date(day) == text
+
+
+@pytest.mark.parametrize(
+    ("rule_set", "code", "message"),
+    [
+        pytest.param(
+            RuleSet.RULES_2014,
+            ReasonCode.CHANNEL_UNREACHABLE,
+            "企业投诉渠道不畅通、投诉无人受理：依2014年申诉处理办法第九条第（四）项，"
+            "无须先等待企业7日处理期限即可向12305申诉",
+            id="2014-art9(4)-admits-at-once",
+        ),
+        pytest.param(
+            RuleSet.RULES_2020,
+            ReasonCode.CHANNEL_UNREACHABLE_NOT_2020,
+            "“投诉渠道不畅通可直接申诉”是2014年申诉处理办法第九条第（四）项的条件，"
+            "按2020年规则仍须先向企业投诉，企业7日内未处理或对处理结果不满意方可申诉",
+            id="2020-not-a-condition",
+        ),
+    ],
+)
+def test_it_says_which_rule_an_unreachable_channel_falls_under(rule_set, code, message):
+    facts = dataclasses.replace(
+        BASE, rule_set=rule_set, channel_unreachable=True, as_of=date(2024, 5, 12)
+    )
+    note = check_eligibility(facts, calendar=OFFICIAL).reasons[0]
+    assert (note.code, note.message, note.blocking) == (code, message, False)
+
+
+def test_it_rolls_the_7_days_past_rest_days_by_default():
+    # 民法典 art. 203 unless told otherwise: 2024-09-24 + 7 days end on 1 October → 8 October.
+    assert eligible_from_date(sh(2024, 9, 24), calendar=OFFICIAL) == date(2024, 10, 9)
+    facts = dataclasses.replace(BASE, complained_at=sh(2024, 9, 24), as_of=date(2024, 10, 8))
+    assert check_eligibility(facts, calendar=OFFICIAL).eligible_from == date(2024, 10, 9)
