@@ -179,8 +179,11 @@ FACT_MARKERS = re.compile(
 
 
 def _phrases(texts: Iterable[str]) -> list[str]:
-    """The phrases as compared: normalised, longest first, blanks dropped."""
-    return sorted({_meaningful(p) for p in texts if _meaningful(p)}, key=len, reverse=True)
+    """The phrases as compared: normalised, longest first (then in text order), blanks dropped.
+
+    The tie-break keeps the refusal naming the same phrase on every run (a set has no order).
+    """
+    return sorted({_meaningful(p) for p in texts if _meaningful(p)}, key=lambda p: (-len(p), p))
 
 
 def reply_problems(

@@ -223,6 +223,17 @@ def test_it_explains_each_refused_part_word_for_word(parts, problems):
     )
 
 
+def test_it_names_the_same_phrase_whatever_order_the_phrases_come_in():
+    # Two evasive phrases of one length in one part: the longest first, then in text order, so
+    # the refusal names the same one on every run (the phrases come from a query in any order).
+    parts = {"basic_facts": FACTS, "handling": HANDLING, "result": "无法处理也不归我管，就这样吧"}
+    for phrases in (["无法处理", "不归我管"], ["不归我管", "无法处理"]):
+        assert rules.reply_problems(parts, (), phrases) == {
+            "result": "“处理结果”含有推诿用语“不归我管”，不得以任何借口推诿、拒绝或搪塞客户，"
+            "请写明问题是否已解决、客户是否满意或认可。"
+        }
+
+
 @pytest.mark.parametrize(
     ("raw", "normalized"),
     [
