@@ -18,6 +18,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.db import connection, reset_queries
+from playwright.sync_api import expect
 
 from complaints import services
 from complaints.models import Role, StaffProfile, Unit
@@ -75,6 +76,11 @@ def _random_seed(config):
     except ValueError:
         return None
 
+
+# A page's assertions wait as long as its actions (15 s, tests/browser/conftest.py): on a loaded
+# machine a server answer can take longer than Playwright's 5 s default (a reply's refusal was
+# missed so in a CI run beside a mutation run); a missing element still fails, only later.
+expect.set_options(timeout=15_000)
 
 NOW = datetime(2026, 11, 16, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
 
