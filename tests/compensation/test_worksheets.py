@@ -16,19 +16,18 @@ from typing import Any
 
 import pytest
 
-from compensation.amounts import Incident, Service, quote
+from compensation.amounts import Incident, quote
 from compensation.carrier_policies import PRESETS
-from tests.compensation.test_rules import facts
-
-EXPRESS = Service.EXPRESS
-POSTAL = Service.POSTAL_REGISTERED
-LETTER = Service.REGISTERED_LETTER
-ORDINARY = Service.POSTAL_ORDINARY
-LOSS = Incident.LOSS
-TOTAL = Incident.TOTAL_DAMAGE
-PARTIAL = Incident.PARTIAL_DAMAGE
-SHORT = Incident.SHORT
-DELAY = Incident.DELAY
+from tests.compensation.test_rules import (  # the rule table's names for services and incidents
+    DELAY,
+    EXPRESS,
+    LETTER,
+    ORDINARY,
+    PARTIAL,
+    SHORT,
+    TOTAL,
+    facts,
+)
 
 # The sources, as a step cites them.
 P46 = "邮政法第四十六条"
