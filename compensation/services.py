@@ -280,7 +280,7 @@ def _authorize(by: Actor | None, perm: str, complaint: Complaint) -> User:
     if not is_user(by):  # customers and the system never handle claims
         raise NotAllowed(_("赔偿只能由员工办理。"))
     # The complaint's own rule: inactive users refused, another unit's complaint is NotFound.
-    complaint_services.authorize(by, "view_complaint", complaint, action="claim")
+    complaint_services.authorize(by, "view_complaint", complaint)
     if not by.has_perm(f"compensation.{perm}"):
         raise NotAllowed(_("您没有权限办理此项赔偿操作。"))
     return by

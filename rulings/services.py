@@ -147,7 +147,7 @@ def current_ruling(complaint: Complaint) -> Ruling | None:
 def rulings_for_complaint(*, complaint: Complaint, by: Actor) -> list[Ruling]:
     """The complaint's rulings, newest first, with their dispute (constant queries)."""
     require_view(by)
-    complaint_services.authorize(by, "view_complaint", complaint, action="ruling")
+    complaint_services.authorize(by, "view_complaint", complaint)
     rows = (
         Ruling.objects.visible_to(by)
         .filter(complaint=complaint)
@@ -358,7 +358,7 @@ def ruling_record(
     """
     now = workflow.now_or(now)
     by = _staff_user(by)
-    complaint_services.authorize(by, "view_complaint", complaint, action="ruling")
+    complaint_services.authorize(by, "view_complaint", complaint)
     if not by.has_perm("rulings.rule_complaint"):
         raise NotAllowed(_("您没有权限判责。"))
     unit, person, (reason, evidence) = _validated(complaint, data)

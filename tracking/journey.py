@@ -338,7 +338,7 @@ def suggestion_dismiss(*, decision_id: int, by, now: datetime | None = None) -> 
     """The agent will dispatch by hand: the suggestion is closed (the complaint stays)."""
     now = now or timezone.now()
     decision = _open_suggestion(decision_id)
-    services.authorize(by, "dispatch_complaint", decision.complaint, action="dispatch")
+    services.authorize(by, "dispatch_complaint", decision.complaint)
     decision.outcome = RoutingDecision.Outcome.DISMISSED
     decision.resolved_by, decision.resolved_at = by, now
     decision.save(update_fields=["outcome", "resolved_by", "resolved_at"])

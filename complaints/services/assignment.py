@@ -94,10 +94,10 @@ def complaint_take(*, complaint: Complaint, by: Actor, now: datetime | None = No
     (complaint_assign_handler, audited with who gave it), not a race between clerks.
     """
     now = now_or(now)
-    authorize(by, "view_complaint", complaint, action="take")
+    authorize(by, "view_complaint", complaint)
     if not may_take(by, complaint) or not is_user(by):
         raise NotAllowed(_("只有本单位的网点人员可以接单。"))
-    locked = lock_complaint(complaint, by=by, perm="view_complaint", action="take", unchanged=False)
+    locked = lock_complaint(complaint, by=by, perm="view_complaint", unchanged=False)
     if locked.unit_id != complaint.unit_id:
         raise Conflict(_("工单已被他人改派至其他单位，请刷新后再操作。"))
     _check_assignable(locked)
@@ -130,12 +130,10 @@ def complaint_assign_handler(
     would change.
     """
     now = now_or(now)
-    authorize(by, "view_complaint", complaint, action="assign_handler")
+    authorize(by, "view_complaint", complaint)
     if not may_assign(staff_user(by), complaint):
         raise NotAllowed(_("只有单位负责人、客服坐席或质量监控主管可以指派处理人。"))
-    locked = lock_complaint(
-        complaint, by=by, perm="view_complaint", action="assign_handler", unchanged=False
-    )
+    locked = lock_complaint(complaint, by=by, perm="view_complaint", unchanged=False)
     if locked.unit_id != complaint.unit_id:
         raise Conflict(_("工单已被他人改派至其他单位，请刷新后再操作。"))
     _check_assignable(locked)

@@ -36,8 +36,9 @@ def authorize(
 ) -> None:
     """Refuse unless the actor may use `perm` on this complaint.
 
-    Customers may only do the CUSTOMER_ACTIONS (the caller has already checked their access
-    code); the system may do anything. Branch staff see and act only on their own unit's
+    Customers may only do the CUSTOMER_ACTIONS, named by `action` (the caller has already
+    checked their access code; a staff-only service names none, so a customer is refused);
+    the system may do anything. Branch staff see and act only on their own unit's
     complaints: another unit's complaint is answered as "not found", as if it did not exist.
     """
     if by == SYSTEM:

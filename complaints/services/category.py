@@ -53,13 +53,11 @@ def complaint_set_category(
 ) -> Complaint:
     """Move an open complaint to another category; the reason and old → new are audited."""
     now = now_or(now)
-    authorize(by, PERMISSION, complaint, action="set_category")
+    authorize(by, PERMISSION, complaint)
     if category not in Category.values:
         raise InvalidInput(_("投诉类别无效。"), field_errors={"category": _("投诉类别无效。")})
     reason = require_text(reason, "reason", _("调整原因"))
-    locked = lock_complaint(
-        complaint, by=by, perm=PERMISSION, action="set_category", unchanged=False
-    )
+    locked = lock_complaint(complaint, by=by, perm=PERMISSION, unchanged=False)
     if not locked.is_open:
         raise Conflict(
             _("工单已%(status)s，不能调整投诉类别。") % {"status": locked.get_status_display()}

@@ -31,13 +31,11 @@ def complaint_set_priority(
 ) -> Complaint:
     """Override the priority by hand; the reason is kept in the audit trail."""
     now = now_or(now)
-    authorize(by, "set_priority", complaint, action="set_priority")
+    authorize(by, "set_priority", complaint)
     if priority not in Priority.values:
         raise InvalidInput(_("优先级无效。"), field_errors={"priority": _("优先级无效。")})
     reason = require_text(reason, "reason", _("调整原因"))
-    locked = lock_complaint(
-        complaint, by=by, perm="set_priority", action="set_priority", unchanged=False
-    )
+    locked = lock_complaint(complaint, by=by, perm="set_priority", unchanged=False)
     if not locked.is_open:
         raise Conflict(
             _("工单已%(status)s，不能调整优先级。") % {"status": locked.get_status_display()}
@@ -90,11 +88,9 @@ def complaint_mark_escalated(
 ) -> Complaint:
     """Flag 投诉升级: the customer took it to a higher level or an authority (seed 001 §(二)2)."""
     now = now_or(now)
-    authorize(by, "escalate_complaint", complaint, action="escalate")
+    authorize(by, "escalate_complaint", complaint)
     reason = require_text(reason, "reason", _("升级情况"))
-    locked = lock_complaint(
-        complaint, by=by, perm="escalate_complaint", action="escalate", unchanged=False
-    )
+    locked = lock_complaint(complaint, by=by, perm="escalate_complaint", unchanged=False)
     if locked.is_escalated:
         raise Conflict(_("工单已标记为投诉升级。"))
     locked.is_escalated = True
@@ -116,11 +112,9 @@ def complaint_mark_external(
     Marking an already external complaint again changes nothing and writes no audit row.
     """
     now = now_or(now)
-    authorize(by, "escalate_complaint", complaint, action="mark_external")
+    authorize(by, "escalate_complaint", complaint)
     reason = require_text(reason, "reason", _("外部投诉来源"))
-    locked = lock_complaint(
-        complaint, by=by, perm="escalate_complaint", action="mark_external", unchanged=False
-    )
+    locked = lock_complaint(complaint, by=by, perm="escalate_complaint", unchanged=False)
     if locked.is_external:
         return locked
     locked.is_external = True
@@ -144,11 +138,9 @@ def complaint_reinstate_for_appeal(
     if complaint.is_open:
         return complaint_mark_external(complaint=complaint, by=by, reason=reason, now=now)
     now = now_or(now)
-    authorize(by, "escalate_complaint", complaint, action="mark_external")
+    authorize(by, "escalate_complaint", complaint)
     reason = require_text(reason, "reason", _("外部投诉来源"))
-    locked = lock_complaint(
-        complaint, by=by, perm="escalate_complaint", action="mark_external", unchanged=False
-    )
+    locked = lock_complaint(complaint, by=by, perm="escalate_complaint", unchanged=False)
     if locked.is_open:  # reopened meanwhile: the open path
         return complaint_mark_external(complaint=locked, by=by, reason=reason, now=now)
     ended = locked.transitions.filter(transition__in=("close", "reject", "withdraw")).last()
@@ -193,11 +185,9 @@ def complaint_set_justified(
 ) -> Complaint:
     """Decide 有理由投诉 (seed 001 §(二)5) at or after verification, with the reason audited."""
     now = now_or(now)
-    authorize(by, "set_priority", complaint, action="set_justified")
+    authorize(by, "set_priority", complaint)
     reason = require_text(reason, "reason", _("判定依据"))
-    locked = lock_complaint(
-        complaint, by=by, perm="set_priority", action="set_justified", unchanged=False
-    )
+    locked = lock_complaint(complaint, by=by, perm="set_priority", unchanged=False)
     if locked.status in (Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN):
         raise Conflict(_("工单尚未核实，不能判定是否有理由。"))
     if complaint_is_ruled(locked):

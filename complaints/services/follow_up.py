@@ -34,8 +34,8 @@ def complaint_start_follow_up(
 ) -> Complaint:
     """反馈 → 回访: the customer-service centre starts the follow-up call."""
     now = now_or(now)
-    authorize(by, "follow_up_complaint", complaint, action="start_follow_up")
-    locked = lock_complaint(complaint, by=by, perm="follow_up_complaint", action="start_follow_up")
+    authorize(by, "follow_up_complaint", complaint)
+    locked = lock_complaint(complaint, by=by, perm="follow_up_complaint")
     from_state = run_transition(locked, "start_follow_up")
     save_complaint(locked, now=now)
     record(locked, by, "start_follow_up", from_state, now=now)
@@ -59,7 +59,7 @@ def complaint_record_follow_up(
     From 反馈 the call is started implicitly: one click for the agent, two audit rows.
     """
     now = now_or(now)
-    authorize(by, "follow_up_complaint", complaint, action="follow_up")
+    authorize(by, "follow_up_complaint", complaint)
     if outcome not in FollowUpOutcome.values:
         raise InvalidInput(_("回访结果无效。"), field_errors={"outcome": _("回访结果无效。")})
     words = (customer_words or "").strip()
@@ -69,7 +69,7 @@ def complaint_record_follow_up(
             _("请填写%(label)s。") % {"label": label},
             field_errors={"customer_words": _("请填写%(label)s。") % {"label": label}},
         )
-    locked = lock_complaint(complaint, by=by, perm="follow_up_complaint", action="follow_up")
+    locked = lock_complaint(complaint, by=by, perm="follow_up_complaint")
     if locked.status == Status.ANSWERED:
         from_state = run_transition(locked, "start_follow_up")
         save_complaint(locked, now=now)

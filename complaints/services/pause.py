@@ -27,11 +27,9 @@ def complaint_pause(
 ) -> Complaint:
     """Stop the resolution clock while waiting for the customer (e.g. evidence photos)."""
     now = now_or(now)
-    authorize(by, "pause_complaint", complaint, action="pause")
+    authorize(by, "pause_complaint", complaint)
     reason = require_text(reason, "reason", _("暂停原因"))
-    locked = lock_complaint(
-        complaint, by=by, perm="pause_complaint", action="pause", unchanged=False
-    )
+    locked = lock_complaint(complaint, by=by, perm="pause_complaint", unchanged=False)
     if locked.status not in PAUSABLE_STATES:
         raise Conflict(
             _("工单当前状态为“%(status)s”，不能暂停计时。")
@@ -54,10 +52,8 @@ def complaint_resume(
 ) -> Complaint:
     """Restart the resolution clock; its deadline moves out by the time paused."""
     now = now_or(now)
-    authorize(by, "pause_complaint", complaint, action="resume")
-    locked = lock_complaint(
-        complaint, by=by, perm="pause_complaint", action="resume", unchanged=False
-    )
+    authorize(by, "pause_complaint", complaint)
+    locked = lock_complaint(complaint, by=by, perm="pause_complaint", unchanged=False)
     if not locked.is_paused:
         raise Conflict(_("工单未在暂停计时中。"))
     _end_pause(locked, now=now)

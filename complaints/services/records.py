@@ -36,7 +36,7 @@ def complaint_log_contact(
 ) -> Contact:
     """Record a contact with the customer; the first one that reached them stops the 24 h timer."""
     now = now_or(now)
-    authorize(by, "contact_customer", complaint, action="contact")
+    authorize(by, "contact_customer", complaint)
     if method not in ContactMethod.values:
         raise InvalidInput(_("联系方式无效。"), field_errors={"method": _("联系方式无效。")})
     summary = require_text(summary, "summary", _("联系内容"))
@@ -45,9 +45,7 @@ def complaint_log_contact(
         raise InvalidInput(
             _("联系时间不能晚于现在。"), field_errors={"at": _("联系时间不能晚于现在。")}
         )
-    locked = lock_complaint(
-        complaint, by=by, perm="contact_customer", action="contact", unchanged=False
-    )
+    locked = lock_complaint(complaint, by=by, perm="contact_customer", unchanged=False)
     if not locked.is_open:
         raise Conflict(
             _("工单已%(status)s，不能再记录联系。") % {"status": locked.get_status_display()}
@@ -69,10 +67,10 @@ def complaint_add_note(
 ) -> Note:
     """An internal note for staff; never shown to the customer."""
     now = now_or(now)
-    authorize(by, "note_complaint", complaint, action="note")
+    authorize(by, "note_complaint", complaint)
     text = require_text(text, "text", _("备注内容"))
     # Locked and checked again: a clerk whose unit lost the ticket meanwhile writes nothing.
-    locked = lock_complaint(complaint, by=by, perm="note_complaint", action="note", unchanged=False)
+    locked = lock_complaint(complaint, by=by, perm="note_complaint", unchanged=False)
     return Note.objects.create(complaint=locked, by=staff_user(by), at=now, text=text)
 
 

@@ -40,7 +40,7 @@ def _conf(key: str) -> Any:
 
 
 def lock_complaint(
-    complaint: Complaint, *, by: Actor, perm: str, action: str, unchanged: bool = True
+    complaint: Complaint, *, by: Actor, perm: str, action: str = "", unchanged: bool = True
 ) -> Complaint:
     """Lock the complaint row and check again, on the locked row, what the caller read before.
 

@@ -43,9 +43,9 @@ def complaint_dispatch(
 ) -> Complaint:
     """受理 → 核实: send the complaint to its responsible unit."""
     now = now_or(now)
-    authorize(by, "dispatch_complaint", complaint, action="dispatch")
+    authorize(by, "dispatch_complaint", complaint)
     unit = _assignable_unit(unit)
-    locked = lock_complaint(complaint, by=by, perm="dispatch_complaint", action="dispatch")
+    locked = lock_complaint(complaint, by=by, perm="dispatch_complaint")
     from_state = run_transition(locked, "dispatch")
     locked.unit = unit
     locked.dispatched_at = now
@@ -68,12 +68,12 @@ def complaint_reassign(
 ) -> Complaint:
     """核实 → 核实: hand the complaint to another unit; the reason is required."""
     now = now_or(now)
-    authorize(by, "dispatch_complaint", complaint, action="reassign")
+    authorize(by, "dispatch_complaint", complaint)
     reason = require_text(reason, "reason", _("改派原因"))
     unit = _assignable_unit(unit)
     if unit.pk == complaint.unit_id:
         raise InvalidInput(_("工单已在该单位。"), field_errors={"unit": _("请选择另一个单位。")})
-    locked = lock_complaint(complaint, by=by, perm="dispatch_complaint", action="reassign")
+    locked = lock_complaint(complaint, by=by, perm="dispatch_complaint")
     from_state = run_transition(locked, "reassign")
     previous = locked.unit.code if locked.unit else None
     previous_handler = locked.handler_id
@@ -117,14 +117,14 @@ def complaint_reply(
     finding; the customer-service centre may correct it later with a reason.
     """
     now = now_or(now)
-    authorize(by, "reply_complaint", complaint, action="reply")
+    authorize(by, "reply_complaint", complaint)
     parts = {"basic_facts": reply.basic_facts, "handling": reply.handling, "result": reply.result}
     problems = rules.reply_problems(
         parts, Phrase.active(Phrase.Kind.VAGUE_REPLY), Phrase.active(Phrase.Kind.EVASIVE_REPLY)
     )
     if problems:
         raise InvalidInput(_("答复不符合回复要素要求，请补充后再提交。"), field_errors=problems)
-    locked = lock_complaint(complaint, by=by, perm="reply_complaint", action="reply")
+    locked = lock_complaint(complaint, by=by, perm="reply_complaint")
     from_state = run_transition(locked, "reply")
     if locked.is_paused:
         _end_pause(locked, now=now)
@@ -164,7 +164,7 @@ def complaint_reject(
 ) -> Complaint:
     """→ 不予受理: out of scope, or a duplicate merged into the complaint that is kept."""
     now = now_or(now)
-    authorize(by, "reject_complaint", complaint, action="reject")
+    authorize(by, "reject_complaint", complaint)
     reason = require_text(reason, "reason", _("不予受理原因"))
     if merged_into is not None and merged_into.pk == complaint.pk:
         raise InvalidInput(
@@ -174,7 +174,7 @@ def complaint_reject(
         raise InvalidInput(
             _("只能合并到有效工单。"), field_errors={"merged_into": _("只能合并到有效工单。")}
         )
-    locked = lock_complaint(complaint, by=by, perm="reject_complaint", action="reject")
+    locked = lock_complaint(complaint, by=by, perm="reject_complaint")
     from_state = run_transition(locked, "reject")
     locked.merged_into = merged_into
     locked.ended_at = now
