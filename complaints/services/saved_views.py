@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from kernel.actors import Actor, is_user
@@ -58,10 +58,13 @@ def saved_views_for(user: User, list_name: str) -> list[SavedView]:
         cached: list[SavedView] | None = cache.get(key)
         if cached is not None:
             return cached
+    # Own views first (a head's shared ones included), so the bound never cuts one of them.
     views = list(
         _visible(user, list_name)
         .select_related("shared_unit")
-        .order_by("shared_unit_id", "name")[: MAX_OWN_VIEWS + MAX_SHARED_VIEWS]
+        .order_by(Case(When(owner=user, then=Value(0)), default=Value(1)), "name")[
+            : MAX_OWN_VIEWS + MAX_SHARED_VIEWS
+        ]
     )
     own = [v for v in views if v.owner_id == user.pk]
     views = own + [v for v in views if v.owner_id != user.pk][:MAX_SHARED_VIEWS]
@@ -108,12 +111,15 @@ def _share_unit(by: User) -> Unit:
     """The unit `by` may share with: the one they head (a supervisor's views stay personal)."""
     if _staff_role(by) == Role.SUPERVISOR:
         raise NotAllowed(_("质量监控主管的视图仅限个人使用，不能共享给单位。"))
-    headed: list[Unit] = list(Unit.objects.filter(head=by, is_active=True).order_by("code")[:2])
     profile = getattr(by, "staff", None)
-    own = [u for u in headed if profile and u.pk == profile.unit_id]
-    if own:
-        return own[0]
-    if len(headed) == 1:
+    own_unit = profile.unit_id if profile else None
+    # Their own unit first if they head it, however many other units they head.
+    headed: list[Unit] = list(
+        Unit.objects.filter(head=by, is_active=True).order_by(
+            Case(When(pk=own_unit, then=Value(0)), default=Value(1)), "code"
+        )[:2]
+    )
+    if headed and (headed[0].pk == own_unit or len(headed) == 1):
         return headed[0]
     raise NotAllowed(_("只有单位负责人可以把视图共享给本单位。"))
 
