@@ -116,14 +116,15 @@ def _reopen(locked: Complaint, by: Actor, *, reason: str, now: datetime) -> None
 def complaint_reopen(
     *, complaint: Complaint, by: Actor, reason: str, now: datetime | None = None
 ) -> Complaint:
-    """闭环 → 核实: the customer is not satisfied after closing, within the reopen window.
+    """闭环 → 核实: staff send it back for the customer, within the reopen window.
 
-    After the window a new complaint is created and linked instead (SPEC §2).
+    After the window a new complaint is created and linked instead (SPEC §2). The customer's
+    own reopen is complaint_reopen_by_customer.
     """
     now = now_or(now)
-    authorize(by, "follow_up_complaint", complaint, action="reopen")
+    authorize(by, "follow_up_complaint", complaint)
     reason = require_text(reason, "reason", _("重新下发原因"))
-    locked = lock_complaint(complaint, by=by, perm="follow_up_complaint", action="reopen")
+    locked = lock_complaint(complaint, by=by, perm="follow_up_complaint")
     if locked.status == Status.CLOSED and not _in_reopen_window(locked, now):
         raise Conflict(
             _("工单闭环已超过%(days)s天，不能重新打开，请新建投诉（系统将自动关联）。")
