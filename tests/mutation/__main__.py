@@ -8,7 +8,11 @@ time stamps, so the cache stays valid. Needs DATABASE_URL (run through
 scripts/with-test-services.sh, as `make mutate` does): the complaint rules' and the services'
 tests use PostgreSQL, one test database shared by mutmut's workers (--reuse-db).
 
-    python -m tests.mutation [rules|services ...] [--max-children N]
+    python -m tests.mutation [rules|services ...] [--max-children N] [--rerun-survivors]
+
+mutmut keeps a mutant's result while its function is unchanged, even when tests are added; after
+new tests, `--rerun-survivors` runs the survivors and the mutants without a test again (a killed
+mutant stays killed: the tests that killed it are still there).
 
 Prints the score of each module (killed / mutants) and writes the survivors of each group to
 var/mutmut/<group>-survivors.txt. docs/mutation.md has the last scores and why each survivor
@@ -168,7 +172,8 @@ def _config(group: dict) -> str:
     )
 
 
-_RESULT = re.compile(r"^\s+(?P<name>\S+)__mutmut_\d+: (?P<status>.+)$")
+_RESULT = re.compile(r"^\s+(?P<name>\S+__mutmut_\d+): (?P<status>.+)$")
+KILLED = ("killed", "timeout", "caught by type check")
 
 
 def _module_of(name: str) -> str:
@@ -176,7 +181,16 @@ def _module_of(name: str) -> str:
     return name.rsplit(".", 1)[0]
 
 
-def run_group(name: str, *, max_children: int) -> dict[str, Counter]:
+def _results(work: Path, env: dict) -> list[tuple[str, str]]:
+    listing = subprocess.run(
+        [MUTMUT, "results", "--all", "true"], cwd=work, env=env, check=True,
+        capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    found = (_RESULT.match(line) for line in listing.splitlines())
+    return [(m["name"].strip(), m["status"].strip()) for m in found if m]
+
+
+def run_group(name: str, *, max_children: int, rerun_survivors: bool = False) -> dict[str, Counter]:
     group = GROUPS[name]
     work = WORK / name
     work.mkdir(parents=True, exist_ok=True)
@@ -191,30 +205,26 @@ def run_group(name: str, *, max_children: int) -> dict[str, Counter]:
     _sync(ROOT, work, rewrite)
     (work / "setup.cfg").write_text(_config(group))
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    subprocess.run(
-        [MUTMUT, "run", "--max-children", str(max_children)], cwd=work, env=env, check=True
-    )
-    listing = subprocess.run(
-        [MUTMUT, "results", "--all", "true"], cwd=work, env=env, check=True,
-        capture_output=True, text=True,
-    ).stdout  # fmt: skip
+    run = [MUTMUT, "run", "--max-children", str(max_children)]
+    if rerun_survivors and (work / "mutants").is_dir():
+        # First what was not killed (mutmut runs the quickest first), then what is left undecided
+        # (the mutants of functions changed since, and any not reached before).
+        again = [n for n, status in _results(work, env) if status not in KILLED]
+        if again:
+            subprocess.run([*run, *again], cwd=work, env=env, check=True)
+    subprocess.run(run, cwd=work, env=env, check=True)
     counts: dict[str, Counter] = defaultdict(Counter)
     survivors = []
-    for line in listing.splitlines():
-        match = _RESULT.match(line)
-        if not match:
-            continue
-        module = _module_of(match["name"])
-        status = match["status"].strip()
-        counts[module][status] += 1
-        if status not in ("killed", "timeout", "caught by type check"):
-            survivors.append(f"{line.strip()}")
+    for mutant, status in _results(work, env):
+        counts[_module_of(mutant)][status] += 1
+        if status not in KILLED:
+            survivors.append(f"{mutant}: {status}")
     (WORK / f"{name}-survivors.txt").write_text("\n".join(survivors) + "\n")
     return counts
 
 
 def _score(counts: Counter) -> tuple[int, int]:
-    killed = counts["killed"] + counts["timeout"] + counts["caught by type check"]
+    killed = sum(counts[status] for status in KILLED)
     return killed, sum(counts.values())
 
 
@@ -222,6 +232,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("groups", nargs="*", help=f"of {', '.join(GROUPS)} (default: all)")
     parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument(
+        "--rerun-survivors", action="store_true",
+        help="run the survivors and the mutants without a test again (after tests were added)",
+    )  # fmt: skip
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL"):
         print("DATABASE_URL is not set: run through scripts/with-test-services.sh (make mutate)")
@@ -231,7 +245,9 @@ def main() -> int:
         parser.error(f"unknown groups: {sorted(unknown)}")
     lines = []
     for name in args.groups or list(GROUPS):
-        counts = run_group(name, max_children=args.max_children)
+        counts = run_group(
+            name, max_children=args.max_children, rerun_survivors=args.rerun_survivors
+        )
         total = Counter()
         for module in sorted(counts):
             killed, mutants = _score(counts[module])
