@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from complaints import services
+from complaints.models import ComplaintTransition
 from tests.conftest import GOOD_REPLY
 
 
@@ -31,4 +32,23 @@ def bring_to(state: str, complaint, *, agent, branch_user, unit, now):
     assert state == "closed", state
     return services.complaint_record_follow_up(
         complaint=complaint, by=agent, outcome="satisfied", now=now + timedelta(minutes=1)
+    )
+
+
+def audit(complaint, transition):
+    """The complaint's last audit row of `transition`, as one comparable tuple."""
+    row = (
+        ComplaintTransition.objects.filter(complaint=complaint, transition=transition)
+        .order_by("id")
+        .last()
+    )
+    return (
+        row.actor,
+        row.actor_kind,
+        row.at,
+        row.transition,
+        row.from_state,
+        row.to_state,
+        row.reason,
+        row.details,
     )

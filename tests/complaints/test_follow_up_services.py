@@ -17,7 +17,7 @@ import time_machine
 from complaints import services
 from complaints.models import Complaint, ComplaintTransition, FollowUp, Status, Unit
 from kernel.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from tests.complaints.helpers import bring_to
+from tests.complaints.helpers import audit, bring_to
 from tests.unchanged import nothing_changed
 
 CUSTOMER = services.CUSTOMER
@@ -35,25 +35,6 @@ def loop(make_complaint, alice, bob, org, now):
         return bring_to(state, complaint, agent=alice, branch_user=bob, unit=org["a"], now=now)
 
     return to
-
-
-def audit(complaint, transition):
-    """The complaint's last audit row of `transition`, as one comparable tuple."""
-    row = (
-        ComplaintTransition.objects.filter(complaint=complaint, transition=transition)
-        .order_by("id")
-        .last()
-    )
-    return (
-        row.actor,
-        row.actor_kind,
-        row.at,
-        row.transition,
-        row.from_state,
-        row.to_state,
-        row.reason,
-        row.details,
-    )
 
 
 def refused(exc_info):

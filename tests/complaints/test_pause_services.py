@@ -13,9 +13,9 @@ from datetime import timedelta
 import pytest
 
 from complaints import services
-from complaints.models import Complaint, ComplaintTransition, PauseInterval, Status
+from complaints.models import Complaint, PauseInterval, Status
 from kernel.errors import Conflict, InvalidInput, NotFound
-from tests.complaints.helpers import bring_to
+from tests.complaints.helpers import audit, bring_to
 from tests.unchanged import nothing_changed
 
 HOUR = timedelta(hours=1)
@@ -25,24 +25,6 @@ HOUR = timedelta(hours=1)
 def verifying(make_complaint, alice, org, now):
     """A complaint dispatched to unit A (bob's), its clock running."""
     return services.complaint_dispatch(complaint=make_complaint(), unit=org["a"], by=alice, now=now)
-
-
-def audit(complaint, transition):
-    row = (
-        ComplaintTransition.objects.filter(complaint=complaint, transition=transition)
-        .order_by("id")
-        .last()
-    )
-    return (
-        row.actor,
-        row.actor_kind,
-        row.at,
-        row.transition,
-        row.from_state,
-        row.to_state,
-        row.reason,
-        row.details,
-    )
 
 
 def intervals(complaint):
